@@ -1,0 +1,9 @@
+//! transship: Docker Compose projects in, Nomad jobs, Swarm stacks and systemd units out.
+//!
+//! Pipeline: `load` (YAML → node tree → interpolate → extends/include → merge → canonical →
+//! normalise) → `model` (typed, with provenance) → backends and the linter.
+
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod source;

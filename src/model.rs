@@ -1,0 +1,1 @@
+//! The typed intermediate model: what every backend and the linter read.

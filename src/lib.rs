@@ -7,3 +7,5 @@ pub mod diag;
 pub mod load;
 pub mod model;
 pub mod source;
+pub mod cli;
+pub mod commands;

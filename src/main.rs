@@ -1,1 +1,22 @@
-fn main() {}
+//! The `transship` binary: parse arguments, run, map the outcome to an exit code
+//! (0 success, 1 findings or a refused input, 2 usage errors from clap).
+
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+use transship::cli::{Cli, Command};
+use transship::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Config(args) => commands::config::run(&cli.load, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

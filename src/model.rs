@@ -1,1 +1,4 @@
-//! The typed intermediate model: what every backend and the linter read.
+//! (stub)
+#[derive(Debug, Default)]
+pub struct Project {}
+impl Project { pub fn to_compose_json(&self) -> serde_json::Value { todo!() } }

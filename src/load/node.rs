@@ -248,3 +248,14 @@ impl std::fmt::Display for KeyPath {
         Ok(())
     }
 }
+
+/// Structural equality that ignores positions (compose compares imported resources this way).
+pub fn same_value(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Seq(x), Value::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
+        (x, y) => x == y,
+    }
+}

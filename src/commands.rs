@@ -1,0 +1,41 @@
+//! One module per subcommand; each returns the process exit code or a tool error.
+
+pub mod config;
+
+use crate::cli::LoadArgs;
+use crate::load::options::LoadOptions;
+use std::io::Read;
+
+/// Loader options from the command line (standard input read when `-f -` is used).
+///
+/// # Errors
+/// Standard input cannot be read.
+pub fn load_options(args: &LoadArgs, interpolate: bool) -> anyhow::Result<LoadOptions> {
+    let stdin = if args.files.iter().any(|f| f == "-") {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        Some(s)
+    } else {
+        None
+    };
+    Ok(LoadOptions {
+        files: args.files.clone(),
+        project_name: args.project_name.clone(),
+        project_directory: args.project_directory.clone(),
+        env_files: args.env_files.clone(),
+        profiles: args.profiles.clone(),
+        interpolate,
+        environment: None,
+        cwd: None,
+        stdin,
+    })
+}
+
+/// Print warnings the way compose does, on stderr, each with its position.
+pub fn print_warnings(warnings: &[crate::diag::Warning], sources: &crate::source::SourceMap) {
+    for w in warnings {
+        let at = if w.span.is_synthetic() { String::new() } else { format!("{}: ", sources.describe(w.span)) };
+        let path = if w.path.0.is_empty() { String::new() } else { format!("{}: ", w.path) };
+        eprintln!("warning: {at}{path}{}", w.message);
+    }
+}

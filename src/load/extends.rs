@@ -1,0 +1,170 @@
+//! `extends`: a service built on another one, from the same file or from `file:`
+//! (compose-go `loader/extends.go`). Runs per file, before the file is merged.
+
+use crate::diag::LoadError;
+use crate::load::file::{Ctx, Phases, apply_resets, empty_dict};
+use crate::load::merge;
+use crate::load::node::{KeyPath, Map, Node};
+use crate::load::options::{Environment, absolute};
+use crate::load::paths;
+use std::path::{Path, PathBuf};
+
+/// Chain of `(file, service)` already being extended, for cycle messages.
+#[derive(Clone, Default)]
+struct Tracker(Vec<(PathBuf, String)>);
+
+impl Tracker {
+    fn add(&self, ctx: &Ctx, file: &Path, service: &str, span: crate::source::Span) -> Result<Tracker, LoadError> {
+        let entry = (file.to_path_buf(), service.to_string());
+        if self.0.contains(&entry) {
+            let mut lines = vec!["Circular reference:".to_string()];
+            if let Some((f, s)) = self.0.first() {
+                lines.push(format!("  {s} in {}", ctx.display(f)));
+            }
+            for (f, s) in self.0.iter().skip(1).chain(std::iter::once(&entry)) {
+                lines.push(format!("  extends {s} in {}", ctx.display(f)));
+            }
+            return Err(LoadError::new(span, KeyPath::root().key("services").key(service).key("extends"), lines.join("\n")));
+        }
+        let mut next = self.clone();
+        next.0.push(entry);
+        Ok(next)
+    }
+}
+
+/// Resolve `extends` of every service of one document.
+///
+/// # Errors
+/// Unknown base service, unreadable base file, cycles, merge errors.
+pub fn apply_extends(
+    ctx: &mut Ctx,
+    root: &mut Node,
+    file: &Path,
+    working_dir: &Path,
+    env: &Environment,
+    resets: &[String],
+) -> Result<(), LoadError> {
+    let Some(services) = root.get_mut("services") else { return Ok(()) };
+    let span = services.span;
+    let Some(services) = services.as_map_mut() else {
+        return Err(LoadError::new(span, KeyPath::root().key("services"), "services must be a mapping"));
+    };
+    let names: Vec<String> = services.keys().cloned().collect();
+    for name in names {
+        let merged = service_extends(ctx, &name, services, file, working_dir, env, &Tracker::default(), resets)?;
+        if let Some(m) = merged {
+            services.insert(name, m);
+        }
+    }
+    Ok(())
+}
+
+fn service_extends(
+    ctx: &mut Ctx,
+    name: &str,
+    services: &mut Map,
+    file: &Path,
+    working_dir: &Path,
+    env: &Environment,
+    tracker: &Tracker,
+    resets: &[String],
+) -> Result<Option<Node>, LoadError> {
+    let path = KeyPath::root().key("services").key(name);
+    let Some(service) = services.get(name) else { return Ok(None) };
+    if service.is_null() {
+        return Ok(None);
+    }
+    if service.as_map().is_none() {
+        return Err(LoadError::new(service.span, path, "must be a mapping"));
+    }
+    let Some(ext) = service.get("extends") else { return Ok(Some(service.clone())) };
+    let ext_span = ext.span;
+    let (reference, base_file) = match (&ext.value, ext.get("service")) {
+        (crate::load::node::Value::Str(s), _) => (s.clone(), None),
+        (_, Some(s)) if s.as_str().is_some() => {
+            let file_ref = ext.get("file").and_then(Node::as_str).map(str::to_string);
+            (s.as_str().unwrap_or_default().to_string(), file_ref)
+        }
+        _ => return Err(LoadError::new(ext_span, path.key("extends"), format!("extends.{name}.service is required"))),
+    };
+
+    let (mut base_services, base_path, base_resets);
+    match &base_file {
+        Some(f) => {
+            // Relative to the project (or include) directory, as compose's resource loader does.
+            let local = absolute(working_dir, Path::new(f));
+            let loaded = load_base_file(ctx, &local, env)?;
+            let Some(m) = loaded.get("services").and_then(Node::as_map) else {
+                return Err(LoadError::new(
+                    ext_span,
+                    path.key("extends"),
+                    format!("cannot extend service {name:?} in {}: no services section", ctx.display(&local)),
+                ));
+            };
+            if !m.contains_key(&reference) {
+                return Err(LoadError::new(
+                    ext_span,
+                    path.key("extends"),
+                    format!(
+                        "cannot extend service {name:?} in {}: service {reference:?} not found in {f}",
+                        ctx.display(file)
+                    ),
+                ));
+            }
+            base_services = m.clone();
+            base_path = local;
+            base_resets = Vec::new();
+        }
+        None => {
+            if !services.contains_key(&reference) {
+                return Err(LoadError::new(
+                    ext_span,
+                    path.key("extends"),
+                    format!("cannot extend service {name:?} in {}: service {reference:?} not found", ctx.display(file)),
+                ));
+            }
+            base_services = Map::new();
+            base_path = file.to_path_buf();
+            base_resets = resets.to_vec();
+        }
+    }
+    let tracker = tracker.add(ctx, &base_path, name, ext_span)?;
+    let base = if base_file.is_some() {
+        service_extends(ctx, &reference, &mut base_services, &base_path, working_dir, env, &tracker, &base_resets)?
+    } else {
+        service_extends(ctx, &reference, services, file, working_dir, env, &tracker, &base_resets)?
+    };
+    let Some(service) = services.get(name).cloned() else { return Ok(None) };
+    let Some(base) = base else { return Ok(Some(service)) };
+
+    // The current file's `!reset`s apply to what is inherited.
+    let mut wrapper = Node::map(Map::new(), base.span);
+    let mut inner = Map::new();
+    inner.insert(name.to_string(), base);
+    if let Some(m) = wrapper.as_map_mut() {
+        m.insert("services".into(), Node::map(inner, crate::source::Span::SYNTHETIC));
+    }
+    apply_resets(&mut wrapper, resets);
+    let base = wrapper
+        .as_map_mut()
+        .and_then(|m| m.shift_remove("services"))
+        .and_then(|mut s| s.as_map_mut().and_then(|m| m.shift_remove(name)))
+        .unwrap_or_else(|| Node::map(Map::new(), service.span));
+
+    let mut merged = merge::merge_extends(base, service)?;
+    if let Some(m) = merged.as_map_mut() {
+        m.shift_remove("extends");
+    }
+    services.insert(name.to_string(), merged.clone());
+    Ok(Some(merged))
+}
+
+/// Load a file named by `extends.file`: interpolated and canonical, no extends/include of its
+/// own (those are followed service by service), relative paths resolved against its folder.
+fn load_base_file(ctx: &mut Ctx, local: &Path, env: &Environment) -> Result<Node, LoadError> {
+    let dir = local.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let phases = Phases { extends: false, include: false };
+    let mut loaded = ctx.load_file(local, None, empty_dict(), &dir, env, phases)?;
+    paths::resolve_relative_paths(&mut loaded, &dir)?;
+    Ok(loaded)
+}

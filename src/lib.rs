@@ -9,3 +9,6 @@ pub mod model;
 pub mod source;
 pub mod cli;
 pub mod commands;
+pub mod keys;
+pub mod backend;
+pub mod output;

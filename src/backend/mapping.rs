@@ -1,0 +1,195 @@
+//! Each backend's audit table: for every compose key, whether the backend translates it,
+//! approximates it or drops it. The table drives the conversion warnings, `transship explain`,
+//! `docs/mapping/*.md` and `lint --target`: it is never written twice.
+
+use crate::diag::Severity;
+use crate::keys::{SERVICE_KEYS, TOP_LEVEL_KEYS, service_key_for};
+use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    /// Same meaning in the target.
+    Translated,
+    /// Kept, but not exactly: the text says how.
+    Approximated(&'static str),
+    /// Not carried over: the text says why.
+    Dropped(&'static str),
+}
+
+impl Support {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Support::Translated => "translated",
+            Support::Approximated(_) => "approximated",
+            Support::Dropped(_) => "dropped",
+        }
+    }
+
+    pub fn note(&self) -> &'static str {
+        match self {
+            Support::Translated => "",
+            Support::Approximated(n) | Support::Dropped(n) => n,
+        }
+    }
+}
+
+/// One row: a key pattern relative to a service (`ports`, `deploy.replicas`) or, prefixed
+/// with `top:`, a top-level key (`top:secrets`).
+#[derive(Clone, Copy, Debug)]
+pub struct KeyRule {
+    pub key: &'static str,
+    pub support: Support,
+    /// Where it lands in the target (empty when dropped).
+    pub to: &'static str,
+}
+
+/// A conversion finding about a key the target cannot express exactly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConvertWarning {
+    pub severity: Severity,
+    pub service: Option<String>,
+    /// Full key path, e.g. `services.web.build`.
+    pub key_path: String,
+    pub span: Span,
+    pub message: String,
+}
+
+/// The rule for a service key pattern, if the table has one.
+pub fn rule_for<'a>(table: &'a [KeyRule], key: &str) -> Option<&'a KeyRule> {
+    table.iter().find(|r| r.key == key)
+}
+
+/// Every key present in a service (as `(relative path, span)` pairs, e.g. from the model's
+/// provenance) that the table approximates or drops gives one warning, at the first place the
+/// key was written.
+pub fn report<'a>(
+    table: &[KeyRule],
+    backend: &str,
+    service: &str,
+    present: impl IntoIterator<Item = (&'a str, Span)>,
+) -> Vec<ConvertWarning> {
+    let mut seen: Vec<&'static str> = Vec::new();
+    let mut out = Vec::new();
+    for (path, span) in present {
+        let Some(key) = service_key_for(path) else { continue };
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let Some(rule) = rule_for(table, key) else { continue };
+        let message = match rule.support {
+            Support::Translated => continue,
+            Support::Approximated(how) => format!("approximated for {backend}: {how}"),
+            Support::Dropped(why) => format!("dropped for {backend}: {why}"),
+        };
+        out.push(ConvertWarning {
+            severity: Severity::Warning,
+            service: Some(service.to_string()),
+            key_path: format!("services.{service}.{key}"),
+            span,
+            message,
+        });
+    }
+    out
+}
+
+/// Keys of [`SERVICE_KEYS`]/[`TOP_LEVEL_KEYS`] the table misses or lists twice, and rows for
+/// keys that don't exist (used by the meta test).
+pub fn coverage_problems(table: &[KeyRule]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let expected: Vec<String> = SERVICE_KEYS
+        .iter()
+        .map(|k| (*k).to_string())
+        .chain(TOP_LEVEL_KEYS.iter().map(|k| format!("top:{k}")))
+        .collect();
+    for k in &expected {
+        match table.iter().filter(|r| r.key == k).count() {
+            0 => problems.push(format!("missing row for {k}")),
+            1 => {}
+            n => problems.push(format!("{n} rows for {k}")),
+        }
+    }
+    for r in table {
+        if !expected.iter().any(|k| k == r.key) {
+            problems.push(format!("row for unknown key {}", r.key));
+        }
+    }
+    problems
+}
+
+/// The table as Markdown, for `docs/mapping/<backend>.md` and `transship explain`.
+pub fn to_markdown(backend: &str, table: &[KeyRule]) -> String {
+    let mut out = format!(
+        "# Compose keys in the {backend} backend\n\n\
+         Generated from `src/backend/{backend}/mapping.rs` by `transship explain --to {backend} --format markdown`; do not edit.\n\n\
+         | compose key | support | becomes | note |\n|---|---|---|---|\n"
+    );
+    for r in table {
+        let key = r.key.strip_prefix("top:").map_or_else(|| format!("services.*.{}", r.key), str::to_string);
+        out.push_str(&format!(
+            "| `{key}` | {} | {} | {} |\n",
+            r.support.label(),
+            if r.to.is_empty() { String::new() } else { format!("`{}`", r.to) },
+            r.support.note().replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// The table as aligned plain text for the terminal.
+pub fn to_text(table: &[KeyRule]) -> String {
+    let width = table.iter().map(|r| r.key.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in table {
+        let detail = match (r.to.is_empty(), r.support.note().is_empty()) {
+            (false, false) => format!("{} ({})", r.to, r.support.note()),
+            (false, true) => r.to.to_string(),
+            (true, _) => r.support.note().to_string(),
+        };
+        out.push_str(&format!("{:width$}  {:12}  {}\n", r.key, r.support.label(), detail));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    const TABLE: &[KeyRule] = &[
+        KeyRule { key: "image", support: Support::Translated, to: "config.image" },
+        KeyRule { key: "build", support: Support::Dropped("build images in CI"), to: "" },
+        KeyRule { key: "deploy.replicas", support: Support::Translated, to: "count" },
+        KeyRule { key: "ports", support: Support::Approximated("host ports become static ports"), to: "network.port" },
+    ];
+
+    #[test]
+    fn report_warns_once_per_key_at_first_position() {
+        let s1 = Span::new(FileId(1), 3, 5);
+        let s2 = Span::new(FileId(2), 7, 9);
+        let present = vec![("image", s1), ("build.context", s1), ("build.dockerfile", s2), ("ports[0]", s2), ("ports[1]", s1)];
+        let w = report(TABLE, "nomad", "web", present);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].key_path, "services.web.build");
+        assert_eq!(w[0].span, s1);
+        assert!(w[0].message.starts_with("dropped for nomad: build images in CI"));
+        assert_eq!(w[1].key_path, "services.web.ports");
+        assert_eq!(w[1].span, s2);
+    }
+
+    #[test]
+    fn coverage_finds_missing_and_unknown_rows() {
+        let p = coverage_problems(TABLE);
+        assert!(p.contains(&"missing row for command".to_string()));
+        assert!(p.contains(&"missing row for top:secrets".to_string()));
+        let bad = [KeyRule { key: "nonsense", support: Support::Translated, to: "" }];
+        assert!(coverage_problems(&bad).contains(&"row for unknown key nonsense".to_string()));
+    }
+
+    #[test]
+    fn markdown_escapes_pipes() {
+        let t = [KeyRule { key: "top:name", support: Support::Approximated("a|b"), to: "job" }];
+        let md = to_markdown("nomad", &t);
+        assert!(md.contains("| `name` | approximated | `job` | a\\|b |"));
+    }
+}

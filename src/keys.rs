@@ -1,0 +1,151 @@
+//! Every compose key the model understands, as key patterns (`services.*.ports`). Each
+//! backend's mapping table must give exactly one row for each of these (a meta test checks it),
+//! so a new key cannot be added without every backend saying what it does with it.
+
+/// Service keys (under `services.*.`), including the parts of `deploy` and `healthcheck` whose
+/// support differs between backends.
+pub const SERVICE_KEYS: &[&str] = &[
+    "annotations",
+    "attach",
+    "blkio_config",
+    "build",
+    "cap_add",
+    "cap_drop",
+    "cgroup",
+    "cgroup_parent",
+    "command",
+    "configs",
+    "container_name",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "depends_on",
+    "deploy.endpoint_mode",
+    "deploy.labels",
+    "deploy.mode",
+    "deploy.placement.constraints",
+    "deploy.placement.max_replicas_per_node",
+    "deploy.placement.preferences",
+    "deploy.replicas",
+    "deploy.resources.limits.cpus",
+    "deploy.resources.limits.memory",
+    "deploy.resources.limits.pids",
+    "deploy.resources.reservations.cpus",
+    "deploy.resources.reservations.devices",
+    "deploy.resources.reservations.generic_resources",
+    "deploy.resources.reservations.memory",
+    "deploy.restart_policy",
+    "deploy.rollback_config",
+    "deploy.update_config",
+    "develop",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "entrypoint",
+    "env_file",
+    "environment",
+    "expose",
+    "extends",
+    "external_links",
+    "extra_hosts",
+    "gpus",
+    "group_add",
+    "healthcheck",
+    "hostname",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "label_file",
+    "labels",
+    "links",
+    "logging",
+    "mac_address",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "models",
+    "network_mode",
+    "networks",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "ports",
+    "post_start",
+    "pre_stop",
+    "privileged",
+    "profiles",
+    "provider",
+    "pull_policy",
+    "read_only",
+    "restart",
+    "runtime",
+    "scale",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "use_api_socket",
+    "user",
+    "userns_mode",
+    "uts",
+    "volumes",
+    "volumes_from",
+    "working_dir",
+];
+
+/// Top-level keys other than `services`.
+pub const TOP_LEVEL_KEYS: &[&str] = &["configs", "include", "models", "name", "networks", "secrets", "volumes"];
+
+/// The most specific service-key pattern that covers `path` (a key path relative to the
+/// service, e.g. `deploy.resources.limits.memory` or `ports[0]`), if any.
+pub fn service_key_for(path: &str) -> Option<&'static str> {
+    let bare: String = path.split('[').next().unwrap_or(path).to_string();
+    SERVICE_KEYS
+        .iter()
+        .filter(|k| bare == **k || bare.starts_with(&format!("{k}.")))
+        .max_by_key(|k| k.len())
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_sorted_and_unique() {
+        let mut sorted = SERVICE_KEYS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, SERVICE_KEYS);
+    }
+
+    #[test]
+    fn most_specific_key_wins() {
+        assert_eq!(service_key_for("deploy.resources.limits.memory"), Some("deploy.resources.limits.memory"));
+        assert_eq!(service_key_for("ports[1].published"), Some("ports"));
+        assert_eq!(service_key_for("healthcheck.interval"), Some("healthcheck"));
+        assert_eq!(service_key_for("deploy.resources.limits"), None);
+        assert_eq!(service_key_for("x-foo"), None);
+    }
+}

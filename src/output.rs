@@ -1,0 +1,74 @@
+//! Writing generated files: whole or not at all. Every file is first written to a temporary
+//! file in the target directory; only when all of them are written are they renamed into
+//! place, so an error (or an interrupt) never leaves a half-written or partial set behind.
+
+use crate::backend::OutFile;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Write `files` into `dir` (created if missing).
+///
+/// # Errors
+/// The directory cannot be created, or a file cannot be written or renamed. On error before
+/// the renames start, no target file has changed.
+pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut staged = Vec::with_capacity(files.len());
+    for f in files {
+        let target = dir.join(&f.name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let parent = target.parent().unwrap_or(dir);
+        let mut tmp = tempfile::Builder::new().prefix(".transship-").tempfile_in(parent)?;
+        tmp.write_all(f.contents.as_bytes())?;
+        tmp.as_file().sync_all()?;
+        staged.push((tmp, target));
+    }
+    let mut written = Vec::with_capacity(staged.len());
+    for (tmp, target) in staged {
+        tmp.persist(&target).map_err(|e| e.error)?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_every_file_and_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let files = vec![
+            OutFile { name: "a.hcl".into(), contents: "one".into() },
+            OutFile { name: "sub/b.hcl".into(), contents: "two".into() },
+        ];
+        let written = write_all_atomic(dir.path(), &files).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(written.len(), 2);
+        assert_eq!(std::fs::read_to_string(dir.path().join("a.hcl")).ok().as_deref(), Some("one"));
+        assert_eq!(std::fs::read_to_string(dir.path().join("sub/b.hcl")).ok().as_deref(), Some("two"));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".transship-"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_failing_file_leaves_existing_files_untouched() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("a.hcl"), "old").unwrap_or_else(|e| panic!("{e}"));
+        // A directory where the second file should go makes its rename fail... but staging
+        // comes first: use a name whose parent is a file, which fails while staging.
+        std::fs::write(dir.path().join("blocker"), "x").unwrap_or_else(|e| panic!("{e}"));
+        let files = vec![
+            OutFile { name: "a.hcl".into(), contents: "new".into() },
+            OutFile { name: "blocker/b.hcl".into(), contents: "two".into() },
+        ];
+        assert!(write_all_atomic(dir.path(), &files).is_err());
+        assert_eq!(std::fs::read_to_string(dir.path().join("a.hcl")).ok().as_deref(), Some("old"));
+    }
+}

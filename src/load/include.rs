@@ -112,7 +112,7 @@ pub fn apply_include(ctx: &mut Ctx, root: &mut Node, file: &Path, working_dir: &
             }
             v
         };
-        let from_files = read_env_files(env, &env_files, ctx.sources)?;
+        let from_files = read_env_files(env, &env_files, &ctx.cwd.clone(), ctx.sources)?;
         let mut inc_env = env.clone();
         for (k, v) in from_files {
             inc_env.entry(k).or_insert(v);

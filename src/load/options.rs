@@ -117,7 +117,7 @@ pub fn prepare(opts: &LoadOptions, sources: &SourceMap) -> Result<Prepared, Load
     // First pass of env files (from the working directory known so far), as compose does,
     // because COMPOSE_FILE may come from `.env`.
     let env_files = env_file_list(opts, &working_dir_of(&files), &environment);
-    merge_env_files(&mut environment, &env_files?, sources)?;
+    merge_env_files(&mut environment, &env_files?, &cwd, sources)?;
 
     if files.is_empty() {
         if let Some(list) = environment.get("COMPOSE_FILE") {
@@ -140,7 +140,7 @@ pub fn prepare(opts: &LoadOptions, sources: &SourceMap) -> Result<Prepared, Load
     }
     let working_dir = working_dir_of(&files);
     let env_files = env_file_list(opts, &working_dir, &environment)?;
-    merge_env_files(&mut environment, &env_files, sources)?;
+    merge_env_files(&mut environment, &env_files, &cwd, sources)?;
 
     let profiles = if opts.profiles.is_empty() {
         environment
@@ -185,8 +185,8 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
 
 /// Read env files in order; later files see earlier ones; values never override what the
 /// environment already has.
-fn merge_env_files(environment: &mut Environment, files: &[PathBuf], sources: &SourceMap) -> Result<(), LoadError> {
-    let from_files = read_env_files(environment, files, sources)?;
+fn merge_env_files(environment: &mut Environment, files: &[PathBuf], cwd: &Path, sources: &SourceMap) -> Result<(), LoadError> {
+    let from_files = read_env_files(environment, files, cwd, sources)?;
     for (k, v) in from_files {
         environment.entry(k).or_insert(v);
     }
@@ -198,10 +198,10 @@ fn merge_env_files(environment: &mut Environment, files: &[PathBuf], sources: &S
 ///
 /// # Errors
 /// Missing file, a directory, a parse error.
-pub fn read_env_files(current: &Environment, files: &[PathBuf], sources: &SourceMap) -> Result<Environment, LoadError> {
+pub fn read_env_files(current: &Environment, files: &[PathBuf], cwd: &Path, sources: &SourceMap) -> Result<Environment, LoadError> {
     let mut out = Environment::new();
     for f in files {
-        let abs = absolute(&std::env::current_dir().unwrap_or_default(), f);
+        let abs = absolute(cwd, f);
         if !abs.exists() {
             return Err(err(format!("couldn't find env file: {}", abs.display())));
         }

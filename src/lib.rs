@@ -12,3 +12,4 @@ pub mod commands;
 pub mod keys;
 pub mod backend;
 pub mod output;
+pub mod lint;

@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "transship", version, about = "Docker Compose projects in; Nomad jobs, Swarm stacks and systemd units out; and a compose linter for CI")]
+#[command(
+    name = "transship",
+    version,
+    about = "Docker Compose projects in; Nomad jobs, Swarm stacks and systemd units out; and a compose linter for CI"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub load: LoadArgs,

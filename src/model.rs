@@ -1,4 +1,8 @@
 //! (stub)
 #[derive(Debug, Default)]
 pub struct Project {}
-impl Project { pub fn to_compose_json(&self) -> serde_json::Value { todo!() } }
+impl Project {
+    pub fn to_compose_json(&self) -> serde_json::Value {
+        todo!()
+    }
+}

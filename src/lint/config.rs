@@ -75,7 +75,13 @@ mod tests {
         assert_eq!(c.lint.fail_on, Some(Level::Warning));
         assert_eq!(c.lint.ignore_services, vec!["x".to_string()]);
         assert_eq!(c.lint.rules.get("TS101"), Some(&Level::Off));
-        assert_eq!(c.lint.rules.get("image-latest-tag").and_then(|l| l.severity()), Some(Severity::Error));
+        assert_eq!(
+            c.lint
+                .rules
+                .get("image-latest-tag")
+                .and_then(|l| l.severity()),
+            Some(Severity::Error)
+        );
     }
 
     #[test]

@@ -26,7 +26,13 @@ fn location(f: &Finding, sources: &SourceMap) -> (String, u32, u32) {
 /// offending key, and the hint. `color` adds ANSI colours (only on a terminal, never with
 /// `NO_COLOR`: the caller decides).
 pub fn human(findings: &[Finding], sources: &SourceMap, color: bool) -> String {
-    let paint = |code: &str, text: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
     let mut out = String::new();
     for f in findings.iter().filter(|f| f.suppressed.is_none()) {
         let sev = severity_word(f.severity);
@@ -35,7 +41,11 @@ pub fn human(findings: &[Finding], sources: &SourceMap, color: bool) -> String {
             Severity::Warning => paint("1;33", sev),
             Severity::Info => paint("1;36", sev),
         };
-        out.push_str(&format!("{sev_colored}[{}]: {}\n", f.rule, paint("1", &f.message)));
+        out.push_str(&format!(
+            "{sev_colored}[{}]: {}\n",
+            f.rule,
+            paint("1", &f.message)
+        ));
         let (file, line, col) = location(f, sources);
         if !file.is_empty() {
             out.push_str(&format!("  --> {file}:{line}:{col} ({})\n", f.key_path));
@@ -43,9 +53,17 @@ pub fn human(findings: &[Finding], sources: &SourceMap, color: bool) -> String {
                 let gutter = line.to_string().len();
                 out.push_str(&format!("{:gutter$} |\n", ""));
                 out.push_str(&format!("{line} | {text}\n"));
-                let pad: String = text.chars().take(col.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                let pad: String = text
+                    .chars()
+                    .take(col.saturating_sub(1) as usize)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
                 let width = key_width(&text, col);
-                out.push_str(&format!("{:gutter$} | {pad}{}\n", "", paint("1;31", &"^".repeat(width))));
+                out.push_str(&format!(
+                    "{:gutter$} | {pad}{}\n",
+                    "",
+                    paint("1;31", &"^".repeat(width))
+                ));
             }
         } else {
             out.push_str(&format!("  --> {}\n", f.key_path));
@@ -55,7 +73,12 @@ pub fn human(findings: &[Finding], sources: &SourceMap, color: bool) -> String {
         }
         out.push('\n');
     }
-    let count = |s: Severity| findings.iter().filter(|f| f.suppressed.is_none() && f.severity == s).count();
+    let count = |s: Severity| {
+        findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && f.severity == s)
+            .count()
+    };
     out.push_str(&format!(
         "{} errors, {} warnings, {} infos\n",
         count(Severity::Error),
@@ -109,8 +132,17 @@ pub fn json(findings: &[Finding], sources: &SourceMap) -> String {
 
 /// SARIF 2.1.0 with one run, the rules that fired (with their help text), and results with
 /// regions. Suppressed findings carry a `suppressions` entry, as code scanning expects.
-pub fn sarif(findings: &[Finding], rules: &[&RuleMeta], sources: &SourceMap, version: &str) -> String {
-    let mut used: Vec<&RuleMeta> = rules.iter().copied().filter(|r| findings.iter().any(|f| f.rule == r.id)).collect();
+pub fn sarif(
+    findings: &[Finding],
+    rules: &[&RuleMeta],
+    sources: &SourceMap,
+    version: &str,
+) -> String {
+    let mut used: Vec<&RuleMeta> = rules
+        .iter()
+        .copied()
+        .filter(|r| findings.iter().any(|f| f.rule == r.id))
+        .collect();
     used.sort_by_key(|r| r.id);
     let rule_index = |id: &str| used.iter().position(|r| r.id == id);
     let rules_json: Vec<Value> = used
@@ -190,7 +222,10 @@ pub fn github(findings: &[Finding], sources: &SourceMap) -> String {
         let (file, line, col) = location(f, sources);
         let msg = escape_data(&format!("{}: {} ({})", f.rule, f.message, f.key_path));
         if file.is_empty() {
-            out.push_str(&format!("::{cmd} title={}::{msg}\n", escape_property(f.rule)));
+            out.push_str(&format!(
+                "::{cmd} title={}::{msg}\n",
+                escape_property(f.rule)
+            ));
         } else {
             out.push_str(&format!(
                 "::{cmd} file={},line={line},col={col},title={}::{msg}\n",
@@ -204,7 +239,9 @@ pub fn github(findings: &[Finding], sources: &SourceMap) -> String {
 
 /// Workflow-command escaping of the message part.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Workflow-command escaping of a property value.
@@ -215,13 +252,17 @@ fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Span, SourceMap};
+    use crate::source::{SourceMap, Span};
     use std::path::PathBuf;
     use std::sync::Arc;
 
     fn sample() -> (SourceMap, Vec<Finding>) {
         let sources = SourceMap::new();
-        let id = sources.add("compose.yaml".into(), PathBuf::from("/x/compose.yaml"), Arc::from("services:\n  web:\n    image: nginx:latest\n"));
+        let id = sources.add(
+            "compose.yaml".into(),
+            PathBuf::from("/x/compose.yaml"),
+            Arc::from("services:\n  web:\n    image: nginx:latest\n"),
+        );
         let f = Finding {
             rule: "TS301",
             severity: Severity::Warning,
@@ -240,14 +281,20 @@ mod tests {
         let text = human(&f, &s, false);
         assert!(text.contains("warning[TS301]: image `nginx:latest` uses the `latest` tag"));
         assert!(text.contains("--> compose.yaml:3:12 (services.web.image)"));
-        assert!(text.contains("3 |     image: nginx:latest\n  |            ^^^^^^^^^^^^\n"), "{text}");
+        assert!(
+            text.contains("3 |     image: nginx:latest\n  |            ^^^^^^^^^^^^\n"),
+            "{text}"
+        );
     }
 
     #[test]
     fn github_escapes_properties() {
         let (s, f) = sample();
         let text = github(&f, &s);
-        assert_eq!(text, "::warning file=compose.yaml,line=3,col=12,title=TS301::TS301: image `nginx:latest` uses the `latest` tag (services.web.image)\n");
+        assert_eq!(
+            text,
+            "::warning file=compose.yaml,line=3,col=12,title=TS301::TS301: image `nginx:latest` uses the `latest` tag (services.web.image)\n"
+        );
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
     }
 

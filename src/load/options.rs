@@ -234,8 +234,8 @@ fn merge_env_files(
     Ok(())
 }
 
-/// compose-go `dotenv.GetEnvFromFile`: each file may use variables from the environment and
-/// from files read before it.
+/// compose-go `dotenv.GetEnvFromFile`: files read in order into one map; a value's `${VAR}`
+/// is looked up in the environment first, then in keys already read.
 ///
 /// # Errors
 /// Missing file, a directory, a parse error.
@@ -246,6 +246,7 @@ pub fn read_env_files(
     sources: &SourceMap,
 ) -> Result<Environment, LoadError> {
     let mut out = Environment::new();
+    let mut warnings = Vec::new();
     for f in files {
         let abs = absolute(cwd, f);
         if !abs.exists() {
@@ -256,11 +257,8 @@ pub fn read_env_files(
         }
         let text = read_text(&abs)?;
         let id = sources.add(f.display().to_string(), abs.clone(), text.clone().into());
-        let lookup = |k: &str| out.get(k).or_else(|| current.get(k)).cloned();
-        let vars = dotenv::parse(&text, id, &lookup)?;
-        for (k, v) in vars {
-            out.insert(k, v);
-        }
+        let lookup = |k: &str| current.get(k).cloned();
+        dotenv::parse_into(&text, id, &lookup, &mut out, &mut warnings)?;
     }
     Ok(out)
 }

@@ -5,7 +5,7 @@
 use crate::diag::LoadError;
 use crate::load::dotenv;
 use crate::load::node::{KeyPath, Map, Node, Value};
-use crate::load::options::{Environment, io_reason, parse_go_bool, read_text};
+use crate::load::options::{Environment, parse_go_bool, read_text};
 use crate::source::{SourceMap, Span};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -482,10 +482,13 @@ pub fn resolve_service_environment(
         }
         let mut merged = Map::new();
         if let Some(files) = s.get("env_file").and_then(Node::as_seq) {
+            // One accumulating map seeded with the service's own values: compose's lookup
+            // order is project environment, then what is already set.
             let mut vars: Environment = own_resolved
                 .iter()
                 .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
                 .collect();
+            let mut warnings = Vec::new();
             for (i, f) in files.iter().enumerate() {
                 let Some(path) = f.get("path").and_then(Node::as_str) else {
                     continue;
@@ -500,15 +503,16 @@ pub fn resolve_service_environment(
                             f.span,
                             svc_path(name).key("env_file").index(i),
                             format!(
-                                "env file {path} not found: stat {path}: {}",
-                                io_reason(&std::io::Error::from(std::io::ErrorKind::NotFound))
+                                "env file {path} not found: stat {path}: no such file or directory"
                             ),
                         ));
                     }
                     continue;
                 }
-                if let Some(fmt) = f.get("format").and_then(Node::as_str)
-                    && !fmt.is_empty()
+                if let Some(fmt) = f
+                    .get("format")
+                    .and_then(Node::as_str)
+                    .filter(|f| !f.is_empty())
                 {
                     return Err(err(
                         f.span,
@@ -522,21 +526,18 @@ pub fn resolve_service_environment(
                     path_buf.to_path_buf(),
                     text.clone().into(),
                 );
-                let lookup = |k: &str| {
-                    env.get(k).cloned().or_else(|| {
-                        own_resolved
-                            .get(k)
-                            .and_then(Node::as_str)
-                            .map(str::to_string)
-                    })
-                };
-                let parsed = dotenv::parse(&text, id, &lookup)?;
-                for (k, v) in parsed {
-                    merged.insert(
-                        k.clone(),
-                        Node::new(Value::Str(v.clone()), Span::new(id, 1, 1)),
-                    );
-                    vars.insert(k, v);
+                let before: Environment = vars.clone();
+                let lookup = |k: &str| env.get(k).cloned();
+                dotenv::parse_into(&text, id, &lookup, &mut vars, &mut warnings)?;
+                for (k, v) in &vars {
+                    if before.get(k) != Some(v)
+                        || !merged.contains_key(k) && !own_resolved.contains_key(k)
+                    {
+                        merged.insert(
+                            k.clone(),
+                            Node::new(Value::Str(v.clone()), Span::new(id, 1, 1)),
+                        );
+                    }
                 }
             }
         }

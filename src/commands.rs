@@ -1,6 +1,8 @@
 //! One module per subcommand; each returns the process exit code or a tool error.
 
 pub mod config;
+pub mod convert;
+pub mod explain;
 
 use crate::cli::LoadArgs;
 use crate::load::options::LoadOptions;

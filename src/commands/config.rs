@@ -45,7 +45,7 @@ pub fn run(load_args: &LoadArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> 
 /// Serialisation failures.
 pub fn render(loaded: &load::Loaded, format: Format, interpolated: bool) -> anyhow::Result<String> {
     let value = if interpolated {
-        loaded.project.to_compose_json()
+        discard_env_files(loaded.project.to_compose_json())
     } else {
         sorted(loaded.tree.to_json())
     };

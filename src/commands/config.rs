@@ -67,7 +67,10 @@ pub fn render(loaded: &load::Loaded, format: Format, interpolated: bool) -> anyh
 /// `env_file` and `label_file` contents are already merged into `environment` and `labels`;
 /// compose's `config` drops the file references, and so do we (the model keeps them).
 fn discard_env_files(mut v: serde_json::Value) -> serde_json::Value {
-    if let Some(services) = v.get_mut("services").and_then(serde_json::Value::as_object_mut) {
+    if let Some(services) = v
+        .get_mut("services")
+        .and_then(serde_json::Value::as_object_mut)
+    {
         for svc in services.values_mut() {
             if let Some(s) = svc.as_object_mut() {
                 s.remove("env_file");

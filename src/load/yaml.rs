@@ -61,10 +61,12 @@ pub fn parse_documents(
     // are unchanged).
     for _ in 0..MAX_REINDENTS {
         match parse_text(&text, file, limits) {
-            Err(e) if e.message == "invalid YAML: invalid indentation" => match reindent_closing_line(&text, e.span.line) {
-                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
-                None => return Err(e),
-            },
+            Err(e) if e.message == "invalid YAML: invalid indentation" => {
+                match reindent_closing_line(&text, e.span.line) {
+                    Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                    None => return Err(e),
+                }
+            }
             other => return other,
         }
     }
@@ -80,10 +82,21 @@ fn reindent_closing_line(text: &str, line: u32) -> Option<String> {
     let lines: Vec<&str> = text.split('\n').collect();
     let target = lines.get(idx)?;
     let trimmed = target.trim_start();
-    if trimmed.is_empty() || !trimmed.chars().all(|c| matches!(c, ']' | '}' | ',' | ' ' | '\r')) {
+    if trimmed.is_empty()
+        || !trimmed
+            .chars()
+            .all(|c| matches!(c, ']' | '}' | ',' | ' ' | '\r'))
+    {
         return None;
     }
-    let prev_indent = lines.get(..idx)?.iter().rev().find(|l| !l.trim().is_empty())?.chars().take_while(|c| *c == ' ').count();
+    let prev_indent = lines
+        .get(..idx)?
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())?
+        .chars()
+        .take_while(|c| *c == ' ')
+        .count();
     let current = target.len() - trimmed.len();
     if prev_indent <= current {
         return None;
@@ -663,7 +676,10 @@ mod tests {
     #[test]
     fn closing_bracket_below_key_indent_is_accepted() {
         let v = json("svc:\n  test: [\n      \"CMD\",\n      \"true\"\n  ]\n  interval: 5s\n");
-        assert_eq!(v, serde_json::json!({"svc": {"test": ["CMD", "true"], "interval": "5s"}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"svc": {"test": ["CMD", "true"], "interval": "5s"}})
+        );
     }
 
     #[test]

@@ -293,6 +293,8 @@ fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
             "must be greater than or equal to 0",
         ));
     }
+    check_limits_agree(name, svc)?;
+    let replicas = svc.get("deploy").and_then(|d| d.get("replicas"));
     let effective = scale.or(int_of(replicas)).unwrap_or(1);
     if effective > 1
         && svc
@@ -312,6 +314,82 @@ fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
                 "can't set container_name and {attr} as container name must be unique: invalid compose project"
             ),
         ));
+    }
+    Ok(())
+}
+
+/// `cpus`/`mem_limit`/`mem_reservation`/`pids_limit` may repeat `deploy.resources`, but only
+/// with the same value.
+fn check_limits_agree(name: &str, svc: &Node) -> Result<(), LoadError> {
+    use crate::model::units::ByteSize;
+    let bytes = |n: Option<&Node>| -> Option<i64> {
+        match n.map(|n| &n.value) {
+            Some(Value::Int(i)) => Some(*i),
+            Some(Value::Str(s)) => ByteSize::parse(s).ok().map(|b| b.0),
+            _ => None,
+        }
+    };
+    let float = |n: Option<&Node>| -> Option<f32> {
+        n.and_then(Node::scalar_to_string)
+            .and_then(|s| s.parse::<f32>().ok())
+    };
+    let res = |part: &str, key: &str| {
+        svc.get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get(part))
+            .and_then(|l| l.get(key))
+    };
+    let has_part = |part: &str| {
+        svc.get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get(part))
+            .is_some()
+    };
+    let checks: [(&str, &str, &str, bool); 4] = [
+        (
+            "cpus",
+            "limits",
+            "cpus",
+            float(svc.get("cpus")).is_some_and(|c| c != 0.0)
+                && float(res("limits", "cpus")).unwrap_or(0.0)
+                    != float(svc.get("cpus")).unwrap_or(0.0),
+        ),
+        (
+            "mem_limit",
+            "limits",
+            "memory",
+            bytes(svc.get("mem_limit")).is_some_and(|m| m != 0)
+                && bytes(res("limits", "memory")).unwrap_or(0)
+                    != bytes(svc.get("mem_limit")).unwrap_or(0),
+        ),
+        (
+            "mem_reservation",
+            "reservations",
+            "memory",
+            bytes(svc.get("mem_reservation")).is_some_and(|m| m != 0)
+                && bytes(res("reservations", "memory")).unwrap_or(0)
+                    != bytes(svc.get("mem_reservation")).unwrap_or(0),
+        ),
+        (
+            "pids_limit",
+            "limits",
+            "pids",
+            int_of(svc.get("pids_limit")).is_some_and(|p| p != 0)
+                && int_of(res("limits", "pids")).unwrap_or(0)
+                    != int_of(svc.get("pids_limit")).unwrap_or(0),
+        ),
+    ];
+    for (key, part, field, differs) in checks {
+        if differs && has_part(part) {
+            let span = svc.get(key).map_or(svc.key_span, |n| n.key_span);
+            return Err(err(
+                span,
+                svc_path(name),
+                format!(
+                    "can't set distinct values on '{key}' and 'deploy.resources.{part}.{field}': invalid compose project"
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -509,10 +587,11 @@ pub fn resolve_service_environment(
                     }
                     continue;
                 }
+                let raw = f.get("format").and_then(Node::as_str) == Some("raw");
                 if let Some(fmt) = f
                     .get("format")
                     .and_then(Node::as_str)
-                    .filter(|f| !f.is_empty())
+                    .filter(|f| !f.is_empty() && *f != "raw")
                 {
                     return Err(err(
                         f.span,
@@ -528,7 +607,11 @@ pub fn resolve_service_environment(
                 );
                 let before: Environment = vars.clone();
                 let lookup = |k: &str| env.get(k).cloned();
-                dotenv::parse_into(&text, id, &lookup, &mut vars, &mut warnings)?;
+                if raw {
+                    parse_raw_env(&text, id, &lookup, &mut vars)?;
+                } else {
+                    dotenv::parse_into(&text, id, &lookup, &mut vars, &mut warnings)?;
+                }
                 for (k, v) in &vars {
                     if before.get(k) != Some(v)
                         || !merged.contains_key(k) && !own_resolved.contains_key(k)
@@ -548,6 +631,51 @@ pub fn resolve_service_environment(
             let mut node = Node::map(merged, env_span);
             node.key_span = env_key_span;
             s.insert("environment".into(), node);
+        }
+    }
+    Ok(())
+}
+
+/// `env_file` with `format: raw`: the `docker run --env-file` format. Values are verbatim (no
+/// quotes removed, no interpolation); a line with a name only takes its value from the
+/// environment, or is skipped.
+fn parse_raw_env(
+    text: &str,
+    file: crate::source::FileId,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    vars: &mut Environment,
+) -> Result<(), LoadError> {
+    for (i, line) in text.lines().enumerate() {
+        let line = if i == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (key, value) = match trimmed.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (trimmed, None),
+        };
+        if key.contains(char::is_whitespace) {
+            let at = Span::new(file, u32::try_from(i + 1).unwrap_or(u32::MAX), 1);
+            return Err(LoadError::new(
+                at,
+                KeyPath::root(),
+                format!("variable '{key}' contains whitespaces"),
+            ));
+        }
+        match value {
+            Some(v) => {
+                vars.insert(key.to_string(), v.to_string());
+            }
+            None => {
+                if let Some(v) = lookup(key) {
+                    vars.insert(key.to_string(), v);
+                }
+            }
         }
     }
     Ok(())

@@ -42,7 +42,7 @@ pub enum Command {
     /// Print the loaded, merged and normalised project (as `docker compose config`)
     Config(ConfigArgs),
     /// Convert the project to Nomad job HCL, a Swarm stack file, systemd units or Quadlet files
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
     /// Show what each compose key becomes in a target (the backend's mapping table)
     Explain(ExplainArgs),
 }

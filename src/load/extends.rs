@@ -137,7 +137,14 @@ fn service_extends(
         Some(f) => {
             // Relative to the project (or include) directory, as compose's resource loader does.
             let local = absolute(working_dir, Path::new(f));
-            let loaded = load_base_file(ctx, &local, env)?;
+            let loaded = load_base_file(ctx, &local, env).map_err(|e| {
+                // A file that cannot be read is reported at the `extends` that names it.
+                if e.span.is_synthetic() {
+                    LoadError::new(ext_span, path.key("extends").key("file"), e.message)
+                } else {
+                    e
+                }
+            })?;
             let Some(m) = loaded.get("services").and_then(Node::as_map) else {
                 return Err(LoadError::new(
                     ext_span,

@@ -437,8 +437,8 @@ impl Builder {
 
 /// Type a scalar as go-yaml v3 does when decoding into `any`.
 fn scalar(text: &str, style: ScalarStyle, tag: &Option<Cow<'_, Tag>>) -> Value {
-    if let Some(t) = tag {
-        if t.is_yaml_core_schema() {
+    if let Some(t) = tag
+        && t.is_yaml_core_schema() {
             return match t.suffix.as_str() {
                 "str" => Value::Str(text.to_string()),
                 "null" => Value::Null,
@@ -450,7 +450,6 @@ fn scalar(text: &str, style: ScalarStyle, tag: &Option<Cow<'_, Tag>>) -> Value {
                 _ => Value::Str(text.to_string()),
             };
         }
-    }
     if style != ScalarStyle::Plain {
         return Value::Str(text.to_string());
     }
@@ -477,11 +476,10 @@ fn resolve_plain(text: &str) -> Value {
     if let Some(i) = parse_go_int(&plain) {
         return Value::Int(i);
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>() {
             return Value::Float(f);
         }
-    }
     Value::Str(text.to_string())
 }
 

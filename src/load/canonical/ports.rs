@@ -150,11 +150,7 @@ pub fn transform_ports(n: &mut Node, path: &[String], lenient: bool) -> Result<(
         return Err(LoadError::new(
             n.span,
             kp,
-            format!(
-                "{}: invalid type {} for port",
-                path.join("."),
-                n.type_name()
-            ),
+            format!("invalid type {} for ports: expected a list", n.type_name()),
         ));
     };
     let mut out = Vec::with_capacity(items.len());
@@ -170,11 +166,7 @@ pub fn transform_ports(n: &mut Node, path: &[String], lenient: bool) -> Result<(
                 return Err(LoadError::new(
                     it.span,
                     kp.index(i),
-                    format!(
-                        "{}: invalid type {} for port",
-                        path.join("."),
-                        it.type_name()
-                    ),
+                    format!("invalid type {} for port", it.type_name()),
                 ));
             }
         };

@@ -127,9 +127,10 @@ fn build(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
             }
             for k in ["provenance", "sbom"] {
                 if let Some(v) = m.get_mut(k)
-                    && !matches!(v.value, Value::Str(_)) {
-                        v.value = Value::Str(v.scalar_to_string().unwrap_or_default());
-                    }
+                    && !matches!(v.value, Value::Str(_))
+                {
+                    v.value = Value::Str(v.scalar_to_string().unwrap_or_default());
+                }
             }
             if let Some(ac) = m.get_mut("additional_contexts") {
                 key_value(ac, path)?;

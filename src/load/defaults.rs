@@ -28,9 +28,10 @@ pub fn set_default_values(root: &mut Node) -> Result<(), LoadError> {
     };
     for (_, svc) in services.iter_mut() {
         if let Some(b) = svc.get_mut("build")
-            && b.as_map().is_some() {
-                set(b, "context", Value::Str(".".into()));
-            }
+            && b.as_map().is_some()
+        {
+            set(b, "context", Value::Str(".".into()));
+        }
         for s in svc
             .get_mut("secrets")
             .and_then(Node::as_seq_mut)

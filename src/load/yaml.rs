@@ -438,18 +438,19 @@ impl Builder {
 /// Type a scalar as go-yaml v3 does when decoding into `any`.
 fn scalar(text: &str, style: ScalarStyle, tag: &Option<Cow<'_, Tag>>) -> Value {
     if let Some(t) = tag
-        && t.is_yaml_core_schema() {
-            return match t.suffix.as_str() {
-                "str" => Value::Str(text.to_string()),
-                "null" => Value::Null,
-                "bool" => resolve_plain(text),
-                "int" | "float" => match resolve_plain(text) {
-                    v @ (Value::Int(_) | Value::Float(_)) => v,
-                    _ => Value::Str(text.to_string()),
-                },
+        && t.is_yaml_core_schema()
+    {
+        return match t.suffix.as_str() {
+            "str" => Value::Str(text.to_string()),
+            "null" => Value::Null,
+            "bool" => resolve_plain(text),
+            "int" | "float" => match resolve_plain(text) {
+                v @ (Value::Int(_) | Value::Float(_)) => v,
                 _ => Value::Str(text.to_string()),
-            };
-        }
+            },
+            _ => Value::Str(text.to_string()),
+        };
+    }
     if style != ScalarStyle::Plain {
         return Value::Str(text.to_string());
     }
@@ -477,9 +478,10 @@ fn resolve_plain(text: &str) -> Value {
         return Value::Int(i);
     }
     if is_yaml_float(&plain)
-        && let Ok(f) = plain.parse::<f64>() {
-            return Value::Float(f);
-        }
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return Value::Float(f);
+    }
     Value::Str(text.to_string())
 }
 

@@ -73,8 +73,8 @@ fn discard_env_files(mut v: serde_json::Value) -> serde_json::Value {
     {
         for svc in services.values_mut() {
             if let Some(s) = svc.as_object_mut() {
-                s.remove("env_file");
-                s.remove("label_file");
+                s.shift_remove("env_file");
+                s.shift_remove("label_file");
             }
         }
     }

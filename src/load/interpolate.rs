@@ -83,12 +83,12 @@ pub fn interpolate(
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
-    walk(root, &KeyPath::root(), lookup, warnings)
+    walk(root, &mut KeyPath::root(), lookup, warnings)
 }
 
 fn walk(
     node: &mut Node,
-    path: &KeyPath,
+    path: &mut KeyPath,
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
@@ -99,12 +99,18 @@ fn walk(
         }
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
-                walk(child, &path.key(key), lookup, warnings)?;
+                path.push_key(key);
+                let r = walk(child, path, lookup, warnings);
+                path.pop();
+                r?;
             }
         }
         Value::Seq(items) => {
             for (i, child) in items.iter_mut().enumerate() {
-                walk(child, &path.index(i), lookup, warnings)?;
+                path.push_index(i);
+                let r = walk(child, path, lookup, warnings);
+                path.pop();
+                r?;
             }
         }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
@@ -119,8 +125,16 @@ fn interpolate_string(
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Value, LoadError> {
-    let substituted = substitute(s, lookup)
-        .map_err(|e| LoadError::new(span, path.clone(), template_message(&e)))?;
+    // Fast path: most strings hold no `$` and need no substitution.
+    let substituted = if s.contains('$') {
+        substitute(s, lookup)
+            .map_err(|e| LoadError::new(span, path.clone(), template_message(&e)))?
+    } else {
+        crate::load::template::Substituted {
+            value: s.to_string(),
+            unset: Vec::new(),
+        }
+    };
     for var in &substituted.unset {
         warnings.push(Warning {
             span,
@@ -169,8 +183,20 @@ fn template_message(e: &TemplateError) -> String {
 }
 
 fn cast_for(path: &KeyPath) -> Option<Cast> {
+    use crate::load::node::PathSeg;
+    // Cheap pre-filter on the last key: this runs for every string of every file.
+    let last = match path.0.last() {
+        Some(PathSeg::Key(k)) => k.as_str(),
+        _ => "[]",
+    };
     CASTS
         .iter()
+        .filter(|(pattern, _)| {
+            pattern
+                .rsplit('.')
+                .next()
+                .is_some_and(|p| p == last || p == "*" || p == "[]")
+        })
         .find(|(pattern, _)| path.matches(pattern))
         .map(|&(_, cast)| cast)
 }

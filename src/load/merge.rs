@@ -57,8 +57,10 @@ const RULES: &[(&str, Rule)] = &[
 
 /// Dotted form of a path for pattern matching (indexes as `[]`).
 fn matches(path: &[String], pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('.').collect();
-    parts.len() == path.len() && parts.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
+    let mut parts = pattern.split('.');
+    path.iter()
+        .all(|k| parts.next().is_some_and(|p| p == "*" || p == k))
+        && parts.next().is_none()
 }
 
 fn key_path(path: &[String]) -> KeyPath {

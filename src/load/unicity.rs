@@ -48,8 +48,10 @@ const UNIQUE: &[(&str, Indexer)] = &[
 ];
 
 fn matches(path: &[String], pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('.').collect();
-    parts.len() == path.len() && parts.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
+    let mut parts = pattern.split('.');
+    path.iter()
+        .all(|k| parts.next().is_some_and(|p| p == "*" || p == k))
+        && parts.next().is_none()
 }
 
 /// # Errors

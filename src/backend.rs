@@ -28,3 +28,27 @@ pub trait Backend: Sync {
     /// What happens to every compose key.
     fn mapping(&self) -> &'static [KeyRule];
 }
+
+/// A conversion that cannot be done (e.g. a Swarm service with `build` and no `image`):
+/// where, which key, why. Nothing is written when a backend returns one.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{key_path}: {message}")]
+pub struct EmitError {
+    pub span: crate::source::Span,
+    pub key_path: String,
+    pub message: String,
+}
+
+impl EmitError {
+    pub fn new(
+        span: crate::source::Span,
+        key_path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        EmitError {
+            span,
+            key_path: key_path.into(),
+            message: message.into(),
+        }
+    }
+}

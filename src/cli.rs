@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "transship", version, about = "Docker Compose projects in; Nomad jobs, Swarm stacks and systemd units out; and a compose linter for CI")]
+#[command(
+    name = "transship",
+    version,
+    about = "Docker Compose projects in; Nomad jobs, Swarm stacks and systemd units out; and a compose linter for CI"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub load: LoadArgs,
@@ -37,6 +41,133 @@ pub struct LoadArgs {
 pub enum Command {
     /// Print the loaded, merged and normalised project (as `docker compose config`)
     Config(ConfigArgs),
+    /// Convert the project to Nomad job HCL, a Swarm stack file, systemd units or Quadlet files
+    Convert(ConvertArgs),
+    /// Show what each compose key becomes in a target (the backend's mapping table)
+    Explain(ExplainArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Nomad,
+    Swarm,
+    Systemd,
+    Quadlet,
+}
+
+impl Target {
+    pub fn id(self) -> &'static str {
+        match self {
+            Target::Nomad => "nomad",
+            Target::Swarm => "swarm",
+            Target::Systemd => "systemd",
+            Target::Quadlet => "quadlet",
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Target to generate
+    #[arg(long, value_enum)]
+    pub to: Target,
+    /// Output directory (files written atomically); without it, everything goes to stdout
+    #[arg(short = 'o', long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Turn every conversion warning into an error (exit 1, nothing written)
+    #[arg(long)]
+    pub strict: bool,
+    /// Compare with the files in -o DIR instead of writing: exit 1 and print a diff when they differ
+    #[arg(long, requires = "output")]
+    pub check: bool,
+
+    /// [nomad] Job name (default: the project name)
+    #[arg(long, help_heading = "Nomad")]
+    pub job: Option<String>,
+    /// [nomad] Datacenter(s) (default: dc1)
+    #[arg(long = "datacenter", value_name = "DC", help_heading = "Nomad")]
+    pub datacenters: Vec<String>,
+    /// [nomad] Region
+    #[arg(long, help_heading = "Nomad")]
+    pub region: Option<String>,
+    /// [nomad] Namespace
+    #[arg(long, help_heading = "Nomad")]
+    pub namespace: Option<String>,
+    /// [nomad] Task driver
+    #[arg(long, value_enum, default_value_t = Runtime::Docker, help_heading = "Nomad")]
+    pub driver: Runtime,
+    /// [nomad] Service registration provider
+    #[arg(long, value_enum, default_value_t = ServiceProvider::Nomad, help_heading = "Nomad")]
+    pub service_provider: ServiceProvider,
+    /// [nomad] How named volumes are provided
+    #[arg(long, value_enum, default_value_t = VolumeType::Host, help_heading = "Nomad")]
+    pub volume_type: VolumeType,
+    /// [nomad] MHz of CPU per compose CPU (compose `cpus: 0.5` → 0.5 × this)
+    #[arg(long, default_value_t = 1000, help_heading = "Nomad")]
+    pub cpu_mhz_per_core: u32,
+    /// [nomad] Render env_file variables from Nomad Variables (template env = true) instead of inlining them
+    #[arg(long, help_heading = "Nomad")]
+    pub env_from_variables: bool,
+
+    /// [swarm] Treat SERVICE as stateful: one pinned service per replica
+    #[arg(long = "stateful", value_name = "SERVICE", help_heading = "Swarm")]
+    pub stateful: Vec<String>,
+    /// [swarm] Node label key for member placement (default: <project>.<service>)
+    #[arg(long, value_name = "KEY", help_heading = "Swarm")]
+    pub placement_label: Option<String>,
+    /// [swarm] Write the shared part of stateful members once, as a YAML anchor
+    #[arg(long, help_heading = "Swarm")]
+    pub anchors: bool,
+
+    /// [systemd] Container runtime the units call
+    #[arg(long, value_enum, default_value_t = Runtime::Docker, help_heading = "systemd")]
+    pub runtime: Runtime,
+    /// [systemd] Instance name is the published port (web@8001)
+    #[arg(long, help_heading = "systemd")]
+    pub instance_port: bool,
+    /// [systemd] Add [X-Fleet] sections (Conflicts=, MachineMetadata=)
+    #[arg(long, help_heading = "systemd")]
+    pub fleet: bool,
+    /// [systemd] Directory the env files are installed to (default: /etc/<project>/)
+    #[arg(long, value_name = "DIR", help_heading = "systemd")]
+    pub env_dir: Option<String>,
+    /// [systemd] Directory of tera templates overriding the built-in ones
+    #[arg(long, value_name = "DIR", help_heading = "systemd")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    Docker,
+    Podman,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceProvider {
+    Nomad,
+    Consul,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumeType {
+    Host,
+    Csi,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Target whose mapping table to print
+    #[arg(long, value_enum)]
+    pub to: Target,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,8 @@
 //! One module per subcommand; each returns the process exit code or a tool error.
 
 pub mod config;
+pub mod convert;
+pub mod explain;
 
 use crate::cli::LoadArgs;
 use crate::load::options::LoadOptions;
@@ -34,8 +36,16 @@ pub fn load_options(args: &LoadArgs, interpolate: bool) -> anyhow::Result<LoadOp
 /// Print warnings the way compose does, on stderr, each with its position.
 pub fn print_warnings(warnings: &[crate::diag::Warning], sources: &crate::source::SourceMap) {
     for w in warnings {
-        let at = if w.span.is_synthetic() { String::new() } else { format!("{}: ", sources.describe(w.span)) };
-        let path = if w.path.0.is_empty() { String::new() } else { format!("{}: ", w.path) };
+        let at = if w.span.is_synthetic() {
+            String::new()
+        } else {
+            format!("{}: ", sources.describe(w.span))
+        };
+        let path = if w.path.0.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", w.path)
+        };
         eprintln!("warning: {at}{path}{}", w.message);
     }
 }

@@ -23,12 +23,20 @@ pub struct LoadError {
 
 impl LoadError {
     pub fn new(span: Span, path: KeyPath, message: impl Into<String>) -> Self {
-        LoadError { span, path, message: message.into() }
+        LoadError {
+            span,
+            path,
+            message: message.into(),
+        }
     }
 
     /// An error not tied to a position (e.g. a missing file named on the command line).
     pub fn plain(message: impl Into<String>) -> Self {
-        LoadError { span: Span::SYNTHETIC, path: KeyPath::root(), message: message.into() }
+        LoadError {
+            span: Span::SYNTHETIC,
+            path: KeyPath::root(),
+            message: message.into(),
+        }
     }
 
     /// `file:line:col: key.path: message`, with the parts that are known.

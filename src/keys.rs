@@ -115,7 +115,9 @@ pub const SERVICE_KEYS: &[&str] = &[
 ];
 
 /// Top-level keys other than `services`.
-pub const TOP_LEVEL_KEYS: &[&str] = &["configs", "include", "models", "name", "networks", "secrets", "volumes"];
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "configs", "include", "models", "name", "networks", "secrets", "volumes",
+];
 
 /// The most specific service-key pattern that covers `path` (a key path relative to the
 /// service, e.g. `deploy.resources.limits.memory` or `ports[0]`), if any.
@@ -142,7 +144,10 @@ mod tests {
 
     #[test]
     fn most_specific_key_wins() {
-        assert_eq!(service_key_for("deploy.resources.limits.memory"), Some("deploy.resources.limits.memory"));
+        assert_eq!(
+            service_key_for("deploy.resources.limits.memory"),
+            Some("deploy.resources.limits.memory")
+        );
         assert_eq!(service_key_for("ports[1].published"), Some("ports"));
         assert_eq!(service_key_for("healthcheck.interval"), Some("healthcheck"));
         assert_eq!(service_key_for("deploy.resources.limits"), None);

@@ -3,12 +3,13 @@
 //! Pipeline: `load` (YAML → node tree → interpolate → extends/include → merge → canonical →
 //! normalise) → `model` (typed, with provenance) → backends and the linter.
 
-pub mod diag;
-pub mod load;
-pub mod model;
-pub mod source;
+pub mod backend;
 pub mod cli;
 pub mod commands;
+pub mod diag;
 pub mod keys;
-pub mod backend;
+pub mod lint;
+pub mod load;
+pub mod model;
 pub mod output;
+pub mod source;

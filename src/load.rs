@@ -56,7 +56,11 @@ pub struct Loaded {
 ///
 /// # Errors
 /// Validation and path errors.
-pub fn finish_model(dict: &mut Node, working_dir: &Path, env: &Environment) -> Result<(), LoadError> {
+pub fn finish_model(
+    dict: &mut Node,
+    working_dir: &Path,
+    env: &Environment,
+) -> Result<(), LoadError> {
     defaults::set_default_values(dict)?;
     validate::validate(dict)?;
     paths::resolve_relative_paths(dict, working_dir)?;
@@ -73,10 +77,18 @@ pub fn load(opts: &LoadOptions, sources: &SourceMap) -> Result<Loaded, LoadError
     if !opts.interpolate {
         // Without interpolation values may still hold `${...}` where numbers belong: compose
         // prints the untyped model in that case, and so do we.
-        return Ok(Loaded { project: Project::default(), tree, ..loaded });
+        return Ok(Loaded {
+            project: Project::default(),
+            tree,
+            ..loaded
+        });
     }
     let project = bind::bind(&tree)?;
-    Ok(Loaded { project, tree, ..loaded })
+    Ok(Loaded {
+        project,
+        tree,
+        ..loaded
+    })
 }
 
 fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), LoadError> {
@@ -95,8 +107,22 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
 
     let mut dict = empty_dict();
     for f in &prepared.files {
-        let stdin = if f.as_os_str() == "-" { Some(opts.stdin.as_deref().unwrap_or_default()) } else { None };
-        dict = ctx.load_file(f, stdin, dict, &prepared.working_dir, &env, Phases { extends: true, include: true })?;
+        let stdin = if f.as_os_str() == "-" {
+            Some(opts.stdin.as_deref().unwrap_or_default())
+        } else {
+            None
+        };
+        dict = ctx.load_file(
+            f,
+            stdin,
+            dict,
+            &prepared.working_dir,
+            &env,
+            Phases {
+                extends: true,
+                include: true,
+            },
+        )?;
     }
     finish_model(&mut dict, &prepared.working_dir, &env)?;
     if dict.as_map().is_none_or(indexmap::IndexMap::is_empty) {
@@ -127,12 +153,21 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
 
 /// `-p`, then `COMPOSE_PROJECT_NAME`, then the last `name:` of the files (interpolated and
 /// normalised), then the project directory's name.
-fn project_name(opts: &LoadOptions, prepared: &options::Prepared, ctx: &Ctx, env: &Environment) -> Result<String, LoadError> {
+fn project_name(
+    opts: &LoadOptions,
+    prepared: &options::Prepared,
+    ctx: &Ctx,
+    env: &Environment,
+) -> Result<String, LoadError> {
     let imperative = opts
         .project_name
         .clone()
         .filter(|n| !n.is_empty())
-        .or_else(|| env.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()).cloned());
+        .or_else(|| {
+            env.get("COMPOSE_PROJECT_NAME")
+                .filter(|n| !n.is_empty())
+                .cloned()
+        });
     if let Some(n) = imperative {
         if normalize_project_name(&n) != n {
             return Err(invalid_project_name(&n));
@@ -141,9 +176,18 @@ fn project_name(opts: &LoadOptions, prepared: &options::Prepared, ctx: &Ctx, env
     }
     let mut from_yaml = String::new();
     for f in &prepared.files {
-        let stdin = if f.as_os_str() == "-" { Some(opts.stdin.as_deref().unwrap_or_default()) } else { None };
+        let stdin = if f.as_os_str() == "-" {
+            Some(opts.stdin.as_deref().unwrap_or_default())
+        } else {
+            None
+        };
         for doc in ctx.parse_file(f, stdin)? {
-            if let Some(n) = doc.root.get("name").and_then(Node::as_str).filter(|n| !n.is_empty()) {
+            if let Some(n) = doc
+                .root
+                .get("name")
+                .and_then(Node::as_str)
+                .filter(|n| !n.is_empty())
+            {
                 from_yaml = n.to_string();
             }
         }
@@ -158,7 +202,11 @@ fn project_name(opts: &LoadOptions, prepared: &options::Prepared, ctx: &Ctx, env
     if !from_yaml.is_empty() {
         return Ok(from_yaml);
     }
-    let dir = prepared.working_dir.file_name().map(|d| d.to_string_lossy().to_string()).unwrap_or_default();
+    let dir = prepared
+        .working_dir
+        .file_name()
+        .map(|d| d.to_string_lossy().to_string())
+        .unwrap_or_default();
     let name = normalize_project_name(&dir);
     if name.is_empty() {
         return Err(LoadError::plain("project name must not be empty"));

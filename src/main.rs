@@ -11,6 +11,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Config(args) => commands::config::run(&cli.load, args),
+        Command::Convert(args) => commands::convert::run(&cli.load, args),
+        Command::Explain(args) => commands::explain::run(args),
     };
     match result {
         Ok(code) => code,

@@ -20,7 +20,9 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
             std::fs::create_dir_all(parent)?;
         }
         let parent = target.parent().unwrap_or(dir);
-        let mut tmp = tempfile::Builder::new().prefix(".transship-").tempfile_in(parent)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".transship-")
+            .tempfile_in(parent)?;
         tmp.write_all(f.contents.as_bytes())?;
         tmp.as_file().sync_all()?;
         staged.push((tmp, target));
@@ -41,13 +43,29 @@ mod tests {
     fn writes_every_file_and_no_temporaries() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let files = vec![
-            OutFile { name: "a.hcl".into(), contents: "one".into() },
-            OutFile { name: "sub/b.hcl".into(), contents: "two".into() },
+            OutFile {
+                name: "a.hcl".into(),
+                contents: "one".into(),
+            },
+            OutFile {
+                name: "sub/b.hcl".into(),
+                contents: "two".into(),
+            },
         ];
         let written = write_all_atomic(dir.path(), &files).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(written.len(), 2);
-        assert_eq!(std::fs::read_to_string(dir.path().join("a.hcl")).ok().as_deref(), Some("one"));
-        assert_eq!(std::fs::read_to_string(dir.path().join("sub/b.hcl")).ok().as_deref(), Some("two"));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.hcl"))
+                .ok()
+                .as_deref(),
+            Some("one")
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("sub/b.hcl"))
+                .ok()
+                .as_deref(),
+            Some("two")
+        );
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .into_iter()
             .flatten()
@@ -65,10 +83,21 @@ mod tests {
         // comes first: use a name whose parent is a file, which fails while staging.
         std::fs::write(dir.path().join("blocker"), "x").unwrap_or_else(|e| panic!("{e}"));
         let files = vec![
-            OutFile { name: "a.hcl".into(), contents: "new".into() },
-            OutFile { name: "blocker/b.hcl".into(), contents: "two".into() },
+            OutFile {
+                name: "a.hcl".into(),
+                contents: "new".into(),
+            },
+            OutFile {
+                name: "blocker/b.hcl".into(),
+                contents: "two".into(),
+            },
         ];
         assert!(write_all_atomic(dir.path(), &files).is_err());
-        assert_eq!(std::fs::read_to_string(dir.path().join("a.hcl")).ok().as_deref(), Some("old"));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.hcl"))
+                .ok()
+                .as_deref(),
+            Some("old")
+        );
     }
 }

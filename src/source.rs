@@ -18,7 +18,11 @@ pub struct Span {
 }
 
 impl Span {
-    pub const SYNTHETIC: Span = Span { file: FileId(0), line: 0, col: 0 };
+    pub const SYNTHETIC: Span = Span {
+        file: FileId(0),
+        line: 0,
+        col: 0,
+    };
 
     pub fn new(file: FileId, line: u32, col: u32) -> Self {
         Span { file, line, col }
@@ -55,7 +59,11 @@ impl SourceMap {
     pub fn add(&self, display: String, path: PathBuf, text: Arc<str>) -> FileId {
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
         let id = FileId(u32::try_from(files.len()).unwrap_or(u32::MAX));
-        files.push(Arc::new(SourceFile { display, path, text }));
+        files.push(Arc::new(SourceFile {
+            display,
+            path,
+            text,
+        }));
         id
     }
 

@@ -16,7 +16,12 @@ fn outcome(dir: &std::path::Path) -> String {
         Ok(loaded) => {
             let mut out = render(&loaded, Format::Json, true).unwrap_or_else(|e| panic!("{e}"));
             for w in &loaded.warnings {
-                out.push_str(&format!("# warning: {}: {}: {}\n", sources.describe(w.span), w.path, w.message));
+                out.push_str(&format!(
+                    "# warning: {}: {}: {}\n",
+                    sources.describe(w.span),
+                    w.path,
+                    w.message
+                ));
             }
             out
         }
@@ -30,7 +35,10 @@ fn load_fixtures() {
     let all = cases("load");
     assert!(!all.is_empty(), "no fixtures under fixtures/load");
     for dir in all {
-        let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let text = outcome(&dir);
         insta::with_settings!({
             snapshot_path => root().join("snapshots/load"),

@@ -25,7 +25,8 @@ pub fn root() -> PathBuf {
 }
 
 pub fn read_case(dir: &Path) -> Case {
-    let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let text = std::fs::read_to_string(dir.join("case.json"))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
@@ -58,7 +59,12 @@ pub fn redact(text: &str, dir: &Path) -> String {
 /// Every case folder under `fixtures/<area>`, sorted.
 pub fn cases(area: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures").join(area))
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.join("case.json").is_file()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("case.json").is_file())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v

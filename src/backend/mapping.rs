@@ -71,12 +71,16 @@ pub fn report<'a>(
     let mut seen: Vec<&'static str> = Vec::new();
     let mut out = Vec::new();
     for (path, span) in present {
-        let Some(key) = service_key_for(path) else { continue };
+        let Some(key) = service_key_for(path) else {
+            continue;
+        };
         if seen.contains(&key) {
             continue;
         }
         seen.push(key);
-        let Some(rule) = rule_for(table, key) else { continue };
+        let Some(rule) = rule_for(table, key) else {
+            continue;
+        };
         let message = match rule.support {
             Support::Translated => continue,
             Support::Approximated(how) => format!("approximated for {backend}: {how}"),
@@ -125,11 +129,18 @@ pub fn to_markdown(backend: &str, table: &[KeyRule]) -> String {
          | compose key | support | becomes | note |\n|---|---|---|---|\n"
     );
     for r in table {
-        let key = r.key.strip_prefix("top:").map_or_else(|| format!("services.*.{}", r.key), str::to_string);
+        let key = r
+            .key
+            .strip_prefix("top:")
+            .map_or_else(|| format!("services.*.{}", r.key), str::to_string);
         out.push_str(&format!(
             "| `{key}` | {} | {} | {} |\n",
             r.support.label(),
-            if r.to.is_empty() { String::new() } else { format!("`{}`", r.to) },
+            if r.to.is_empty() {
+                String::new()
+            } else {
+                format!("`{}`", r.to)
+            },
             r.support.note().replace('|', "\\|")
         ));
     }
@@ -146,7 +157,12 @@ pub fn to_text(table: &[KeyRule]) -> String {
             (false, true) => r.to.to_string(),
             (true, _) => r.support.note().to_string(),
         };
-        out.push_str(&format!("{:width$}  {:12}  {}\n", r.key, r.support.label(), detail));
+        out.push_str(&format!(
+            "{:width$}  {:12}  {}\n",
+            r.key,
+            r.support.label(),
+            detail
+        ));
     }
     out
 }
@@ -157,22 +173,47 @@ mod tests {
     use crate::source::FileId;
 
     const TABLE: &[KeyRule] = &[
-        KeyRule { key: "image", support: Support::Translated, to: "config.image" },
-        KeyRule { key: "build", support: Support::Dropped("build images in CI"), to: "" },
-        KeyRule { key: "deploy.replicas", support: Support::Translated, to: "count" },
-        KeyRule { key: "ports", support: Support::Approximated("host ports become static ports"), to: "network.port" },
+        KeyRule {
+            key: "image",
+            support: Support::Translated,
+            to: "config.image",
+        },
+        KeyRule {
+            key: "build",
+            support: Support::Dropped("build images in CI"),
+            to: "",
+        },
+        KeyRule {
+            key: "deploy.replicas",
+            support: Support::Translated,
+            to: "count",
+        },
+        KeyRule {
+            key: "ports",
+            support: Support::Approximated("host ports become static ports"),
+            to: "network.port",
+        },
     ];
 
     #[test]
     fn report_warns_once_per_key_at_first_position() {
         let s1 = Span::new(FileId(1), 3, 5);
         let s2 = Span::new(FileId(2), 7, 9);
-        let present = vec![("image", s1), ("build.context", s1), ("build.dockerfile", s2), ("ports[0]", s2), ("ports[1]", s1)];
+        let present = vec![
+            ("image", s1),
+            ("build.context", s1),
+            ("build.dockerfile", s2),
+            ("ports[0]", s2),
+            ("ports[1]", s1),
+        ];
         let w = report(TABLE, "nomad", "web", present);
         assert_eq!(w.len(), 2);
         assert_eq!(w[0].key_path, "services.web.build");
         assert_eq!(w[0].span, s1);
-        assert!(w[0].message.starts_with("dropped for nomad: build images in CI"));
+        assert!(
+            w[0].message
+                .starts_with("dropped for nomad: build images in CI")
+        );
         assert_eq!(w[1].key_path, "services.web.ports");
         assert_eq!(w[1].span, s2);
     }
@@ -182,13 +223,21 @@ mod tests {
         let p = coverage_problems(TABLE);
         assert!(p.contains(&"missing row for command".to_string()));
         assert!(p.contains(&"missing row for top:secrets".to_string()));
-        let bad = [KeyRule { key: "nonsense", support: Support::Translated, to: "" }];
+        let bad = [KeyRule {
+            key: "nonsense",
+            support: Support::Translated,
+            to: "",
+        }];
         assert!(coverage_problems(&bad).contains(&"row for unknown key nonsense".to_string()));
     }
 
     #[test]
     fn markdown_escapes_pipes() {
-        let t = [KeyRule { key: "top:name", support: Support::Approximated("a|b"), to: "job" }];
+        let t = [KeyRule {
+            key: "top:name",
+            support: Support::Approximated("a|b"),
+            to: "job",
+        }];
         let md = to_markdown("nomad", &t);
         assert!(md.contains("| `name` | approximated | `job` | a\\|b |"));
     }

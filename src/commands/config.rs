@@ -44,7 +44,11 @@ pub fn run(load_args: &LoadArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> 
 /// # Errors
 /// Serialisation failures.
 pub fn render(loaded: &load::Loaded, format: Format, interpolated: bool) -> anyhow::Result<String> {
-    let value = if interpolated { loaded.project.to_compose_json() } else { sorted(loaded.tree.to_json()) };
+    let value = if interpolated {
+        loaded.project.to_compose_json()
+    } else {
+        sorted(loaded.tree.to_json())
+    };
     let text = match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&value)?;
@@ -53,7 +57,11 @@ pub fn render(loaded: &load::Loaded, format: Format, interpolated: bool) -> anyh
         }
         Format::Yaml => load::yaml::to_yaml_string(&value).map_err(anyhow::Error::msg)?,
     };
-    Ok(if interpolated { text.replace('$', "$$") } else { text })
+    Ok(if interpolated {
+        text.replace('$', "$$")
+    } else {
+        text
+    })
 }
 
 /// Keys sorted at every level (Go's JSON encoder sorts map keys).
@@ -64,7 +72,9 @@ fn sorted(v: serde_json::Value) -> serde_json::Value {
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
         }
-        serde_json::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(sorted).collect()),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.into_iter().map(sorted).collect())
+        }
         other => other,
     }
 }

@@ -14,7 +14,13 @@ use std::path::{Path, PathBuf};
 struct Tracker(Vec<(PathBuf, String)>);
 
 impl Tracker {
-    fn add(&self, ctx: &Ctx, file: &Path, service: &str, span: crate::source::Span) -> Result<Tracker, LoadError> {
+    fn add(
+        &self,
+        ctx: &Ctx,
+        file: &Path,
+        service: &str,
+        span: crate::source::Span,
+    ) -> Result<Tracker, LoadError> {
         let entry = (file.to_path_buf(), service.to_string());
         if self.0.contains(&entry) {
             let mut lines = vec!["Circular reference:".to_string()];
@@ -24,7 +30,11 @@ impl Tracker {
             for (f, s) in self.0.iter().skip(1).chain(std::iter::once(&entry)) {
                 lines.push(format!("  extends {s} in {}", ctx.display(f)));
             }
-            return Err(LoadError::new(span, KeyPath::root().key("services").key(service).key("extends"), lines.join("\n")));
+            return Err(LoadError::new(
+                span,
+                KeyPath::root().key("services").key(service).key("extends"),
+                lines.join("\n"),
+            ));
         }
         let mut next = self.clone();
         next.0.push(entry);
@@ -44,14 +54,26 @@ pub fn apply_extends(
     env: &Environment,
     resets: &[String],
 ) -> Result<(), LoadError> {
-    let Some(services) = root.get_mut("services") else { return Ok(()) };
+    let Some(services) = root.get_mut("services") else {
+        return Ok(());
+    };
     let span = services.span;
     let Some(services) = services.as_map_mut() else {
-        return Err(LoadError::new(span, KeyPath::root().key("services"), "services must be a mapping"));
+        return Err(LoadError::new(
+            span,
+            KeyPath::root().key("services"),
+            "services must be a mapping",
+        ));
     };
     let names: Vec<String> = services.keys().cloned().collect();
     for name in names {
-        let merged = service_extends(ctx, &name, services, file, working_dir, env, &Tracker::default(), resets)?;
+        let scope = Scope {
+            file,
+            working_dir,
+            env,
+            resets,
+        };
+        let merged = service_extends(ctx, &name, services, &scope, &Tracker::default())?;
         if let Some(m) = merged {
             services.insert(name, m);
         }
@@ -59,25 +81,41 @@ pub fn apply_extends(
     Ok(())
 }
 
+/// Where a service is being resolved: its file, the directory `extends.file` is relative
+/// to, the interpolation environment, and the file's `!reset` paths.
+struct Scope<'a> {
+    file: &'a Path,
+    working_dir: &'a Path,
+    env: &'a Environment,
+    resets: &'a [String],
+}
+
 fn service_extends(
     ctx: &mut Ctx,
     name: &str,
     services: &mut Map,
-    file: &Path,
-    working_dir: &Path,
-    env: &Environment,
+    scope: &Scope,
     tracker: &Tracker,
-    resets: &[String],
 ) -> Result<Option<Node>, LoadError> {
+    let Scope {
+        file,
+        working_dir,
+        env,
+        resets,
+    } = *scope;
     let path = KeyPath::root().key("services").key(name);
-    let Some(service) = services.get(name) else { return Ok(None) };
+    let Some(service) = services.get(name) else {
+        return Ok(None);
+    };
     if service.is_null() {
         return Ok(None);
     }
     if service.as_map().is_none() {
         return Err(LoadError::new(service.span, path, "must be a mapping"));
     }
-    let Some(ext) = service.get("extends") else { return Ok(Some(service.clone())) };
+    let Some(ext) = service.get("extends") else {
+        return Ok(Some(service.clone()));
+    };
     let ext_span = ext.span;
     let (reference, base_file) = match (&ext.value, ext.get("service")) {
         (crate::load::node::Value::Str(s), _) => (s.clone(), None),
@@ -85,7 +123,13 @@ fn service_extends(
             let file_ref = ext.get("file").and_then(Node::as_str).map(str::to_string);
             (s.as_str().unwrap_or_default().to_string(), file_ref)
         }
-        _ => return Err(LoadError::new(ext_span, path.key("extends"), format!("extends.{name}.service is required"))),
+        _ => {
+            return Err(LoadError::new(
+                ext_span,
+                path.key("extends"),
+                format!("extends.{name}.service is required"),
+            ));
+        }
     };
 
     let (mut base_services, base_path, base_resets);
@@ -98,7 +142,10 @@ fn service_extends(
                 return Err(LoadError::new(
                     ext_span,
                     path.key("extends"),
-                    format!("cannot extend service {name:?} in {}: no services section", ctx.display(&local)),
+                    format!(
+                        "cannot extend service {name:?} in {}: no services section",
+                        ctx.display(&local)
+                    ),
                 ));
             };
             if !m.contains_key(&reference) {
@@ -120,7 +167,10 @@ fn service_extends(
                 return Err(LoadError::new(
                     ext_span,
                     path.key("extends"),
-                    format!("cannot extend service {name:?} in {}: service {reference:?} not found", ctx.display(file)),
+                    format!(
+                        "cannot extend service {name:?} in {}: service {reference:?} not found",
+                        ctx.display(file)
+                    ),
                 ));
             }
             base_services = Map::new();
@@ -130,19 +180,38 @@ fn service_extends(
     }
     let tracker = tracker.add(ctx, &base_path, name, ext_span)?;
     let base = if base_file.is_some() {
-        service_extends(ctx, &reference, &mut base_services, &base_path, working_dir, env, &tracker, &base_resets)?
+        let base_scope = Scope {
+            file: &base_path,
+            working_dir,
+            env,
+            resets: &base_resets,
+        };
+        service_extends(ctx, &reference, &mut base_services, &base_scope, &tracker)?
     } else {
-        service_extends(ctx, &reference, services, file, working_dir, env, &tracker, &base_resets)?
+        let base_scope = Scope {
+            file,
+            working_dir,
+            env,
+            resets: &base_resets,
+        };
+        service_extends(ctx, &reference, services, &base_scope, &tracker)?
     };
-    let Some(service) = services.get(name).cloned() else { return Ok(None) };
-    let Some(base) = base else { return Ok(Some(service)) };
+    let Some(service) = services.get(name).cloned() else {
+        return Ok(None);
+    };
+    let Some(base) = base else {
+        return Ok(Some(service));
+    };
 
     // The current file's `!reset`s apply to what is inherited.
     let mut wrapper = Node::map(Map::new(), base.span);
     let mut inner = Map::new();
     inner.insert(name.to_string(), base);
     if let Some(m) = wrapper.as_map_mut() {
-        m.insert("services".into(), Node::map(inner, crate::source::Span::SYNTHETIC));
+        m.insert(
+            "services".into(),
+            Node::map(inner, crate::source::Span::SYNTHETIC),
+        );
     }
     apply_resets(&mut wrapper, resets);
     let base = wrapper
@@ -163,7 +232,10 @@ fn service_extends(
 /// own (those are followed service by service), relative paths resolved against its folder.
 fn load_base_file(ctx: &mut Ctx, local: &Path, env: &Environment) -> Result<Node, LoadError> {
     let dir = local.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let phases = Phases { extends: false, include: false };
+    let phases = Phases {
+        extends: false,
+        include: false,
+    };
     let mut loaded = ctx.load_file(local, None, empty_dict(), &dir, env, phases)?;
     paths::resolve_relative_paths(&mut loaded, &dir)?;
     Ok(loaded)

@@ -39,7 +39,11 @@ impl Ctx<'_> {
             Some(s) => s.to_string(),
             None => {
                 let meta = std::fs::metadata(path).map_err(|e| {
-                    LoadError::plain(format!("open {}: {}", path.display(), crate::load::options::io_reason(&e)))
+                    LoadError::plain(format!(
+                        "open {}: {}",
+                        path.display(),
+                        crate::load::options::io_reason(&e)
+                    ))
                 })?;
                 if meta.len() > self.limits.max_bytes as u64 {
                     return Err(LoadError::plain(format!(
@@ -52,8 +56,14 @@ impl Ctx<'_> {
                 read_text(path)?
             }
         };
-        let display = if stdin.is_some() { "-".to_string() } else { self.display(path) };
-        let id = self.sources.add(display, path.to_path_buf(), text.clone().into());
+        let display = if stdin.is_some() {
+            "-".to_string()
+        } else {
+            self.display(path)
+        };
+        let id = self
+            .sources
+            .add(display, path.to_path_buf(), text.clone().into());
         yaml::parse_documents(&text, id, &self.limits)
     }
 
@@ -93,13 +103,20 @@ impl Ctx<'_> {
         env: &Environment,
         phases: Phases,
     ) -> Result<Node, LoadError> {
-        let Document { mut root, reset_paths } = doc;
+        let Document {
+            mut root,
+            reset_paths,
+        } = doc;
         match root.value {
             Value::Map(_) => {}
             // An empty document adds nothing (compose skips it the same way).
             Value::Null => return Ok(dict),
             _ => {
-                return Err(LoadError::new(root.span, KeyPath::root(), "Top-level object must be a mapping"));
+                return Err(LoadError::new(
+                    root.span,
+                    KeyPath::root(),
+                    "Top-level object must be a mapping",
+                ));
             }
         }
         if self.interpolate {
@@ -116,14 +133,14 @@ impl Ctx<'_> {
         }
         let mut dict = merge::merge(dict, root)?;
         unicity::enforce_unicity(&mut dict)?;
-        if let Some(m) = dict.as_map_mut() {
-            if let Some(v) = m.shift_remove("version") {
-                self.warnings.push(Warning {
+        if let Some(m) = dict.as_map_mut()
+            && let Some(v) = m.shift_remove("version")
+        {
+            self.warnings.push(Warning {
                     span: v.key_span,
                     path: KeyPath::root().key("version"),
                     message: "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion".into(),
                 });
-            }
         }
         canonical::canonical(&mut dict, !self.interpolate)?;
         omit_empty_dns(&mut dict);
@@ -146,11 +163,19 @@ pub fn apply_resets(dict: &mut Node, paths: &[String]) {
     fn walk(node: &mut Node, prefix: &str, paths: &[String]) {
         if let Some(m) = node.as_map_mut() {
             m.retain(|k, _| {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                !paths.iter().any(|r| *r == p)
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                !paths.contains(&p)
             });
             for (k, v) in m.iter_mut() {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 if paths.iter().any(|r| r.starts_with(&p)) {
                     walk(v, &p, paths);
                 }
@@ -162,7 +187,9 @@ pub fn apply_resets(dict: &mut Node, paths: &[String]) {
 
 /// compose drops empty entries from `services.*.dns` (an unset variable leaves `""`).
 fn omit_empty_dns(dict: &mut Node) {
-    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else { return };
+    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
+        return;
+    };
     for (_, svc) in services.iter_mut() {
         if let Some(dns) = svc.get_mut("dns").and_then(Node::as_seq_mut) {
             dns.retain(|n| !(n.is_null() || n.as_str() == Some("")));

@@ -8,7 +8,9 @@ use crate::load::options::{Environment, absolute, read_env_files};
 use crate::load::{finish_model, node::Map};
 use std::path::{Path, PathBuf};
 
-const IMPORTED: &[&str] = &["services", "volumes", "networks", "secrets", "configs", "models"];
+const IMPORTED: &[&str] = &[
+    "services", "volumes", "networks", "secrets", "configs", "models",
+];
 
 struct Include {
     paths: Vec<(PathBuf, crate::source::Span)>,
@@ -23,9 +25,17 @@ fn strings(node: &Node, path: &KeyPath) -> Result<Vec<String>, LoadError> {
         Value::Seq(items) => items
             .iter()
             .enumerate()
-            .map(|(i, n)| n.as_str().map(str::to_string).ok_or_else(|| LoadError::new(n.span, path.index(i), "must be a string")))
+            .map(|(i, n)| {
+                n.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| LoadError::new(n.span, path.index(i), "must be a string"))
+            })
             .collect(),
-        _ => Err(LoadError::new(node.span, path.clone(), "must be a string or a list of strings")),
+        _ => Err(LoadError::new(
+            node.span,
+            path.clone(),
+            "must be a string or a list of strings",
+        )),
     }
 }
 
@@ -38,29 +48,63 @@ fn parse_includes(node: &Node, working_dir: &Path) -> Result<Vec<Include>, LoadE
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
         let inc = match &item.value {
-            Value::Str(s) => Include { paths: vec![(PathBuf::from(s), item.span)], project_directory: None, env_files: vec![], span: item.span },
+            Value::Str(s) => Include {
+                paths: vec![(PathBuf::from(s), item.span)],
+                project_directory: None,
+                env_files: vec![],
+                span: item.span,
+            },
             Value::Map(m) => {
                 for k in m.keys() {
-                    if !matches!(k.as_str(), "path" | "project_directory" | "env_file") && !k.starts_with("x-") {
-                        return Err(LoadError::new(m[k].key_span, p.key(k), format!("Additional property {k} is not allowed")));
+                    if !matches!(k.as_str(), "path" | "project_directory" | "env_file")
+                        && !k.starts_with("x-")
+                    {
+                        return Err(LoadError::new(
+                            m[k].key_span,
+                            p.key(k),
+                            format!("Additional property {k} is not allowed"),
+                        ));
                     }
                 }
-                let paths_node = m.get("path").ok_or_else(|| LoadError::new(item.span, p.clone(), "path is required"))?;
+                let paths_node = m
+                    .get("path")
+                    .ok_or_else(|| LoadError::new(item.span, p.clone(), "path is required"))?;
                 let paths = strings(paths_node, &p.key("path"))?
                     .into_iter()
                     .map(|s| (PathBuf::from(s), paths_node.span))
                     .collect();
                 let project_directory = match m.get("project_directory") {
-                    Some(n) => Some(n.as_str().ok_or_else(|| LoadError::new(n.span, p.key("project_directory"), "must be a string"))?.to_string()),
+                    Some(n) => Some(
+                        n.as_str()
+                            .ok_or_else(|| {
+                                LoadError::new(
+                                    n.span,
+                                    p.key("project_directory"),
+                                    "must be a string",
+                                )
+                            })?
+                            .to_string(),
+                    ),
                     None => None,
                 };
                 let env_files = match m.get("env_file") {
                     Some(n) => strings(n, &p.key("env_file"))?,
                     None => vec![],
                 };
-                Include { paths, project_directory, env_files, span: item.span }
+                Include {
+                    paths,
+                    project_directory,
+                    env_files,
+                    span: item.span,
+                }
             }
-            _ => return Err(LoadError::new(item.span, p, "must be a string or a mapping")),
+            _ => {
+                return Err(LoadError::new(
+                    item.span,
+                    p,
+                    "must be a string or a mapping",
+                ));
+            }
         };
         out.push(inc);
     }
@@ -72,15 +116,29 @@ fn parse_includes(node: &Node, working_dir: &Path) -> Result<Vec<Include>, LoadE
 ///
 /// # Errors
 /// Cycles, missing files, conflicting resources, any load error of the included project.
-pub fn apply_include(ctx: &mut Ctx, root: &mut Node, file: &Path, working_dir: &Path, env: &Environment) -> Result<(), LoadError> {
-    let Some(node) = root.as_map_mut().and_then(|m| m.shift_remove("include")) else { return Ok(()) };
+pub fn apply_include(
+    ctx: &mut Ctx,
+    root: &mut Node,
+    file: &Path,
+    working_dir: &Path,
+    env: &Environment,
+) -> Result<(), LoadError> {
+    let Some(node) = root.as_map_mut().and_then(|m| m.shift_remove("include")) else {
+        return Ok(());
+    };
     if node.is_null() {
         return Ok(());
     }
     let includes = parse_includes(&node, working_dir)?;
     for inc in includes {
-        let files: Vec<PathBuf> = inc.paths.iter().map(|(p, _)| absolute(working_dir, p)).collect();
-        let Some(main) = files.first().cloned() else { continue };
+        let files: Vec<PathBuf> = inc
+            .paths
+            .iter()
+            .map(|(p, _)| absolute(working_dir, p))
+            .collect();
+        let Some(main) = files.first().cloned() else {
+            continue;
+        };
         let project_dir = match &inc.project_directory {
             None => main.parent().map(Path::to_path_buf).unwrap_or_default(),
             Some(d) => absolute(working_dir, Path::new(d)),
@@ -92,8 +150,16 @@ pub fn apply_include(ctx: &mut Ctx, root: &mut Node, file: &Path, working_dir: &
         if chain.contains(&main) {
             chain.push(main.clone());
             let listing: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
-            let msg = format!("include cycle detected:\n{}\n include {}", listing[0], listing[1..].join("\n include "));
-            return Err(LoadError::new(inc.span, KeyPath::root().key("include"), msg));
+            let msg = format!(
+                "include cycle detected:\n{}\n include {}",
+                listing[0],
+                listing[1..].join("\n include ")
+            );
+            return Err(LoadError::new(
+                inc.span,
+                KeyPath::root().key("include"),
+                msg,
+            ));
         }
         let env_files: Vec<PathBuf> = if inc.env_files.is_empty() {
             let f = project_dir.join(".env");
@@ -103,10 +169,18 @@ pub fn apply_include(ctx: &mut Ctx, root: &mut Node, file: &Path, working_dir: &
             for f in &inc.env_files {
                 let p = absolute(working_dir, Path::new(f));
                 if !p.exists() {
-                    return Err(LoadError::new(inc.span, KeyPath::root().key("include"), format!("stat {}: no such file or directory", p.display())));
+                    return Err(LoadError::new(
+                        inc.span,
+                        KeyPath::root().key("include"),
+                        format!("stat {}: no such file or directory", p.display()),
+                    ));
                 }
                 if p.is_dir() {
-                    return Err(LoadError::new(inc.span, KeyPath::root().key("include"), format!("{} is not a file", p.display())));
+                    return Err(LoadError::new(
+                        inc.span,
+                        KeyPath::root().key("include"),
+                        format!("{} is not a file", p.display()),
+                    ));
                 }
                 v.push(p);
             }
@@ -126,30 +200,57 @@ pub fn apply_include(ctx: &mut Ctx, root: &mut Node, file: &Path, working_dir: &
     Ok(())
 }
 
-fn load_included(ctx: &mut Ctx, files: &[PathBuf], project_dir: &Path, env: &Environment) -> Result<Node, LoadError> {
+fn load_included(
+    ctx: &mut Ctx,
+    files: &[PathBuf],
+    project_dir: &Path,
+    env: &Environment,
+) -> Result<Node, LoadError> {
     let mut dict = crate::load::file::empty_dict();
     for f in files {
-        dict = ctx.load_file(f, None, dict, project_dir, env, Phases { extends: true, include: true })?;
+        dict = ctx.load_file(
+            f,
+            None,
+            dict,
+            project_dir,
+            env,
+            Phases {
+                extends: true,
+                include: true,
+            },
+        )?;
     }
     finish_model(&mut dict, project_dir, env)?;
     Ok(dict)
 }
 
 fn import_resources(source: &Node, target: &mut Node) -> Result<(), LoadError> {
-    let Some(target_map) = target.as_map_mut() else { return Ok(()) };
+    let Some(target_map) = target.as_map_mut() else {
+        return Ok(());
+    };
     for key in IMPORTED {
-        let Some(from) = source.get(key).and_then(Node::as_map) else { continue };
-        let entry = target_map.entry((*key).to_string()).or_insert_with(|| Node::map(Map::new(), crate::source::Span::SYNTHETIC));
+        let Some(from) = source.get(key).and_then(Node::as_map) else {
+            continue;
+        };
+        let entry = target_map
+            .entry((*key).to_string())
+            .or_insert_with(|| Node::map(Map::new(), crate::source::Span::SYNTHETIC));
         if entry.is_null() {
             *entry = Node::map(Map::new(), entry.span);
         }
-        let Some(to) = entry.as_map_mut() else { continue };
+        let Some(to) = entry.as_map_mut() else {
+            continue;
+        };
         for (name, value) in from {
             if let Some(existing) = to.get(name) {
                 if same_value(existing, value) {
                     continue;
                 }
-                return Err(LoadError::new(existing.key_span, KeyPath::root().key(key).key(name), format!("{key}.{name} conflicts with imported resource")));
+                return Err(LoadError::new(
+                    existing.key_span,
+                    KeyPath::root().key(key).key(name),
+                    format!("{key}.{name} conflicts with imported resource"),
+                ));
             }
             to.insert(name.clone(), value.clone());
         }

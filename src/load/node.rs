@@ -31,7 +31,11 @@ pub struct Node {
 
 impl Node {
     pub fn new(value: Value, span: Span) -> Self {
-        Node { value, span, key_span: span }
+        Node {
+            value,
+            span,
+            key_span: span,
+        }
     }
 
     /// A value the loader made up (defaults, normalisation): it has no source position.
@@ -155,7 +159,11 @@ impl Node {
             },
             J::String(s) => Value::Str(s.clone()),
             J::Array(a) => Value::Seq(a.iter().map(|x| Node::from_json(x, span)).collect()),
-            J::Object(o) => Value::Map(o.iter().map(|(k, x)| (k.clone(), Node::from_json(x, span))).collect()),
+            J::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), Node::from_json(x, span)))
+                    .collect(),
+            ),
         };
         Node::new(value, span)
     }
@@ -168,7 +176,11 @@ pub fn format_go_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let abs = f.abs();
     if abs != 0.0 && !(1e-4..1e21).contains(&abs) {
@@ -179,7 +191,11 @@ pub fn format_go_float(f: f64) -> String {
                 Some(d) => ('-', d),
                 None => ('+', exp),
             };
-            let digits = if digits.len() < 2 { format!("0{digits}") } else { digits.to_string() };
+            let digits = if digits.len() < 2 {
+                format!("0{digits}")
+            } else {
+                digits.to_string()
+            };
             return format!("{mant}e{sign}{digits}");
         }
         return s;
@@ -226,7 +242,11 @@ impl KeyPath {
                 PathSeg::Index(_) => "[]".to_string(),
             })
             .collect();
-        parts.len() == keys.len() && parts.iter().zip(keys.iter()).all(|(p, k)| *p == "*" || p == k)
+        parts.len() == keys.len()
+            && parts
+                .iter()
+                .zip(keys.iter())
+                .all(|(p, k)| *p == "*" || p == k)
     }
 }
 
@@ -252,9 +272,13 @@ impl std::fmt::Display for KeyPath {
 /// Structural equality that ignores positions (compose compares imported resources this way).
 pub fn same_value(a: &Node, b: &Node) -> bool {
     match (&a.value, &b.value) {
-        (Value::Seq(x), Value::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
         (Value::Map(x), Value::Map(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
         }
         (x, y) => x == y,
     }

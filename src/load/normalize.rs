@@ -8,7 +8,10 @@ use crate::source::Span;
 
 fn dep(restart: bool) -> Node {
     let mut m = Map::new();
-    m.insert("condition".into(), Node::synthetic(Value::Str("service_started".into())));
+    m.insert(
+        "condition".into(),
+        Node::synthetic(Value::Str("service_started".into())),
+    );
     m.insert("restart".into(), Node::synthetic(Value::Bool(restart)));
     m.insert("required".into(), Node::synthetic(Value::Bool(true)));
     Node::synthetic(Value::Map(m))
@@ -20,7 +23,9 @@ fn resolve_mapping(node: &mut Node, env: &Environment, keep_empty: bool) {
     match &mut node.value {
         Value::Seq(items) => {
             items.retain_mut(|item| {
-                let Value::Str(s) = &mut item.value else { return false };
+                let Value::Str(s) = &mut item.value else {
+                    return false;
+                };
                 if s.contains('=') {
                     return true;
                 }
@@ -64,17 +69,22 @@ pub fn normalize(dict: &mut Node, env: &Environment) {
 
 fn normalize_service(svc: &mut Node, env: &Environment) {
     let Some(s) = svc.as_map_mut() else { return };
-    if let Some(p) = s.get_mut("pull_policy") {
-        if p.as_str() == Some("if_not_present") {
-            p.value = Value::Str("missing".into());
-        }
+    if let Some(p) = s.get_mut("pull_policy")
+        && p.as_str() == Some("if_not_present")
+    {
+        p.value = Value::Str("missing".into());
     }
     if let Some(build) = s.get_mut("build").and_then(Node::as_map_mut) {
         if build.get("context").is_none_or(Node::is_null) {
             build.insert("context".into(), Node::synthetic(Value::Str(".".into())));
         }
-        if build.get("dockerfile").is_none_or(Node::is_null) && build.get("dockerfile_inline").is_none_or(Node::is_null) {
-            build.insert("dockerfile".into(), Node::synthetic(Value::Str("Dockerfile".into())));
+        if build.get("dockerfile").is_none_or(Node::is_null)
+            && build.get("dockerfile_inline").is_none_or(Node::is_null)
+        {
+            build.insert(
+                "dockerfile".into(),
+                Node::synthetic(Value::Str("Dockerfile".into())),
+            );
         }
         if let Some(args) = build.get_mut("args") {
             resolve_mapping(args, env, false);
@@ -84,7 +94,11 @@ fn normalize_service(svc: &mut Node, env: &Environment) {
         resolve_mapping(e, env, true);
     }
 
-    let mut depends: Map = s.get("depends_on").and_then(Node::as_map).cloned().unwrap_or_default();
+    let mut depends: Map = s
+        .get("depends_on")
+        .and_then(Node::as_map)
+        .cloned()
+        .unwrap_or_default();
     if let Some(links) = s.get("links").and_then(Node::as_seq) {
         for l in links {
             let Some(link) = l.as_str() else { continue };
@@ -94,16 +108,22 @@ fn normalize_service(svc: &mut Node, env: &Environment) {
         }
     }
     for ns in ["network_mode", "ipc", "pid", "uts", "cgroup"] {
-        if let Some(shared) = s.get(ns).and_then(Node::as_str).and_then(|r| r.strip_prefix("service:")) {
-            depends.entry(shared.to_string()).or_insert_with(|| dep(true));
+        if let Some(shared) = s
+            .get(ns)
+            .and_then(Node::as_str)
+            .and_then(|r| r.strip_prefix("service:"))
+        {
+            depends
+                .entry(shared.to_string())
+                .or_insert_with(|| dep(true));
         }
     }
     if let Some(vols) = s.get_mut("volumes").and_then(Node::as_seq_mut) {
         for v in vols.iter_mut() {
-            if let Some(t) = v.get_mut("target") {
-                if let Value::Str(target) = &mut t.value {
-                    *target = clean_unix(target);
-                }
+            if let Some(t) = v.get_mut("target")
+                && let Value::Str(target) = &mut t.value
+            {
+                *target = clean_unix(target);
             }
         }
     }
@@ -160,7 +180,9 @@ pub fn clean_unix(p: &str) -> String {
 }
 
 fn normalize_networks(dict: &mut Node) {
-    let Some(root) = dict.as_map_mut() else { return };
+    let Some(root) = dict.as_map_mut() else {
+        return;
+    };
     let mut uses_default = false;
     if let Some(services) = root.get_mut("services").and_then(Node::as_map_mut) {
         for (_, svc) in services.iter_mut() {
@@ -183,9 +205,14 @@ fn normalize_networks(dict: &mut Node) {
             }
         }
     }
-    let has_default = root.get("networks").and_then(|n| n.get("default")).is_some();
+    let has_default = root
+        .get("networks")
+        .and_then(|n| n.get("default"))
+        .is_some();
     if uses_default && !has_default {
-        let nets = root.entry("networks".to_string()).or_insert_with(|| Node::synthetic(Value::Map(Map::new())));
+        let nets = root
+            .entry("networks".to_string())
+            .or_insert_with(|| Node::synthetic(Value::Map(Map::new())));
         if nets.is_null() {
             nets.value = Value::Map(Map::new());
         }
@@ -196,17 +223,31 @@ fn normalize_networks(dict: &mut Node) {
 }
 
 fn set_name_from_key(dict: &mut Node) {
-    let project = dict.get("name").and_then(Node::as_str).unwrap_or_default().to_string();
+    let project = dict
+        .get("name")
+        .and_then(Node::as_str)
+        .unwrap_or_default()
+        .to_string();
     for kind in ["networks", "volumes", "configs", "secrets"] {
-        let Some(top) = dict.get_mut(kind).and_then(Node::as_map_mut) else { continue };
+        let Some(top) = dict.get_mut(kind).and_then(Node::as_map_mut) else {
+            continue;
+        };
         for (key, res) in top.iter_mut() {
             if res.is_null() {
                 res.value = Value::Map(Map::new());
             }
             let Some(m) = res.as_map_mut() else { continue };
             if m.get("name").is_none_or(Node::is_null) {
-                let external = m.get("external").and_then(|x| x.scalar_to_string()).and_then(|s| parse_go_bool(&s)).unwrap_or(false);
-                let name = if external { key.clone() } else { format!("{project}_{key}") };
+                let external = m
+                    .get("external")
+                    .and_then(|x| x.scalar_to_string())
+                    .and_then(|s| parse_go_bool(&s))
+                    .unwrap_or(false);
+                let name = if external {
+                    key.clone()
+                } else {
+                    format!("{project}_{key}")
+                };
                 m.insert("name".into(), Node::synthetic(Value::Str(name)));
             }
         }
@@ -221,10 +262,10 @@ pub fn resolve_environment(dict: &mut Node, env: &Environment) {
             if let Some(Value::Seq(items)) = svc.get_mut("environment").map(|e| &mut e.value) {
                 items.retain(|i| i.as_str().is_some());
                 for item in items.iter_mut() {
-                    if let Value::Str(s) = &mut item.value {
-                        if let Some(v) = env.get(s.as_str()) {
-                            *s = format!("{s}={v}");
-                        }
+                    if let Value::Str(s) = &mut item.value
+                        && let Some(v) = env.get(s.as_str())
+                    {
+                        *s = format!("{s}={v}");
                     }
                 }
             }
@@ -232,5 +273,4 @@ pub fn resolve_environment(dict: &mut Node, env: &Environment) {
     }
     // Secrets and configs read from the environment are left to the backends: compose never
     // prints their content, and neither does `config`.
-
 }

@@ -9,8 +9,12 @@ use crate::source::SourceMap;
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
-pub const DEFAULT_FILE_NAMES: &[&str] =
-    &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+pub const DEFAULT_FILE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 pub const DEFAULT_OVERRIDE_FILE_NAMES: &[&str] = &[
     "compose.override.yml",
     "compose.override.yaml",
@@ -57,7 +61,11 @@ fn err(msg: impl Into<String>) -> LoadError {
 
 /// Absolute form of `p` against `cwd`, lexically cleaned (as Go's `filepath.Abs`).
 pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    let joined = if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
     clean(&joined)
 }
 
@@ -91,7 +99,8 @@ pub fn clean(p: &Path) -> PathBuf {
 pub fn prepare(opts: &LoadOptions, sources: &SourceMap) -> Result<Prepared, LoadError> {
     let cwd = match &opts.cwd {
         Some(c) => c.clone(),
-        None => std::env::current_dir().map_err(|e| err(format!("cannot read working directory: {e}")))?,
+        None => std::env::current_dir()
+            .map_err(|e| err(format!("cannot read working directory: {e}")))?,
     };
     let mut environment: Environment = match &opts.environment {
         Some(e) => e.clone(),
@@ -119,20 +128,23 @@ pub fn prepare(opts: &LoadOptions, sources: &SourceMap) -> Result<Prepared, Load
     let env_files = env_file_list(opts, &working_dir_of(&files), &environment);
     merge_env_files(&mut environment, &env_files?, &cwd, sources)?;
 
-    if files.is_empty() {
-        if let Some(list) = environment.get("COMPOSE_FILE") {
-            let sep = environment
-                .get("COMPOSE_PATH_SEPARATOR")
-                .filter(|s| !s.is_empty())
-                .cloned()
-                .unwrap_or_else(|| ":".into());
-            for f in list.split(sep.as_str()) {
-                let p = absolute(&cwd, Path::new(f));
-                if !p.exists() {
-                    return Err(err(format!("stat {}: no such file or directory", p.display())));
-                }
-                files.push(p);
+    if files.is_empty()
+        && let Some(list) = environment.get("COMPOSE_FILE")
+    {
+        let sep = environment
+            .get("COMPOSE_PATH_SEPARATOR")
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_else(|| ":".into());
+        for f in list.split(sep.as_str()) {
+            let p = absolute(&cwd, Path::new(f));
+            if !p.exists() {
+                return Err(err(format!(
+                    "stat {}: no such file or directory",
+                    p.display()
+                )));
             }
+            files.push(p);
         }
     }
     if files.is_empty() {
@@ -153,13 +165,29 @@ pub fn prepare(opts: &LoadOptions, sources: &SourceMap) -> Result<Prepared, Load
 
     let files = files
         .into_iter()
-        .map(|f| if f.as_os_str() == "-" { f } else { absolute(&cwd, &f) })
+        .map(|f| {
+            if f.as_os_str() == "-" {
+                f
+            } else {
+                absolute(&cwd, &f)
+            }
+        })
         .collect();
-    Ok(Prepared { files, working_dir, environment, profiles, cwd })
+    Ok(Prepared {
+        files,
+        working_dir,
+        environment,
+        profiles,
+        cwd,
+    })
 }
 
 /// `--env-file`s (relative to the current directory), or the working directory's `.env`.
-fn env_file_list(opts: &LoadOptions, working_dir: &Path, env: &Environment) -> Result<Vec<PathBuf>, LoadError> {
+fn env_file_list(
+    opts: &LoadOptions,
+    working_dir: &Path,
+    env: &Environment,
+) -> Result<Vec<PathBuf>, LoadError> {
     if !opts.env_files.is_empty() {
         return Ok(opts.env_files.clone());
     }
@@ -167,11 +195,19 @@ fn env_file_list(opts: &LoadOptions, working_dir: &Path, env: &Environment) -> R
         match parse_go_bool(v) {
             Some(true) => return Ok(Vec::new()),
             Some(false) => {}
-            None => return Err(err(format!("strconv.ParseBool: parsing {v:?}: invalid syntax"))),
+            None => {
+                return Err(err(format!(
+                    "strconv.ParseBool: parsing {v:?}: invalid syntax"
+                )));
+            }
         }
     }
     let dotenv = working_dir.join(".env");
-    Ok(if dotenv.is_file() { vec![dotenv] } else { Vec::new() })
+    Ok(if dotenv.is_file() {
+        vec![dotenv]
+    } else {
+        Vec::new()
+    })
 }
 
 /// Go's `strconv.ParseBool`.
@@ -185,7 +221,12 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
 
 /// Read env files in order; later files see earlier ones; values never override what the
 /// environment already has.
-fn merge_env_files(environment: &mut Environment, files: &[PathBuf], cwd: &Path, sources: &SourceMap) -> Result<(), LoadError> {
+fn merge_env_files(
+    environment: &mut Environment,
+    files: &[PathBuf],
+    cwd: &Path,
+    sources: &SourceMap,
+) -> Result<(), LoadError> {
     let from_files = read_env_files(environment, files, cwd, sources)?;
     for (k, v) in from_files {
         environment.entry(k).or_insert(v);
@@ -193,13 +234,19 @@ fn merge_env_files(environment: &mut Environment, files: &[PathBuf], cwd: &Path,
     Ok(())
 }
 
-/// compose-go `dotenv.GetEnvFromFile`: each file may use variables from the environment and
-/// from files read before it.
+/// compose-go `dotenv.GetEnvFromFile`: files read in order into one map; a value's `${VAR}`
+/// is looked up in the environment first, then in keys already read.
 ///
 /// # Errors
 /// Missing file, a directory, a parse error.
-pub fn read_env_files(current: &Environment, files: &[PathBuf], cwd: &Path, sources: &SourceMap) -> Result<Environment, LoadError> {
+pub fn read_env_files(
+    current: &Environment,
+    files: &[PathBuf],
+    cwd: &Path,
+    sources: &SourceMap,
+) -> Result<Environment, LoadError> {
     let mut out = Environment::new();
+    let mut warnings = Vec::new();
     for f in files {
         let abs = absolute(cwd, f);
         if !abs.exists() {
@@ -210,11 +257,8 @@ pub fn read_env_files(current: &Environment, files: &[PathBuf], cwd: &Path, sour
         }
         let text = read_text(&abs)?;
         let id = sources.add(f.display().to_string(), abs.clone(), text.clone().into());
-        let lookup = |k: &str| out.get(k).or_else(|| current.get(k)).cloned();
-        let vars = dotenv::parse(&text, id, &lookup)?;
-        for (k, v) in vars {
-            out.insert(k, v);
-        }
+        let lookup = |k: &str| current.get(k).cloned();
+        dotenv::parse_into(&text, id, &lookup, &mut out, &mut warnings)?;
     }
     Ok(out)
 }
@@ -224,8 +268,15 @@ pub fn read_env_files(current: &Environment, files: &[PathBuf], cwd: &Path, sour
 /// # Errors
 /// I/O errors and invalid UTF-8.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read {}: {}", path.display(), io_reason(&e))))?;
-    String::from_utf8(bytes).map_err(|e| err(format!("{}: file is not valid UTF-8 (byte offset {})", path.display(), e.utf8_error().valid_up_to())))
+    let bytes = std::fs::read(path)
+        .map_err(|e| err(format!("cannot read {}: {}", path.display(), io_reason(&e))))?;
+    String::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "{}: file is not valid UTF-8 (byte offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 pub fn io_reason(e: &std::io::Error) -> String {
@@ -239,9 +290,17 @@ pub fn io_reason(e: &std::io::Error) -> String {
 fn discover(start: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut dir = Some(start);
     while let Some(d) = dir {
-        if let Some(main) = DEFAULT_FILE_NAMES.iter().map(|n| d.join(n)).find(|p| p.exists()) {
+        if let Some(main) = DEFAULT_FILE_NAMES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|p| p.exists())
+        {
             let mut files = vec![main];
-            if let Some(o) = DEFAULT_OVERRIDE_FILE_NAMES.iter().map(|n| d.join(n)).find(|p| p.exists()) {
+            if let Some(o) = DEFAULT_OVERRIDE_FILE_NAMES
+                .iter()
+                .map(|n| d.join(n))
+                .find(|p| p.exists())
+            {
                 files.push(o);
             }
             return Ok(files);

@@ -8,10 +8,12 @@ use std::path::Path;
 
 /// `~` at the start of a path becomes the home directory.
 fn expand_user(p: &str) -> String {
-    if let Some(rest) = p.strip_prefix('~') {
-        if let Ok(home) = std::env::var("HOME") {
-            return clean(&Path::new(&home).join(rest.trim_start_matches('/'))).display().to_string();
-        }
+    if let Some(rest) = p.strip_prefix('~')
+        && let Ok(home) = std::env::var("HOME")
+    {
+        return clean(&Path::new(&home).join(rest.trim_start_matches('/')))
+            .display()
+            .to_string();
     }
     p.to_string()
 }
@@ -37,7 +39,16 @@ fn maybe_unix_path(base: &Path, p: &str) -> String {
 fn is_remote_context(s: &str) -> bool {
     s.contains("://")
         || s.starts_with("service:")
-        || ["https://", "http://", "git://", "ssh://", "github.com/", "git@"].iter().any(|p| s.starts_with(p))
+        || [
+            "https://",
+            "http://",
+            "git://",
+            "ssh://",
+            "github.com/",
+            "git@",
+        ]
+        .iter()
+        .any(|p| s.starts_with(p))
 }
 
 fn set_str(node: &mut Node, f: impl Fn(&str) -> String) {
@@ -70,11 +81,13 @@ pub fn resolve_relative_paths(root: &mut Node, base: &Path) -> Result<(), LoadEr
             if v.get("driver").and_then(Node::as_str) != Some("local") {
                 continue;
             }
-            let Some(opts) = v.get_mut("driver_opts") else { continue };
-            if opts.get("o").and_then(Node::as_str) == Some("bind") {
-                if let Some(dev) = opts.get_mut("device") {
-                    set_str(dev, |s| maybe_unix_path(base, s));
-                }
+            let Some(opts) = v.get_mut("driver_opts") else {
+                continue;
+            };
+            if opts.get("o").and_then(Node::as_str) == Some("bind")
+                && let Some(dev) = opts.get_mut("device")
+            {
+                set_str(dev, |s| maybe_unix_path(base, s));
             }
         }
     }
@@ -84,11 +97,26 @@ pub fn resolve_relative_paths(root: &mut Node, base: &Path) -> Result<(), LoadEr
 fn resolve_service(svc: &mut Node, base: &Path, path: &KeyPath) -> Result<(), LoadError> {
     if let Some(build) = svc.get_mut("build") {
         if let Some(ctx) = build.get_mut("context") {
-            set_str(ctx, |s| if is_remote_context(s) { s.to_string() } else { abs_path(base, s) });
+            set_str(ctx, |s| {
+                if is_remote_context(s) {
+                    s.to_string()
+                } else {
+                    abs_path(base, s)
+                }
+            });
         }
-        if let Some(m) = build.get_mut("additional_contexts").and_then(Node::as_map_mut) {
+        if let Some(m) = build
+            .get_mut("additional_contexts")
+            .and_then(Node::as_map_mut)
+        {
             for (_, v) in m.iter_mut() {
-                set_str(v, |s| if is_remote_context(s) { s.to_string() } else { abs_path(base, s) });
+                set_str(v, |s| {
+                    if is_remote_context(s) {
+                        s.to_string()
+                    } else {
+                        abs_path(base, s)
+                    }
+                });
             }
         }
         if let Some(m) = build.get_mut("ssh").and_then(Node::as_map_mut) {
@@ -112,7 +140,11 @@ fn resolve_service(svc: &mut Node, base: &Path, path: &KeyPath) -> Result<(), Lo
     if let Some(f) = svc.get_mut("extends").and_then(|e| e.get_mut("file")) {
         set_str(f, |s| abs_path(base, s));
     }
-    if let Some(list) = svc.get_mut("develop").and_then(|d| d.get_mut("watch")).and_then(Node::as_seq_mut) {
+    if let Some(list) = svc
+        .get_mut("develop")
+        .and_then(|d| d.get_mut("watch"))
+        .and_then(Node::as_seq_mut)
+    {
         for w in list {
             if let Some(p) = w.get_mut("path") {
                 set_str(p, |s| abs_path(base, s));

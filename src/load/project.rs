@@ -5,7 +5,7 @@
 use crate::diag::LoadError;
 use crate::load::dotenv;
 use crate::load::node::{KeyPath, Map, Node, Value};
-use crate::load::options::{Environment, io_reason, parse_go_bool, read_text};
+use crate::load::options::{Environment, parse_go_bool, read_text};
 use crate::source::{SourceMap, Span};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,15 +17,23 @@ fn svc_path(name: &str) -> KeyPath {
 fn strings_of(node: Option<&Node>) -> Vec<String> {
     match node.map(|n| &n.value) {
         Some(Value::Str(s)) => vec![s.clone()],
-        Some(Value::Seq(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 /// Remove services whose profiles are not active. Returns the disabled services' profiles.
-pub fn apply_profiles(dict: &mut Node, profiles: &[String]) -> indexmap::IndexMap<String, Vec<String>> {
+pub fn apply_profiles(
+    dict: &mut Node,
+    profiles: &[String],
+) -> indexmap::IndexMap<String, Vec<String>> {
     let mut disabled = indexmap::IndexMap::new();
-    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else { return disabled };
+    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
+        return disabled;
+    };
     services.retain(|name, svc| {
         let own = strings_of(svc.get("profiles"));
         let enabled = own.is_empty() || profiles.iter().any(|p| p == "*" || own.contains(p));
@@ -52,90 +60,197 @@ fn err(span: Span, path: KeyPath, msg: impl Into<String>) -> LoadError {
 ///
 /// # Errors
 /// The first inconsistency found, in service order.
-pub fn check_consistency(dict: &mut Node, disabled: &indexmap::IndexMap<String, Vec<String>>) -> Result<(), LoadError> {
+pub fn check_consistency(
+    dict: &mut Node,
+    disabled: &indexmap::IndexMap<String, Vec<String>>,
+) -> Result<(), LoadError> {
     let top_keys = |k: &str| -> BTreeSet<String> {
-        dict.get(k).and_then(Node::as_map).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+        dict.get(k)
+            .and_then(Node::as_map)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     };
-    let (networks, volumes, secrets, configs, models) =
-        (top_keys("networks"), top_keys("volumes"), top_keys("secrets"), top_keys("configs"), top_keys("models"));
+    let (networks, volumes, secrets, configs, models) = (
+        top_keys("networks"),
+        top_keys("volumes"),
+        top_keys("secrets"),
+        top_keys("configs"),
+        top_keys("models"),
+    );
     let service_names = top_keys("services");
-    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else { return Ok(()) };
+    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
+        return Ok(());
+    };
     for (name, svc) in services.iter_mut() {
         let p = svc_path(name);
         let has = |k: &str| svc.get(k).is_some_and(|n| !n.is_null());
-        if !has("build") && svc.get("image").and_then(Node::as_str).is_none_or(str::is_empty) && !has("provider") {
-            return Err(err(svc.key_span, p, format!("service {name:?} has neither an image nor a build context specified: invalid compose project")));
+        if !has("build")
+            && svc
+                .get("image")
+                .and_then(Node::as_str)
+                .is_none_or(str::is_empty)
+            && !has("provider")
+        {
+            return Err(err(
+                svc.key_span,
+                p,
+                format!(
+                    "service {name:?} has neither an image nor a build context specified: invalid compose project"
+                ),
+            ));
         }
         if let Some(b) = svc.get("build") {
-            let set = |k: &str| b.get(k).and_then(Node::as_str).is_some_and(|s| !s.is_empty());
+            let set = |k: &str| {
+                b.get(k)
+                    .and_then(Node::as_str)
+                    .is_some_and(|s| !s.is_empty())
+            };
             if set("dockerfile_inline") && set("dockerfile") {
-                return Err(err(b.span, p.key("build"), format!("service {name:?} declares mutualy exclusive dockerfile and dockerfile_inline: invalid compose project")));
+                return Err(err(
+                    b.span,
+                    p.key("build"),
+                    format!(
+                        "service {name:?} declares mutualy exclusive dockerfile and dockerfile_inline: invalid compose project"
+                    ),
+                ));
             }
         }
-        if has("network_mode") && svc.get("networks").and_then(Node::as_map).is_some_and(|m| !m.is_empty()) {
-            return Err(err(svc.key_span, p, format!("service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project")));
+        if has("network_mode")
+            && svc
+                .get("networks")
+                .and_then(Node::as_map)
+                .is_some_and(|m| !m.is_empty())
+        {
+            return Err(err(
+                svc.key_span,
+                p,
+                format!(
+                    "service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project"
+                ),
+            ));
         }
         if let Some(nets) = svc.get("networks").and_then(Node::as_map) {
             for (net, n) in nets {
                 if !networks.contains(net) {
-                    return Err(err(n.key_span, p.key("networks").key(net), format!("service {name:?} refers to undefined network {net}: invalid compose project")));
+                    return Err(err(
+                        n.key_span,
+                        p.key("networks").key(net),
+                        format!(
+                            "service {name:?} refers to undefined network {net}: invalid compose project"
+                        ),
+                    ));
                 }
             }
         }
-        if let Some(test) = svc.get("healthcheck").and_then(|h| h.get("test")).and_then(Node::as_seq) {
-            if let Some(first) = test.first() {
-                if !matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE")) {
-                    return Err(err(first.span, p.key("healthcheck").key("test"), "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\""));
-                }
-            }
+        if let Some(test) = svc
+            .get("healthcheck")
+            .and_then(|h| h.get("test"))
+            .and_then(Node::as_seq)
+            && let Some(first) = test.first()
+            && !matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE"))
+        {
+            return Err(err(
+                first.span,
+                p.key("healthcheck").key("test"),
+                "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
+            ));
         }
         if let Some(deps) = svc.get("depends_on").and_then(Node::as_map) {
             for (dep, cfg) in deps {
                 if service_names.contains(dep) {
                     continue;
                 }
-                let required = cfg.get("required").is_none_or(|r| r.value != Value::Bool(false));
+                let required = cfg
+                    .get("required")
+                    .is_none_or(|r| r.value != Value::Bool(false));
                 if disabled.contains_key(dep) && !required {
                     continue;
                 }
-                return Err(err(cfg.key_span, p.key("depends_on").key(dep), format!("service {name:?} depends on undefined service {dep:?}: invalid compose project")));
+                return Err(err(
+                    cfg.key_span,
+                    p.key("depends_on").key(dep),
+                    format!(
+                        "service {name:?} depends on undefined service {dep:?}: invalid compose project"
+                    ),
+                ));
             }
         }
-        if let Some(target) = svc.get("network_mode").and_then(Node::as_str).and_then(|m| m.strip_prefix("service:")) {
-            if !service_names.contains(target) {
-                return Err(err(svc.key_span, p.key("network_mode"), format!("service {target:?} not found for network_mode 'service:{target}'")));
-            }
+        if let Some(target) = svc
+            .get("network_mode")
+            .and_then(Node::as_str)
+            .and_then(|m| m.strip_prefix("service:"))
+            && !service_names.contains(target)
+        {
+            return Err(err(
+                svc.key_span,
+                p.key("network_mode"),
+                format!("service {target:?} not found for network_mode 'service:{target}'"),
+            ));
         }
         if let Some(vols) = svc.get("volumes").and_then(Node::as_seq) {
             for (i, v) in vols.iter().enumerate() {
                 let src = v.get("source").and_then(Node::as_str).unwrap_or_default();
-                if v.get("type").and_then(Node::as_str) == Some("volume") && !src.is_empty() && !volumes.contains(src) {
-                    return Err(err(v.span, p.key("volumes").index(i), format!("service {name:?} refers to undefined volume {src}: invalid compose project")));
+                if v.get("type").and_then(Node::as_str) == Some("volume")
+                    && !src.is_empty()
+                    && !volumes.contains(src)
+                {
+                    return Err(err(
+                        v.span,
+                        p.key("volumes").index(i),
+                        format!(
+                            "service {name:?} refers to undefined volume {src}: invalid compose project"
+                        ),
+                    ));
                 }
             }
         }
-        for (key, known, what) in [("secrets", &secrets, "secret"), ("configs", &configs, "config")] {
+        for (key, known, what) in [
+            ("secrets", &secrets, "secret"),
+            ("configs", &configs, "config"),
+        ] {
             if let Some(items) = svc.get(key).and_then(Node::as_seq) {
                 for (i, it) in items.iter().enumerate() {
                     let src = it.get("source").and_then(Node::as_str).unwrap_or_default();
                     if !known.contains(src) {
-                        return Err(err(it.span, p.key(key).index(i), format!("service {name:?} refers to undefined {what} {src}: invalid compose project")));
+                        return Err(err(
+                            it.span,
+                            p.key(key).index(i),
+                            format!(
+                                "service {name:?} refers to undefined {what} {src}: invalid compose project"
+                            ),
+                        ));
                     }
                 }
             }
         }
-        if let Some(items) = svc.get("build").and_then(|b| b.get("secrets")).and_then(Node::as_seq) {
+        if let Some(items) = svc
+            .get("build")
+            .and_then(|b| b.get("secrets"))
+            .and_then(Node::as_seq)
+        {
             for (i, it) in items.iter().enumerate() {
                 let src = it.get("source").and_then(Node::as_str).unwrap_or_default();
                 if !secrets.contains(src) {
-                    return Err(err(it.span, p.key("build").key("secrets").index(i), format!("service {name:?} refers to undefined build secret {src}: invalid compose project")));
+                    return Err(err(
+                        it.span,
+                        p.key("build").key("secrets").index(i),
+                        format!(
+                            "service {name:?} refers to undefined build secret {src}: invalid compose project"
+                        ),
+                    ));
                 }
             }
         }
         if let Some(ms) = svc.get("models").and_then(Node::as_map) {
             for (m, n) in ms {
                 if !models.contains(m) {
-                    return Err(err(n.key_span, p.key("models").key(m), format!("service {name:?} refers to undefined model {m}: invalid compose project")));
+                    return Err(err(
+                        n.key_span,
+                        p.key("models").key(m),
+                        format!(
+                            "service {name:?} refers to undefined model {m}: invalid compose project"
+                        ),
+                    ));
                 }
             }
         }
@@ -152,24 +267,51 @@ fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
     let scale = int_of(svc.get("scale"));
     let scale_span = svc.get("scale").map_or(svc.key_span, |s| s.span);
     if let (Some(s), Some(deploy)) = (scale, svc.get_mut("deploy").and_then(Node::as_map_mut)) {
-        if let Some(r) = int_of(deploy.get("replicas")) {
-            if r != s {
-                return Err(err(scale_span, p, "can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project"));
-            }
+        if let Some(r) = int_of(deploy.get("replicas"))
+            && r != s
+        {
+            return Err(err(
+                scale_span,
+                p,
+                "can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project",
+            ));
         }
         deploy.insert("replicas".into(), Node::new(Value::Int(s), scale_span));
     }
     if scale.is_some_and(|s| s < 0) {
-        return Err(err(scale_span, p.key("scale"), "must be greater than or equal to 0"));
+        return Err(err(
+            scale_span,
+            p.key("scale"),
+            "must be greater than or equal to 0",
+        ));
     }
     let replicas = svc.get("deploy").and_then(|d| d.get("replicas"));
     if int_of(replicas).is_some_and(|r| r < 0) {
-        return Err(err(replicas.map_or(svc.span, |r| r.span), p.key("deploy").key("replicas"), "must be greater than or equal to 0"));
+        return Err(err(
+            replicas.map_or(svc.span, |r| r.span),
+            p.key("deploy").key("replicas"),
+            "must be greater than or equal to 0",
+        ));
     }
     let effective = scale.or(int_of(replicas)).unwrap_or(1);
-    if effective > 1 && svc.get("container_name").and_then(Node::as_str).is_some_and(|c| !c.is_empty()) {
-        let attr = if scale.is_some() { "scale" } else { "deploy.replicas" };
-        return Err(err(svc.get("container_name").map_or(svc.span, |c| c.key_span), p, format!("can't set container_name and {attr} as container name must be unique: invalid compose project")));
+    if effective > 1
+        && svc
+            .get("container_name")
+            .and_then(Node::as_str)
+            .is_some_and(|c| !c.is_empty())
+    {
+        let attr = if scale.is_some() {
+            "scale"
+        } else {
+            "deploy.replicas"
+        };
+        return Err(err(
+            svc.get("container_name").map_or(svc.span, |c| c.key_span),
+            p,
+            format!(
+                "can't set container_name and {attr} as container name must be unique: invalid compose project"
+            ),
+        ));
     }
     Ok(())
 }
@@ -181,9 +323,19 @@ fn check_mounts(name: &str, svc: &Node) -> Result<(), LoadError> {
     if let Some(t) = svc.get("tmpfs").and_then(Node::as_seq) {
         for (i, n) in t.iter().enumerate() {
             let loc = format!("services.{name}.tmpfs[{i}]");
-            let target = n.as_str().unwrap_or_default().split(':').next().unwrap_or_default().to_string();
+            let target = n
+                .as_str()
+                .unwrap_or_default()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             if let Some(prev) = mounts.get(&target) {
-                return Err(err(n.span, p.key("tmpfs").index(i), format!("target {target} already mounted as {prev}")));
+                return Err(err(
+                    n.span,
+                    p.key("tmpfs").index(i),
+                    format!("target {target} already mounted as {prev}"),
+                ));
             }
             mounts.insert(target, loc);
         }
@@ -191,9 +343,17 @@ fn check_mounts(name: &str, svc: &Node) -> Result<(), LoadError> {
     if let Some(v) = svc.get("volumes").and_then(Node::as_seq) {
         for (i, n) in v.iter().enumerate() {
             let loc = format!("services.{name}.volumes[{i}]");
-            let target = n.get("target").and_then(Node::as_str).unwrap_or_default().to_string();
+            let target = n
+                .get("target")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string();
             if let Some(prev) = mounts.get(&target) {
-                return Err(err(n.span, p.key("volumes").index(i), format!("target {target} already mounted as {prev}")));
+                return Err(err(
+                    n.span,
+                    p.key("volumes").index(i),
+                    format!("target {target} already mounted as {prev}"),
+                ));
             }
             mounts.insert(target, loc);
         }
@@ -202,15 +362,31 @@ fn check_mounts(name: &str, svc: &Node) -> Result<(), LoadError> {
 }
 
 fn check_secrets_declared(dict: &Node) -> Result<(), LoadError> {
-    let Some(secrets) = dict.get("secrets").and_then(Node::as_map) else { return Ok(()) };
+    let Some(secrets) = dict.get("secrets").and_then(Node::as_map) else {
+        return Ok(());
+    };
     for (name, s) in secrets {
-        let external = s.get("external").and_then(Node::scalar_to_string).and_then(|v| parse_go_bool(&v)).unwrap_or(false);
+        let external = s
+            .get("external")
+            .and_then(Node::scalar_to_string)
+            .and_then(|v| parse_go_bool(&v))
+            .unwrap_or(false);
         if external {
             continue;
         }
-        let set = |k: &str| s.get(k).and_then(Node::as_str).is_some_and(|v| !v.is_empty());
+        let set = |k: &str| {
+            s.get(k)
+                .and_then(Node::as_str)
+                .is_some_and(|v| !v.is_empty())
+        };
         if !set("file") && !set("environment") {
-            return Err(err(s.key_span, KeyPath::root().key("secrets").key(name), format!("secret {name:?} must declare either `file` or `environment`: invalid compose project")));
+            return Err(err(
+                s.key_span,
+                KeyPath::root().key("secrets").key(name),
+                format!(
+                    "secret {name:?} must declare either `file` or `environment`: invalid compose project"
+                ),
+            ));
         }
     }
     Ok(())
@@ -218,25 +394,39 @@ fn check_secrets_declared(dict: &Node) -> Result<(), LoadError> {
 
 /// `depends_on` cycles and required dependencies on unknown or disabled services.
 fn check_cycles(dict: &Node) -> Result<(), LoadError> {
-    let Some(services) = dict.get("services").and_then(Node::as_map) else { return Ok(()) };
+    let Some(services) = dict.get("services").and_then(Node::as_map) else {
+        return Ok(());
+    };
     let children = |name: &str| -> Vec<String> {
         let mut v: Vec<String> = services
             .get(name)
             .and_then(|s| s.get("depends_on"))
             .and_then(Node::as_map)
-            .map(|m| m.keys().filter(|k| services.contains_key(*k)).cloned().collect())
+            .map(|m| {
+                m.keys()
+                    .filter(|k| services.contains_key(*k))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v
     };
-    fn search(path: &mut Vec<String>, children: &dyn Fn(&str) -> Vec<String>, depth: usize) -> Option<String> {
+    fn search(
+        path: &mut Vec<String>,
+        children: &dyn Fn(&str) -> Vec<String>,
+        depth: usize,
+    ) -> Option<String> {
         let last = path.last()?.clone();
         if depth > 10_000 {
             return None;
         }
         for c in children(&last) {
             if let Some(i) = path.iter().position(|p| *p == c) {
-                return Some(format!("dependency cycle detected: {} -> {c}", path[i..].join(" -> ")));
+                return Some(format!(
+                    "dependency cycle detected: {} -> {c}",
+                    path[i..].join(" -> ")
+                ));
             }
             path.push(c);
             if let Some(e) = search(path, children, depth + 1) {
@@ -263,46 +453,91 @@ fn check_cycles(dict: &Node) -> Result<(), LoadError> {
 ///
 /// # Errors
 /// A required env file that is missing or does not parse.
-pub fn resolve_service_environment(dict: &mut Node, env: &Environment, sources: &SourceMap) -> Result<(), LoadError> {
-    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else { return Ok(()) };
+pub fn resolve_service_environment(
+    dict: &mut Node,
+    env: &Environment,
+    sources: &SourceMap,
+) -> Result<(), LoadError> {
+    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
+        return Ok(());
+    };
     for (name, svc) in services.iter_mut() {
         let Some(s) = svc.as_map_mut() else { continue };
         let own = s.get("environment").map(mapping_to_map).unwrap_or_default();
-        let (env_span, env_key_span) = s.get("environment").map_or((s.get("image").map_or(Span::SYNTHETIC, |i| i.span), Span::SYNTHETIC), |e| (e.span, e.key_span));
+        let (env_span, env_key_span) = s.get("environment").map_or(
+            (
+                s.get("image").map_or(Span::SYNTHETIC, |i| i.span),
+                Span::SYNTHETIC,
+            ),
+            |e| (e.span, e.key_span),
+        );
         // Variables without value resolved from the project environment.
         let mut own_resolved = own.clone();
         for (k, v) in own_resolved.iter_mut() {
-            if v.is_null() {
-                if let Some(val) = env.get(k) {
-                    v.value = Value::Str(val.clone());
-                }
+            if v.is_null()
+                && let Some(val) = env.get(k)
+            {
+                v.value = Value::Str(val.clone());
             }
         }
         let mut merged = Map::new();
         if let Some(files) = s.get("env_file").and_then(Node::as_seq) {
-            let mut vars: Environment = own_resolved.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
+            // One accumulating map seeded with the service's own values: compose's lookup
+            // order is project environment, then what is already set.
+            let mut vars: Environment = own_resolved
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect();
+            let mut warnings = Vec::new();
             for (i, f) in files.iter().enumerate() {
-                let Some(path) = f.get("path").and_then(Node::as_str) else { continue };
-                let required = f.get("required").is_none_or(|r| r.value != Value::Bool(false));
+                let Some(path) = f.get("path").and_then(Node::as_str) else {
+                    continue;
+                };
+                let required = f
+                    .get("required")
+                    .is_none_or(|r| r.value != Value::Bool(false));
                 let path_buf = Path::new(path);
                 if !path_buf.exists() {
                     if required {
-                        return Err(err(f.span, svc_path(name).key("env_file").index(i), format!("env file {path} not found: stat {path}: {}", io_reason(&std::io::Error::from(std::io::ErrorKind::NotFound)))));
+                        return Err(err(
+                            f.span,
+                            svc_path(name).key("env_file").index(i),
+                            format!(
+                                "env file {path} not found: stat {path}: no such file or directory"
+                            ),
+                        ));
                     }
                     continue;
                 }
-                if let Some(fmt) = f.get("format").and_then(Node::as_str) {
-                    if !fmt.is_empty() {
-                        return Err(err(f.span, svc_path(name).key("env_file").index(i).key("format"), format!("unsupported env_file format {fmt:?}")));
-                    }
+                if let Some(fmt) = f
+                    .get("format")
+                    .and_then(Node::as_str)
+                    .filter(|f| !f.is_empty())
+                {
+                    return Err(err(
+                        f.span,
+                        svc_path(name).key("env_file").index(i).key("format"),
+                        format!("unsupported env_file format {fmt:?}"),
+                    ));
                 }
                 let text = read_text(path_buf)?;
-                let id = sources.add(path.to_string(), path_buf.to_path_buf(), text.clone().into());
-                let lookup = |k: &str| env.get(k).cloned().or_else(|| own_resolved.get(k).and_then(Node::as_str).map(str::to_string));
-                let parsed = dotenv::parse(&text, id, &lookup)?;
-                for (k, v) in parsed {
-                    merged.insert(k.clone(), Node::new(Value::Str(v.clone()), Span::new(id, 1, 1)));
-                    vars.insert(k, v);
+                let id = sources.add(
+                    path.to_string(),
+                    path_buf.to_path_buf(),
+                    text.clone().into(),
+                );
+                let before: Environment = vars.clone();
+                let lookup = |k: &str| env.get(k).cloned();
+                dotenv::parse_into(&text, id, &lookup, &mut vars, &mut warnings)?;
+                for (k, v) in &vars {
+                    if before.get(k) != Some(v)
+                        || !merged.contains_key(k) && !own_resolved.contains_key(k)
+                    {
+                        merged.insert(
+                            k.clone(),
+                            Node::new(Value::Str(v.clone()), Span::new(id, 1, 1)),
+                        );
+                    }
                 }
             }
         }
@@ -325,10 +560,24 @@ pub fn mapping_to_map(node: &Node) -> Map {
         Value::Seq(items) => {
             let mut m = Map::new();
             for it in items {
-                let Some(s) = it.scalar_to_string() else { continue };
+                let Some(s) = it.scalar_to_string() else {
+                    continue;
+                };
                 match s.split_once('=') {
-                    Some((k, v)) => m.insert(k.to_string(), Node { value: Value::Str(v.to_string()), ..it.clone() }),
-                    None => m.insert(s.clone(), Node { value: Value::Null, ..it.clone() }),
+                    Some((k, v)) => m.insert(
+                        k.to_string(),
+                        Node {
+                            value: Value::Str(v.to_string()),
+                            ..it.clone()
+                        },
+                    ),
+                    None => m.insert(
+                        s.clone(),
+                        Node {
+                            value: Value::Null,
+                            ..it.clone()
+                        },
+                    ),
                 };
             }
             m
@@ -342,7 +591,9 @@ pub fn mapping_to_map(node: &Node) -> Map {
 /// # Errors
 /// A missing label file or a parse error.
 pub fn resolve_service_labels(dict: &mut Node, sources: &SourceMap) -> Result<(), LoadError> {
-    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else { return Ok(()) };
+    let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
+        return Ok(());
+    };
     for (name, svc) in services.iter_mut() {
         let Some(s) = svc.as_map_mut() else { continue };
         let files = strings_of(s.get("label_file"));
@@ -354,11 +605,20 @@ pub fn resolve_service_labels(dict: &mut Node, sources: &SourceMap) -> Result<()
             let path = Path::new(f);
             if !path.exists() {
                 let span = s.get("label_file").map_or(Span::SYNTHETIC, |n| n.span);
-                return Err(err(span, svc_path(name).key("label_file").index(i), format!("label file {f} not found: stat {f}: no such file or directory")));
+                return Err(err(
+                    span,
+                    svc_path(name).key("label_file").index(i),
+                    format!("label file {f} not found: stat {f}: no such file or directory"),
+                ));
             }
             let text = read_text(path)?;
             let id = sources.add(f.clone(), path.to_path_buf(), text.clone().into());
-            let snapshot: Environment = labels.iter().filter_map(|(k, v): (&String, &Node)| v.as_str().map(|x| (k.clone(), x.to_string()))).collect();
+            let snapshot: Environment = labels
+                .iter()
+                .filter_map(|(k, v): (&String, &Node)| {
+                    v.as_str().map(|x| (k.clone(), x.to_string()))
+                })
+                .collect();
             let lookup = |k: &str| snapshot.get(k).cloned();
             for (k, v) in dotenv::parse(&text, id, &lookup)? {
                 labels.insert(k, Node::new(Value::Str(v), Span::new(id, 1, 1)));
@@ -396,27 +656,51 @@ pub fn drop_unused_resources(dict: &mut Node) {
             if let Some(m) = svc.get("models").and_then(Node::as_map) {
                 m.keys().for_each(|k| add("models", k));
             }
-            for v in svc.get("volumes").and_then(Node::as_seq).into_iter().flatten() {
-                if v.get("type").and_then(Node::as_str) == Some("volume") {
-                    if let Some(src) = v.get("source").and_then(Node::as_str).filter(|s| !s.is_empty()) {
-                        add("volumes", src);
-                    }
+            for v in svc
+                .get("volumes")
+                .and_then(Node::as_seq)
+                .into_iter()
+                .flatten()
+            {
+                if v.get("type").and_then(Node::as_str) == Some("volume")
+                    && let Some(src) = v
+                        .get("source")
+                        .and_then(Node::as_str)
+                        .filter(|s| !s.is_empty())
+                {
+                    add("volumes", src);
                 }
             }
-            let build_secrets = svc.get("build").and_then(|b| b.get("secrets")).and_then(Node::as_seq);
-            for s in svc.get("secrets").and_then(Node::as_seq).into_iter().flatten().chain(build_secrets.into_iter().flatten()) {
+            let build_secrets = svc
+                .get("build")
+                .and_then(|b| b.get("secrets"))
+                .and_then(Node::as_seq);
+            for s in svc
+                .get("secrets")
+                .and_then(Node::as_seq)
+                .into_iter()
+                .flatten()
+                .chain(build_secrets.into_iter().flatten())
+            {
                 if let Some(src) = s.get("source").and_then(Node::as_str) {
                     add("secrets", src);
                 }
             }
-            for c in svc.get("configs").and_then(Node::as_seq).into_iter().flatten() {
+            for c in svc
+                .get("configs")
+                .and_then(Node::as_seq)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(src) = c.get("source").and_then(Node::as_str) {
                     add("configs", src);
                 }
             }
         }
     }
-    let Some(root) = dict.as_map_mut() else { return };
+    let Some(root) = dict.as_map_mut() else {
+        return;
+    };
     for (kind, names) in used {
         if let Some(m) = root.get_mut(kind).and_then(Node::as_map_mut) {
             m.retain(|k, _| names.contains(k));
@@ -429,13 +713,23 @@ pub fn drop_unused_resources(dict: &mut Node) {
 /// # Errors
 /// The second service using a name.
 pub fn check_container_names(dict: &Node) -> Result<(), LoadError> {
-    let Some(services) = dict.get("services").and_then(Node::as_map) else { return Ok(()) };
+    let Some(services) = dict.get("services").and_then(Node::as_map) else {
+        return Ok(());
+    };
     let mut seen: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
     for (name, s) in services {
-        if let Some(c) = s.get("container_name").and_then(Node::as_str).filter(|c| !c.is_empty()) {
+        if let Some(c) = s
+            .get("container_name")
+            .and_then(Node::as_str)
+            .filter(|c| !c.is_empty())
+        {
             if let Some(existing) = seen.get(c) {
                 let span = s.get("container_name").map_or(s.key_span, |n| n.span);
-                return Err(err(span, svc_path(name), format!("container name {c:?} is already in use by service {existing}")));
+                return Err(err(
+                    span,
+                    svc_path(name),
+                    format!("container name {c:?} is already in use by service {existing}"),
+                ));
             }
             seen.insert(c.to_string(), name.clone());
         }

@@ -1,0 +1,91 @@
+//! `.transship.toml`: per-rule severity (or `off`), ignored services and paths.
+//!
+//! ```toml
+//! [lint]
+//! fail-on = "warning"
+//! ignore-services = ["debug-shell"]
+//! ignore-paths = ["compose.dev.yaml"]
+//!
+//! [lint.rules]
+//! TS201 = "off"
+//! image-latest-tag = "error"
+//! ```
+
+use crate::diag::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub lint: LintConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LintConfig {
+    #[serde(default)]
+    pub fail_on: Option<Level>,
+    #[serde(default)]
+    pub ignore_services: Vec<String>,
+    #[serde(default)]
+    pub ignore_paths: Vec<String>,
+    /// Rule ID or name → severity or `off`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Level>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Info => Some(Severity::Info),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+/// Parse a config file's text.
+///
+/// # Errors
+/// Invalid TOML or unknown keys, with toml's own message (it names line and column).
+pub fn parse(text: &str) -> Result<ConfigFile, String> {
+    toml::from_str(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rules_and_ignores() {
+        let c = parse("[lint]\nfail-on = \"warning\"\nignore-services = [\"x\"]\n[lint.rules]\nTS101 = \"off\"\nimage-latest-tag = \"error\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.lint.fail_on, Some(Level::Warning));
+        assert_eq!(c.lint.ignore_services, vec!["x".to_string()]);
+        assert_eq!(c.lint.rules.get("TS101"), Some(&Level::Off));
+        assert_eq!(
+            c.lint
+                .rules
+                .get("image-latest-tag")
+                .and_then(|l| l.severity()),
+            Some(Severity::Error)
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(parse("[lint]\nfail_on = \"x\"\n").is_err());
+    }
+}

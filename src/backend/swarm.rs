@@ -12,7 +12,8 @@ pub mod stack;
 pub mod stateful;
 
 use crate::backend::mapping::{ConvertWarning, KeyRule, report};
-use crate::backend::{Backend, Emitted, OutFile};
+use crate::backend::{Backend, EmitError, Emitted, OutFile};
+use crate::source::Span;
 use crate::diag::Severity;
 use crate::model::{Project, Service};
 use indexmap::IndexMap;
@@ -20,9 +21,6 @@ use render::AnchorGroup;
 use resources::{Extras, Kind};
 use stack::{StackFile, StackService};
 use std::path::PathBuf;
-
-/// A conversion that cannot produce a usable stack.
-pub type EmitError = anyhow::Error;
 
 /// `convert --to swarm` flags.
 #[derive(Clone, Debug, Default)]
@@ -67,7 +65,7 @@ pub fn plan_file_name(project: &str) -> String {
 pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     for s in &opts.stateful {
         if !project.services.contains_key(s) {
-            anyhow::bail!("--stateful {s}: no such service");
+            return Err(EmitError::new(Span::SYNTHETIC, "--stateful", format!("no service named {s}")));
         }
     }
     let mut extras = Extras::default();
@@ -135,10 +133,10 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     warnings.extend(top_level_warnings(project));
     warnings.append(&mut extras.warnings);
     stack.version = version_for(&stack).to_string();
-    let mut doc = serde_json::to_value(&stack)?;
+    let mut doc = serde_json::to_value(&stack).map_err(|e| EmitError::new(Span::SYNTHETIC, "", e.to_string()))?;
     render::escape_dollars(&mut doc);
     let text = if opts.anchors { render::anchored(&doc, &groups) } else { render::plain(&doc) }
-        .map_err(|e| anyhow::anyhow!("writing the stack file: {e}"))?;
+        .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("writing the stack file: {e}")))?;
     let mut files = vec![OutFile { name: stack_file_name(&project.name), contents: text }];
     files.append(&mut extras.files);
     plan.append(&mut extras.plan);
@@ -154,10 +152,11 @@ fn image_of(svc: &Service, warnings: &mut Vec<ConvertWarning>) -> Result<Option<
         return Ok(Some(image));
     }
     if svc.build.is_some() {
-        anyhow::bail!(
-            "services.{}: `build` without `image`: Swarm cannot build images; build and push it, then set `image:`",
-            svc.name
-        );
+        return Err(EmitError::new(
+            svc.provenance.nearest_key_span("build"),
+            format!("services.{}.build", svc.name),
+            "`build` without `image`: Swarm cannot build images; build and push the image, then set `image:`",
+        ));
     }
     let mut notes = convert::Notes::new(svc);
     notes.warn(Severity::Warning, "image", "dropped for swarm: the service has no image to run".into());
@@ -167,7 +166,11 @@ fn image_of(svc: &Service, warnings: &mut Vec<ConvertWarning>) -> Result<Option<
 
 fn insert(stack: &mut StackFile, name: String, s: StackService) -> Result<(), EmitError> {
     if stack.services.contains_key(&name) {
-        anyhow::bail!("services.{name}: a stateful member would take the name of another service");
+        return Err(EmitError::new(
+            Span::SYNTHETIC,
+            format!("services.{name}"),
+            "a stateful member would take the name of another service",
+        ));
     }
     stack.services.insert(name, s);
     Ok(())

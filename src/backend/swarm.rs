@@ -13,9 +13,9 @@ pub mod stateful;
 
 use crate::backend::mapping::{ConvertWarning, KeyRule, report};
 use crate::backend::{Backend, EmitError, Emitted, OutFile};
-use crate::source::Span;
 use crate::diag::Severity;
 use crate::model::{Project, Service};
+use crate::source::Span;
 use indexmap::IndexMap;
 use render::AnchorGroup;
 use resources::{Extras, Kind};
@@ -65,7 +65,11 @@ pub fn plan_file_name(project: &str) -> String {
 pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     for s in &opts.stateful {
         if !project.services.contains_key(s) {
-            return Err(EmitError::new(Span::SYNTHETIC, "--stateful", format!("no service named {s}")));
+            return Err(EmitError::new(
+                Span::SYNTHETIC,
+                "--stateful",
+                format!("no service named {s}"),
+            ));
         }
     }
     let mut extras = Extras::default();
@@ -74,18 +78,36 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         services: IndexMap::new(),
         networks: resources::networks(project, &mut extras),
         volumes: resources::volumes(project),
-        secrets: resources::objects(project, Kind::Secret, opts.output_dir.as_deref(), &mut extras),
-        configs: resources::objects(project, Kind::Config, opts.output_dir.as_deref(), &mut extras),
+        secrets: resources::objects(
+            project,
+            Kind::Secret,
+            opts.output_dir.as_deref(),
+            &mut extras,
+        ),
+        configs: resources::objects(
+            project,
+            Kind::Config,
+            opts.output_dir.as_deref(),
+            &mut extras,
+        ),
     };
     let mut warnings: Vec<ConvertWarning> = Vec::new();
     let mut groups: Vec<AnchorGroup> = Vec::new();
     let mut plan: Vec<String> = Vec::new();
     let mut copied: Vec<String> = Vec::new();
     for name in project.service_names() {
-        let Some(svc) = project.services.get(name) else { continue };
-        let present = svc.provenance.keys.iter().map(|(k, o)| (k.as_str(), o.key_span));
+        let Some(svc) = project.services.get(name) else {
+            continue;
+        };
+        let present = svc
+            .provenance
+            .keys
+            .iter()
+            .map(|(k, o)| (k.as_str(), o.key_span));
         warnings.extend(report(mapping::TABLE, "swarm", name, present));
-        let Some(image) = image_of(svc, &mut warnings)? else { continue };
+        let Some(image) = image_of(svc, &mut warnings)? else {
+            continue;
+        };
         let mut notes = convert::Notes::new(svc);
         let converted = convert::service(svc, image, &mut notes);
         warnings.append(&mut notes.warnings);
@@ -96,14 +118,26 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             continue;
         };
         let mut notes = convert::Notes::new(svc);
-        if converted.deploy.as_ref().and_then(|d| d.mode.as_deref()).is_some_and(|m| m.starts_with("global")) {
-            notes.warn(Severity::Warning, "deploy.mode", "global services run once per node: not expanded into stateful members".into());
+        if converted
+            .deploy
+            .as_ref()
+            .and_then(|d| d.mode.as_deref())
+            .is_some_and(|m| m.starts_with("global"))
+        {
+            notes.warn(
+                Severity::Warning,
+                "deploy.mode",
+                "global services run once per node: not expanded into stateful members".into(),
+            );
             warnings.append(&mut notes.warnings);
             insert(&mut stack, name.to_string(), converted)?;
             continue;
         }
         let count = svc.replicas().max(1);
-        let label = opts.placement_label.clone().unwrap_or_else(|| format!("{}.{name}", project.name));
+        let label = opts
+            .placement_label
+            .clone()
+            .unwrap_or_else(|| format!("{}.{name}", project.name));
         if why == stateful::Reason::Inferred {
             notes.warn(
                 Severity::Warning,
@@ -115,15 +149,29 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             );
         }
         for v in &vols {
-            if stack.volumes.get(v).is_some_and(|x| x.external == Some(true)) {
-                notes.warn(Severity::Warning, "volumes", format!("external volume {v} cannot be copied per member: all members share it"));
+            if stack
+                .volumes
+                .get(v)
+                .is_some_and(|x| x.external == Some(true))
+            {
+                notes.warn(
+                    Severity::Warning,
+                    "volumes",
+                    format!(
+                        "external volume {v} cannot be copied per member: all members share it"
+                    ),
+                );
             }
         }
         warnings.append(&mut notes.warnings);
-        let (members, new_volumes) = stateful::expand(name, &converted, count, &label, &stack.volumes);
+        let (members, new_volumes) =
+            stateful::expand(name, &converted, count, &label, &stack.volumes);
         copied.extend(vols);
         stack.volumes.extend(new_volumes);
-        groups.push(AnchorGroup { anchor: name.to_string(), members: members.iter().map(|(n, _)| n.clone()).collect() });
+        groups.push(AnchorGroup {
+            anchor: name.to_string(),
+            members: members.iter().map(|(n, _)| n.clone()).collect(),
+        });
         for (member, s) in members {
             insert(&mut stack, member, s)?;
         }
@@ -133,21 +181,35 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     warnings.extend(top_level_warnings(project));
     warnings.append(&mut extras.warnings);
     stack.version = version_for(&stack).to_string();
-    let mut doc = serde_json::to_value(&stack).map_err(|e| EmitError::new(Span::SYNTHETIC, "", e.to_string()))?;
+    let mut doc = serde_json::to_value(&stack)
+        .map_err(|e| EmitError::new(Span::SYNTHETIC, "", e.to_string()))?;
     render::escape_dollars(&mut doc);
-    let text = if opts.anchors { render::anchored(&doc, &groups) } else { render::plain(&doc) }
-        .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("writing the stack file: {e}")))?;
-    let mut files = vec![OutFile { name: stack_file_name(&project.name), contents: text }];
+    let text = if opts.anchors {
+        render::anchored(&doc, &groups)
+    } else {
+        render::plain(&doc)
+    }
+    .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("writing the stack file: {e}")))?;
+    let mut files = vec![OutFile {
+        name: stack_file_name(&project.name),
+        contents: text,
+    }];
     files.append(&mut extras.files);
     plan.append(&mut extras.plan);
     if !plan.is_empty() {
-        files.push(OutFile { name: plan_file_name(&project.name), contents: plan_script(&project.name, &plan) });
+        files.push(OutFile {
+            name: plan_file_name(&project.name),
+            contents: plan_script(&project.name, &plan),
+        });
     }
     Ok(Emitted { files, warnings })
 }
 
 /// The image to run; `build` without one is an error, a service with neither is skipped.
-fn image_of(svc: &Service, warnings: &mut Vec<ConvertWarning>) -> Result<Option<String>, EmitError> {
+fn image_of(
+    svc: &Service,
+    warnings: &mut Vec<ConvertWarning>,
+) -> Result<Option<String>, EmitError> {
     if let Some(image) = svc.image.clone().filter(|i| !i.is_empty()) {
         return Ok(Some(image));
     }
@@ -159,7 +221,11 @@ fn image_of(svc: &Service, warnings: &mut Vec<ConvertWarning>) -> Result<Option<
         ));
     }
     let mut notes = convert::Notes::new(svc);
-    notes.warn(Severity::Warning, "image", "dropped for swarm: the service has no image to run".into());
+    notes.warn(
+        Severity::Warning,
+        "image",
+        "dropped for swarm: the service has no image to run".into(),
+    );
     warnings.append(&mut notes.warnings);
     Ok(None)
 }
@@ -179,7 +245,11 @@ fn insert(stack: &mut StackFile, name: String, s: StackService) -> Result<(), Em
 /// Volumes replaced by per-member copies and used by no other service.
 fn drop_unused_volumes(stack: &mut StackFile, copied: &[String]) {
     for v in copied {
-        let used = stack.services.values().any(|s| s.volumes.iter().any(|m| m.kind == "volume" && m.source.as_deref() == Some(v)));
+        let used = stack.services.values().any(|s| {
+            s.volumes
+                .iter()
+                .any(|m| m.kind == "volume" && m.source.as_deref() == Some(v))
+        });
         if !used {
             stack.volumes.remove(v);
         }
@@ -187,26 +257,26 @@ fn drop_unused_volumes(stack: &mut StackFile, copied: &[String]) {
 }
 
 fn top_level_warnings(project: &Project) -> Vec<ConvertWarning> {
-    let mut out = Vec::new();
-    if let Some((k, m)) = project.models.iter().next() {
-        if let Some(rule) = crate::backend::mapping::rule_for(mapping::TABLE, "top:models") {
-            out.push(ConvertWarning {
-                severity: Severity::Warning,
-                service: None,
-                key_path: format!("models.{k}"),
-                span: m.provenance.key_span,
-                message: format!("dropped for swarm: {}", rule.support.note()),
-            });
-        }
-    }
-    out
+    let rule = crate::backend::mapping::rule_for(mapping::TABLE, "top:models");
+    let (Some((k, m)), Some(rule)) = (project.models.iter().next(), rule) else {
+        return Vec::new();
+    };
+    vec![ConvertWarning {
+        severity: Severity::Warning,
+        service: None,
+        key_path: format!("models.{k}"),
+        span: m.provenance.key_span,
+        message: format!("dropped for swarm: {}", rule.support.note()),
+    }]
 }
 
 /// The oldest file format that has every key used (3.8 is what most engines still read).
 fn version_for(stack: &StackFile) -> &'static str {
     let newer = stack.services.values().any(|s| {
         s.oom_score_adj.is_some()
-            || s.healthcheck.as_ref().is_some_and(|h| h.start_interval.is_some())
+            || s.healthcheck
+                .as_ref()
+                .is_some_and(|h| h.start_interval.is_some())
             || s.deploy
                 .as_ref()
                 .and_then(|d| d.resources.as_ref())
@@ -239,9 +309,23 @@ mod tests {
     use crate::model::{Build, ServiceVolume, Volume};
 
     fn project() -> Project {
-        let mut p = Project { name: "p".into(), ..Project::default() };
-        p.volumes.insert("data".into(), Volume { name: Some("p_data".into()), ..Volume::default() });
-        let mut db = Service { name: "db".into(), image: Some("mongo:7".into()), scale: Some(2), ..Service::default() };
+        let mut p = Project {
+            name: "p".into(),
+            ..Project::default()
+        };
+        p.volumes.insert(
+            "data".into(),
+            Volume {
+                name: Some("p_data".into()),
+                ..Volume::default()
+            },
+        );
+        let mut db = Service {
+            name: "db".into(),
+            image: Some("mongo:7".into()),
+            scale: Some(2),
+            ..Service::default()
+        };
         db.volumes.push(ServiceVolume {
             kind: Some("volume".into()),
             source: Some("data".into()),
@@ -255,7 +339,10 @@ mod tests {
     }
 
     fn stack_text(e: &Emitted) -> &str {
-        e.files.first().map(|f| f.contents.as_str()).unwrap_or_default()
+        e.files
+            .first()
+            .map(|f| f.contents.as_str())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -266,14 +353,21 @@ mod tests {
         assert!(text.contains("data-2:"));
         assert!(!text.contains("\n  data:\n"), "{text}");
         assert!(text.contains("a$$b"));
-        assert!(e.warnings.iter().any(|w| w.message.contains("treated as stateful")));
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.message.contains("treated as stateful"))
+        );
         assert_eq!(e.files[1].name, "p.nodes.sh");
         assert!(e.files[1].contents.contains("--label-add p.db=2"));
     }
 
     #[test]
     fn anchors_share_the_common_part() {
-        let opts = Options { anchors: true, ..Options::default() };
+        let opts = Options {
+            anchors: true,
+            ..Options::default()
+        };
         let e = emit(&project(), &opts).unwrap_or_else(|err| panic!("{err}"));
         let text = stack_text(&e);
         assert!(text.contains("x-db: &db\n"), "{text}");
@@ -284,13 +378,23 @@ mod tests {
     #[test]
     fn build_without_image_is_an_error() {
         let mut p = project();
-        p.services.insert("app".into(), Service { name: "app".into(), build: Some(Build::default()), ..Service::default() });
+        p.services.insert(
+            "app".into(),
+            Service {
+                name: "app".into(),
+                build: Some(Build::default()),
+                ..Service::default()
+            },
+        );
         assert!(emit(&p, &Options::default()).is_err());
     }
 
     #[test]
     fn unknown_stateful_service_is_an_error() {
-        let opts = Options { stateful: vec!["nope".into()], ..Options::default() };
+        let opts = Options {
+            stateful: vec!["nope".into()],
+            ..Options::default()
+        };
         assert!(emit(&project(), &opts).is_err());
     }
 }

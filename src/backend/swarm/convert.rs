@@ -5,15 +5,17 @@
 //! Swarm cannot express are reported from the mapping table by the caller.
 
 use super::stack::{
-    StackBind, StackDeploy, StackDiscrete, StackFileRef, StackGenericResource, StackHealthcheck, StackLimits,
-    StackLogging, StackMount, StackPlacement, StackPort, StackReservations, StackResources, StackRestartPolicy,
-    StackService, StackServiceNetwork, StackSpread, StackTmpfs, StackUlimit, StackUpdateConfig, StackVolumeOpts,
+    StackBind, StackDeploy, StackDiscrete, StackFileRef, StackGenericResource, StackHealthcheck,
+    StackLimits, StackLogging, StackMount, StackPlacement, StackPort, StackReservations,
+    StackResources, StackRestartPolicy, StackService, StackServiceNetwork, StackSpread, StackTmpfs,
+    StackUlimit, StackUpdateConfig, StackVolumeOpts,
 };
 use crate::backend::mapping::ConvertWarning;
 use crate::diag::Severity;
 use crate::model::units::f32_json;
 use crate::model::{
-    ByteSize, Cpus, Deploy, FileRef, Healthcheck, Port, Service, ServiceVolume, Ulimit, UpdateConfig,
+    ByteSize, Cpus, Deploy, FileRef, Healthcheck, Port, Service, ServiceVolume, Ulimit,
+    UpdateConfig,
 };
 use std::collections::BTreeMap;
 
@@ -25,7 +27,10 @@ pub struct Notes<'a> {
 
 impl<'a> Notes<'a> {
     pub fn new(service: &'a Service) -> Self {
-        Notes { service, warnings: Vec::new() }
+        Notes {
+            service,
+            warnings: Vec::new(),
+        }
     }
 
     /// A warning about `path` (relative to the service), pointing at where it was written.
@@ -67,7 +72,10 @@ pub fn service(svc: &Service, image: String, notes: &mut Notes) -> StackService 
         extra_hosts: dedup(&svc.extra_hosts.as_list(":")),
         init: svc.init,
         isolation: nonblank(&svc.isolation),
-        logging: svc.logging.as_ref().map(|l| StackLogging { driver: nonblank(&l.driver), options: l.options.clone() }),
+        logging: svc.logging.as_ref().map(|l| StackLogging {
+            driver: nonblank(&l.driver),
+            options: l.options.clone(),
+        }),
         oom_score_adj: svc.oom_score_adj.filter(|v| *v != 0),
         read_only: svc.read_only.filter(|v| *v),
         stdin_open: svc.stdin_open.filter(|v| *v),
@@ -75,18 +83,22 @@ pub fn service(svc: &Service, image: String, notes: &mut Notes) -> StackService 
         stop_signal: nonblank(&svc.stop_signal),
         sysctls: svc.sysctls.clone(),
         tty: svc.tty.filter(|v| *v),
-        ulimits: svc.ulimits.iter().map(|(k, v)| (k.clone(), ulimit(v))).collect(),
+        ulimits: svc
+            .ulimits
+            .iter()
+            .map(|(k, v)| (k.clone(), ulimit(v)))
+            .collect(),
     };
     if let Some(name) = nonblank(&svc.container_name) {
         // Other services may reach this one by its container name: keep that name resolvable.
         for net in out.networks.values_mut() {
-            net.get_or_insert_with(StackServiceNetwork::default).aliases.push(name.clone());
+            net.get_or_insert_with(StackServiceNetwork::default)
+                .aliases
+                .push(name.clone());
         }
     }
-    for net in out.networks.values_mut() {
-        if let Some(n) = net {
-            n.aliases = dedup(&n.aliases);
-        }
+    for n in out.networks.values_mut().flatten() {
+        n.aliases = dedup(&n.aliases);
     }
     out
 }
@@ -119,7 +131,11 @@ fn ports(ports: &[Port], notes: &mut Notes) -> Vec<StackPort> {
     for (i, p) in ports.iter().enumerate() {
         let path = format!("ports[{i}]");
         if p.target == 0 {
-            notes.warn(Severity::Warning, &path, "dropped for swarm: a port without a container port".into());
+            notes.warn(
+                Severity::Warning,
+                &path,
+                "dropped for swarm: a port without a container port".into(),
+            );
             continue;
         }
         let published = match p.published.as_deref().filter(|s| !s.is_empty()) {
@@ -141,7 +157,11 @@ fn ports(ports: &[Port], notes: &mut Notes) -> Vec<StackPort> {
                 }
             },
         };
-        if let Some(ip) = p.host_ip.as_deref().filter(|ip| !ip.is_empty() && *ip != "0.0.0.0" && *ip != "::") {
+        if let Some(ip) = p
+            .host_ip
+            .as_deref()
+            .filter(|ip| !ip.is_empty() && *ip != "0.0.0.0" && *ip != "::")
+        {
             notes.warn(
                 Severity::Warning,
                 &path,
@@ -151,8 +171,16 @@ fn ports(ports: &[Port], notes: &mut Notes) -> Vec<StackPort> {
         out.push(StackPort {
             target: p.target,
             published,
-            protocol: p.protocol.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "tcp".into()),
-            mode: p.mode.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "ingress".into()),
+            protocol: p
+                .protocol
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "tcp".into()),
+            mode: p
+                .mode
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "ingress".into()),
         });
     }
     dedup(&out)
@@ -166,11 +194,23 @@ fn networks(svc: &Service, notes: &mut Notes) -> BTreeMap<String, Option<StackSe
             continue;
         };
         let lost: Vec<&str> = [
-            ("ipv4_address", n.ipv4_address.as_deref().is_some_and(|s| !s.is_empty())),
-            ("ipv6_address", n.ipv6_address.as_deref().is_some_and(|s| !s.is_empty())),
+            (
+                "ipv4_address",
+                n.ipv4_address.as_deref().is_some_and(|s| !s.is_empty()),
+            ),
+            (
+                "ipv6_address",
+                n.ipv6_address.as_deref().is_some_and(|s| !s.is_empty()),
+            ),
             ("link_local_ips", !n.link_local_ips.is_empty()),
-            ("mac_address", n.mac_address.as_deref().is_some_and(|s| !s.is_empty())),
-            ("interface_name", n.interface_name.as_deref().is_some_and(|s| !s.is_empty())),
+            (
+                "mac_address",
+                n.mac_address.as_deref().is_some_and(|s| !s.is_empty()),
+            ),
+            (
+                "interface_name",
+                n.interface_name.as_deref().is_some_and(|s| !s.is_empty()),
+            ),
             ("priority", n.priority.is_some_and(|p| p != 0)),
             ("gw_priority", n.gw_priority.is_some_and(|p| p != 0)),
         ]
@@ -181,11 +221,20 @@ fn networks(svc: &Service, notes: &mut Notes) -> BTreeMap<String, Option<StackSe
             notes.warn(
                 Severity::Warning,
                 &format!("networks.{name}"),
-                format!("approximated for swarm: {} dropped (Swarm assigns task addresses itself)", lost.join(", ")),
+                format!(
+                    "approximated for swarm: {} dropped (Swarm assigns task addresses itself)",
+                    lost.join(", ")
+                ),
             );
         }
-        let sn = StackServiceNetwork { aliases: n.aliases.clone(), driver_opts: n.driver_opts.clone() };
-        out.insert(name.clone(), (sn != StackServiceNetwork::default()).then_some(sn));
+        let sn = StackServiceNetwork {
+            aliases: n.aliases.clone(),
+            driver_opts: n.driver_opts.clone(),
+        };
+        out.insert(
+            name.clone(),
+            (sn != StackServiceNetwork::default()).then_some(sn),
+        );
     }
     out
 }
@@ -226,7 +275,11 @@ fn mounts(svc: &Service, notes: &mut Notes) -> Vec<StackMount> {
 fn mount(v: &ServiceVolume, path: &str, notes: &mut Notes) -> Option<StackMount> {
     let kind = v.kind.clone().unwrap_or_else(|| "volume".into());
     let Some(target) = v.target.clone().filter(|t| !t.is_empty()) else {
-        notes.warn(Severity::Warning, path, "dropped for swarm: a mount without a target".into());
+        notes.warn(
+            Severity::Warning,
+            path,
+            "dropped for swarm: a mount without a target".into(),
+        );
         return None;
     };
     let mut m = StackMount {
@@ -242,26 +295,46 @@ fn mount(v: &ServiceVolume, path: &str, notes: &mut Notes) -> Option<StackMount>
             if let Some(b) = &v.bind {
                 m.bind = nonblank(&b.propagation).map(|propagation| StackBind { propagation });
                 if b.selinux.as_deref().is_some_and(|s| !s.is_empty()) {
-                    notes.warn(Severity::Warning, path, "approximated for swarm: SELinux relabelling (:z/:Z) dropped".into());
+                    notes.warn(
+                        Severity::Warning,
+                        path,
+                        "approximated for swarm: SELinux relabelling (:z/:Z) dropped".into(),
+                    );
                 }
             }
         }
         "volume" => {
             if let Some(vo) = &v.volume {
-                let o = StackVolumeOpts { nocopy: vo.nocopy.filter(|n| *n), subpath: nonblank(&vo.subpath) };
+                let o = StackVolumeOpts {
+                    nocopy: vo.nocopy.filter(|n| *n),
+                    subpath: nonblank(&vo.subpath),
+                };
                 m.volume = (o != StackVolumeOpts::default()).then_some(o);
             }
         }
         "tmpfs" => {
             m.source = None;
-            m.tmpfs = v.tmpfs.as_ref().and_then(|t| t.size).filter(|s| s.0 > 0).map(|s| StackTmpfs { size: s.0 });
+            m.tmpfs = v
+                .tmpfs
+                .as_ref()
+                .and_then(|t| t.size)
+                .filter(|s| s.0 > 0)
+                .map(|s| StackTmpfs { size: s.0 });
             if v.tmpfs.as_ref().and_then(|t| t.mode).is_some() {
-                notes.warn(Severity::Warning, path, "approximated for swarm: tmpfs mode dropped".into());
+                notes.warn(
+                    Severity::Warning,
+                    path,
+                    "approximated for swarm: tmpfs mode dropped".into(),
+                );
             }
         }
         "npipe" => {}
         other => {
-            notes.warn(Severity::Warning, path, format!("dropped for swarm: {other} mounts are not supported by Swarm"));
+            notes.warn(
+                Severity::Warning,
+                path,
+                format!("dropped for swarm: {other} mounts are not supported by Swarm"),
+            );
             return None;
         }
     }
@@ -271,7 +344,11 @@ fn mount(v: &ServiceVolume, path: &str, notes: &mut Notes) -> Option<StackMount>
 /// `tmpfs: /run:size=64m,mode=1777` → a tmpfs mount (Swarm keeps only the size).
 fn tmpfs_mount(spec: &str, path: &str, notes: &mut Notes) -> StackMount {
     let (target, opts) = spec.split_once(':').unwrap_or((spec, ""));
-    let mut m = StackMount { kind: "tmpfs".into(), target: target.to_string(), ..StackMount::default() };
+    let mut m = StackMount {
+        kind: "tmpfs".into(),
+        target: target.to_string(),
+        ..StackMount::default()
+    };
     let mut lost = Vec::new();
     for opt in opts.split(',').filter(|o| !o.is_empty()) {
         match opt.split_once('=') {
@@ -283,7 +360,14 @@ fn tmpfs_mount(spec: &str, path: &str, notes: &mut Notes) -> StackMount {
         }
     }
     if !lost.is_empty() {
-        notes.warn(Severity::Warning, path, format!("approximated for swarm: tmpfs options {} dropped", lost.join(",")));
+        notes.warn(
+            Severity::Warning,
+            path,
+            format!(
+                "approximated for swarm: tmpfs options {} dropped",
+                lost.join(",")
+            ),
+        );
     }
     m
 }
@@ -327,7 +411,11 @@ fn ulimit(u: &Ulimit) -> StackUlimit {
 fn credential_spec(svc: &Service) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if let Some(c) = &svc.credential_spec {
-        for (k, v) in [("config", &c.config), ("file", &c.file), ("registry", &c.registry)] {
+        for (k, v) in [
+            ("config", &c.config),
+            ("file", &c.file),
+            ("registry", &c.registry),
+        ] {
             if let Some(v) = nonblank(v) {
                 out.insert(k.to_string(), v);
             }
@@ -349,7 +437,11 @@ fn deploy(svc: &Service, notes: &mut Notes) -> Option<StackDeploy> {
     let d = svc.deploy.as_ref().unwrap_or(&empty);
     let mode = nonblank(&d.mode);
     let global = mode.as_deref().is_some_and(|m| m.starts_with("global"));
-    let replicas = if global || (svc.scale.is_none() && d.replicas.is_none()) { None } else { Some(svc.replicas()) };
+    let replicas = if global || (svc.scale.is_none() && d.replicas.is_none()) {
+        None
+    } else {
+        Some(svc.replicas())
+    };
     let out = StackDeploy {
         mode,
         replicas,
@@ -407,7 +499,10 @@ fn resources(svc: &Service, d: &Deploy) -> Option<StackResources> {
     let limits = StackLimits {
         cpus: cpus(lim.and_then(|l| l.cpus)).or_else(|| cpus(svc.cpus)),
         memory: bytes(lim.and_then(|l| l.memory)).or_else(|| bytes(svc.mem_limit)),
-        pids: lim.and_then(|l| l.pids).or(svc.pids_limit).filter(|p| *p != 0),
+        pids: lim
+            .and_then(|l| l.pids)
+            .or(svc.pids_limit)
+            .filter(|p| *p != 0),
     };
     let reservations = StackReservations {
         cpus: cpus(res.and_then(|r| r.cpus)),
@@ -418,7 +513,10 @@ fn resources(svc: &Service, d: &Deploy) -> Option<StackResources> {
                     .iter()
                     .filter_map(|g| g.discrete_resource_spec.as_ref())
                     .map(|s| StackGenericResource {
-                        discrete_resource_spec: StackDiscrete { kind: s.kind.clone(), value: s.value },
+                        discrete_resource_spec: StackDiscrete {
+                            kind: s.kind.clone(),
+                            value: s.value,
+                        },
                     })
                     .collect()
             })
@@ -449,12 +547,20 @@ fn restart_policy(svc: &Service, d: &Deploy, notes: &mut Notes) -> Option<StackR
             "always" | "unless-stopped" => ("any", None),
             "on-failure" => ("on-failure", None),
             other => {
-                notes.warn(Severity::Warning, "restart", format!("dropped for swarm: unknown restart policy {other:?}"));
+                notes.warn(
+                    Severity::Warning,
+                    "restart",
+                    format!("dropped for swarm: unknown restart policy {other:?}"),
+                );
                 return None;
             }
         },
     };
-    Some(StackRestartPolicy { condition: condition.into(), max_attempts, ..StackRestartPolicy::default() })
+    Some(StackRestartPolicy {
+        condition: condition.into(),
+        max_attempts,
+        ..StackRestartPolicy::default()
+    })
 }
 
 fn update_config(u: &UpdateConfig) -> StackUpdateConfig {
@@ -463,7 +569,10 @@ fn update_config(u: &UpdateConfig) -> StackUpdateConfig {
         delay: u.delay.filter(|x| x.0 != 0).map(|x| x.to_string()),
         failure_action: nonblank(&u.failure_action),
         monitor: u.monitor.filter(|x| x.0 != 0).map(|x| x.to_string()),
-        max_failure_ratio: u.max_failure_ratio.filter(|r| r.0 != 0.0).map(|r| f32_json(r.0)),
+        max_failure_ratio: u
+            .max_failure_ratio
+            .filter(|r| r.0 != 0.0)
+            .map(|r| f32_json(r.0)),
         order: nonblank(&u.order),
     }
 }
@@ -474,7 +583,11 @@ mod tests {
     use crate::model::Deploy;
 
     fn svc() -> Service {
-        Service { name: "web".into(), image: Some("nginx".into()), ..Service::default() }
+        Service {
+            name: "web".into(),
+            image: Some("nginx".into()),
+            ..Service::default()
+        }
     }
 
     #[test]
@@ -486,7 +599,10 @@ mod tests {
             ("on-failure", "on-failure", None),
             ("on-failure:5", "on-failure", Some(5)),
         ] {
-            let s = Service { restart: Some(r.into()), ..svc() };
+            let s = Service {
+                restart: Some(r.into()),
+                ..svc()
+            };
             let mut n = Notes::new(&s);
             let d = deploy(&s, &mut n).unwrap_or_default();
             let rp = d.restart_policy.unwrap_or_default();
@@ -499,13 +615,22 @@ mod tests {
         let s = Service {
             restart: Some("no".into()),
             deploy: Some(Deploy {
-                restart_policy: Some(crate::model::RestartPolicy { condition: Some("on-failure".into()), ..Default::default() }),
+                restart_policy: Some(crate::model::RestartPolicy {
+                    condition: Some("on-failure".into()),
+                    ..Default::default()
+                }),
                 ..Deploy::default()
             }),
             ..svc()
         };
         let mut n = Notes::new(&s);
-        assert_eq!(deploy(&s, &mut n).and_then(|d| d.restart_policy).map(|r| r.condition).as_deref(), Some("on-failure"));
+        assert_eq!(
+            deploy(&s, &mut n)
+                .and_then(|d| d.restart_policy)
+                .map(|r| r.condition)
+                .as_deref(),
+            Some("on-failure")
+        );
     }
 
     #[test]
@@ -526,12 +651,22 @@ mod tests {
         assert_eq!(l.memory.as_deref(), Some("536870912"));
         assert_eq!(l.cpus.as_deref(), Some("0.5"));
         assert_eq!(l.pids, Some(100));
-        assert_eq!(r.reservations.unwrap_or_default().memory.as_deref(), Some("1048576"));
+        assert_eq!(
+            r.reservations.unwrap_or_default().memory.as_deref(),
+            Some("1048576")
+        );
     }
 
     #[test]
     fn global_services_have_no_replicas() {
-        let s = Service { deploy: Some(Deploy { mode: Some("global".into()), replicas: Some(2), ..Deploy::default() }), ..svc() };
+        let s = Service {
+            deploy: Some(Deploy {
+                mode: Some("global".into()),
+                replicas: Some(2),
+                ..Deploy::default()
+            }),
+            ..svc()
+        };
         let mut n = Notes::new(&s);
         assert_eq!(deploy(&s, &mut n).and_then(|d| d.replicas), None);
     }
@@ -540,15 +675,36 @@ mod tests {
     fn ports_are_long_syntax_with_warnings_for_losses() {
         let s = Service {
             ports: vec![
-                Port { target: 80, published: Some("8080".into()), host_ip: Some("127.0.0.1".into()), ..Port::default() },
-                Port { target: 81, published: Some("9000-9010".into()), protocol: Some("udp".into()), ..Port::default() },
-                Port { target: 82, ..Port::default() },
+                Port {
+                    target: 80,
+                    published: Some("8080".into()),
+                    host_ip: Some("127.0.0.1".into()),
+                    ..Port::default()
+                },
+                Port {
+                    target: 81,
+                    published: Some("9000-9010".into()),
+                    protocol: Some("udp".into()),
+                    ..Port::default()
+                },
+                Port {
+                    target: 82,
+                    ..Port::default()
+                },
             ],
             ..svc()
         };
         let mut n = Notes::new(&s);
         let p = ports(&s.ports, &mut n);
-        assert_eq!(p[0], StackPort { target: 80, published: Some(8080), protocol: "tcp".into(), mode: "ingress".into() });
+        assert_eq!(
+            p[0],
+            StackPort {
+                target: 80,
+                published: Some(8080),
+                protocol: "tcp".into(),
+                mode: "ingress".into()
+            }
+        );
         assert_eq!(p[1].published, Some(9000));
         assert_eq!(p[1].protocol, "udp");
         assert_eq!(p[2].published, None);
@@ -558,7 +714,11 @@ mod tests {
 
     #[test]
     fn tmpfs_and_shm_become_tmpfs_mounts() {
-        let s = Service { tmpfs: vec!["/run:size=64m,mode=1777".into(), "/tmp".into()], shm_size: Some(ByteSize(1 << 30)), ..svc() };
+        let s = Service {
+            tmpfs: vec!["/run:size=64m,mode=1777".into(), "/tmp".into()],
+            shm_size: Some(ByteSize(1 << 30)),
+            ..svc()
+        };
         let mut n = Notes::new(&s);
         let m = mounts(&s, &mut n);
         assert_eq!(m.len(), 3);
@@ -570,17 +730,29 @@ mod tests {
 
     #[test]
     fn platform_becomes_node_constraints() {
-        let s = Service { platform: Some("linux/arm64".into()), ..svc() };
+        let s = Service {
+            platform: Some("linux/arm64".into()),
+            ..svc()
+        };
         let p = placement(&s, &Deploy::default()).unwrap_or_default();
-        assert_eq!(p.constraints, vec!["node.platform.os == linux", "node.platform.arch == aarch64"]);
+        assert_eq!(
+            p.constraints,
+            vec!["node.platform.os == linux", "node.platform.arch == aarch64"]
+        );
     }
 
     #[test]
     fn container_name_becomes_alias() {
-        let mut s = Service { container_name: Some("mydb".into()), ..svc() };
+        let mut s = Service {
+            container_name: Some("mydb".into()),
+            ..svc()
+        };
         s.networks.insert("default".into(), None);
         let mut n = Notes::new(&s);
         let out = service(&s, "x".into(), &mut n);
-        assert_eq!(out.networks["default"].as_ref().map(|n| n.aliases.clone()), Some(vec!["mydb".to_string()]));
+        assert_eq!(
+            out.networks["default"].as_ref().map(|n| n.aliases.clone()),
+            Some(vec!["mydb".to_string()])
+        );
     }
 }

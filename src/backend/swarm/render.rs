@@ -19,11 +19,7 @@ pub struct AnchorGroup {
 /// `$` → `$$` in every string value (keys are not interpolated by the Docker CLI).
 pub fn escape_dollars(v: &mut Value) {
     match v {
-        Value::String(s) => {
-            if s.contains('$') {
-                *s = s.replace('$', "$$");
-            }
-        }
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
         Value::Array(items) => items.iter_mut().for_each(escape_dollars),
         Value::Object(m) => m.values_mut().for_each(escape_dollars),
         _ => {}
@@ -38,9 +34,14 @@ pub fn plain(doc: &Value) -> Result<String, String> {
 /// The document with each group's common service keys written once under `x-<anchor>`.
 /// `doc` must be an object with a `services` object (as the stack file is).
 pub fn anchored(doc: &Value, groups: &[AnchorGroup]) -> Result<String, String> {
-    let Some(top) = doc.as_object() else { return plain(doc) };
+    let Some(top) = doc.as_object() else {
+        return plain(doc);
+    };
     let empty = Map::new();
-    let services = top.get("services").and_then(Value::as_object).unwrap_or(&empty);
+    let services = top
+        .get("services")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let mut shared_by_member: Vec<(&str, &str, Map<String, Value>)> = Vec::new();
     let mut out = String::new();
     for (k, v) in top {
@@ -51,7 +52,11 @@ pub fn anchored(doc: &Value, groups: &[AnchorGroup]) -> Result<String, String> {
                 if shared.is_empty() {
                     continue;
                 }
-                out.push_str(&format!("{}: &{}\n", key(&format!("x-{}", g.anchor))?, g.anchor));
+                out.push_str(&format!(
+                    "{}: &{}\n",
+                    key(&format!("x-{}", g.anchor))?,
+                    g.anchor
+                ));
                 out.push_str(&indent(&to_yaml_string(&Value::Object(shared.clone()))?, 2));
                 for m in &g.members {
                     shared_by_member.push((m.as_str(), g.anchor.as_str(), shared.clone()));
@@ -64,8 +69,11 @@ pub fn anchored(doc: &Value, groups: &[AnchorGroup]) -> Result<String, String> {
                 let body = match (member, body.as_object()) {
                     (Some((_, anchor, shared)), Some(map)) => {
                         out.push_str(&indent(&format!("<<: *{anchor}\n"), 4));
-                        let rest: Map<String, Value> =
-                            map.iter().filter(|(k, _)| !shared.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                        let rest: Map<String, Value> = map
+                            .iter()
+                            .filter(|(k, _)| !shared.contains_key(*k))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
                         if rest.is_empty() {
                             continue;
                         }
@@ -86,9 +94,13 @@ pub fn anchored(doc: &Value, groups: &[AnchorGroup]) -> Result<String, String> {
 
 /// Keys whose values are equal in every member (so a shallow YAML merge reproduces them).
 fn shared_part(services: &Map<String, Value>, members: &[String]) -> Map<String, Value> {
-    let bodies: Vec<&Map<String, Value>> =
-        members.iter().filter_map(|m| services.get(m).and_then(Value::as_object)).collect();
-    let Some((first, rest)) = bodies.split_first() else { return Map::new() };
+    let bodies: Vec<&Map<String, Value>> = members
+        .iter()
+        .filter_map(|m| services.get(m).and_then(Value::as_object))
+        .collect();
+    let Some((first, rest)) = bodies.split_first() else {
+        return Map::new();
+    };
     if rest.is_empty() {
         return Map::new();
     }
@@ -101,7 +113,9 @@ fn shared_part(services: &Map<String, Value>, members: &[String]) -> Map<String,
 
 /// A mapping key as the emitter would quote it (`"1"`, `"true"` stay strings).
 fn key(k: &str) -> Result<String, String> {
-    Ok(to_yaml_string(&Value::String(k.to_string()))?.trim_end_matches('\n').to_string())
+    Ok(to_yaml_string(&Value::String(k.to_string()))?
+        .trim_end_matches('\n')
+        .to_string())
 }
 
 /// Indent every non-empty line by `n` spaces. Relative indentation (also inside block
@@ -140,10 +154,8 @@ mod tests {
         let mut out = String::new();
         let mut chars = s.chars();
         while let Some(c) = chars.next() {
-            if c == '$' {
-                if chars.next() != Some('$') {
-                    return None;
-                }
+            if c == '$' && chars.next() != Some('$') {
+                return None;
             }
             out.push(c);
         }

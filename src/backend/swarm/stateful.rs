@@ -23,7 +23,10 @@ pub enum Reason {
 
 /// `x-transship.stateful` as written, if it is a boolean.
 pub fn marked(svc: &Service) -> Option<bool> {
-    svc.extensions.get("x-transship")?.get("stateful")?.as_bool()
+    svc.extensions
+        .get("x-transship")?
+        .get("stateful")?
+        .as_bool()
 }
 
 /// Local named volumes `s` mounts (sources of `type: volume` mounts that are declared).
@@ -33,10 +36,12 @@ pub fn named_volumes(s: &StackService, volumes: &BTreeMap<String, StackVolume>) 
         if m.kind != "volume" {
             continue;
         }
-        if let Some(src) = &m.source {
-            if volumes.contains_key(src) && !out.contains(src) {
-                out.push(src.clone());
-            }
+        if let Some(src) = m
+            .source
+            .as_ref()
+            .filter(|s| volumes.contains_key(*s) && !out.contains(*s))
+        {
+            out.push(src.clone());
         }
     }
     out
@@ -75,8 +80,13 @@ pub fn expand(
         let member = member_name(name, i);
         m.hostname = Some(member.clone());
         for mount in &mut m.volumes {
-            let Some(src) = mount.source.clone() else { continue };
-            let Some(vol) = volumes.get(&src).filter(|v| mount.kind == "volume" && v.external != Some(true)) else {
+            let Some(src) = mount.source.clone() else {
+                continue;
+            };
+            let Some(vol) = volumes
+                .get(&src)
+                .filter(|v| mount.kind == "volume" && v.external != Some(true))
+            else {
                 continue;
             };
             let copy_name = member_name(&src, i);
@@ -89,7 +99,9 @@ pub fn expand(
         deploy.mode = None;
         deploy.replicas = Some(1);
         let placement = deploy.placement.get_or_insert_with(StackPlacement::default);
-        placement.constraints.push(format!("node.labels.{label} == {i}"));
+        placement
+            .constraints
+            .push(format!("node.labels.{label} == {i}"));
         placement.max_replicas_per_node = None;
         if i == 1 {
             for net in m.networks.values_mut() {
@@ -112,7 +124,13 @@ pub fn plan_lines(svc: &str, count: i64, label: &str) -> Vec<String> {
             let member = member_name(svc, i);
             let var: String = format!("NODE_{member}")
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             format!(
                 "docker node update --label-add {} \"${{{var}:?node for {member}}}\"",
@@ -128,8 +146,16 @@ mod tests {
     use crate::backend::swarm::stack::StackMount;
 
     fn db() -> StackService {
-        let mut s = StackService { image: "mongo:7".into(), ..StackService::default() };
-        s.volumes.push(StackMount { kind: "volume".into(), source: Some("data".into()), target: "/data/db".into(), ..StackMount::default() });
+        let mut s = StackService {
+            image: "mongo:7".into(),
+            ..StackService::default()
+        };
+        s.volumes.push(StackMount {
+            kind: "volume".into(),
+            source: Some("data".into()),
+            target: "/data/db".into(),
+            ..StackMount::default()
+        });
         s.networks.insert("default".into(), None);
         s
     }
@@ -137,7 +163,13 @@ mod tests {
     #[test]
     fn members_get_hostname_volume_constraint_and_alias() {
         let mut vols = BTreeMap::new();
-        vols.insert("data".to_string(), StackVolume { driver: Some("local".into()), ..StackVolume::default() });
+        vols.insert(
+            "data".to_string(),
+            StackVolume {
+                driver: Some("local".into()),
+                ..StackVolume::default()
+            },
+        );
         let (members, new_vols) = expand("db", &db(), 3, "p.db", &vols);
         assert_eq!(members.len(), 3);
         let (n2, m2) = &members[1];
@@ -146,17 +178,34 @@ mod tests {
         assert_eq!(m2.volumes[0].source.as_deref(), Some("data-2"));
         let d = m2.deploy.clone().unwrap_or_default();
         assert_eq!(d.replicas, Some(1));
-        assert_eq!(d.placement.unwrap_or_default().constraints, vec!["node.labels.p.db == 2"]);
+        assert_eq!(
+            d.placement.unwrap_or_default().constraints,
+            vec!["node.labels.p.db == 2"]
+        );
         assert_eq!(m2.networks["default"], None);
-        assert_eq!(members[0].1.networks["default"].as_ref().map(|n| n.aliases.clone()), Some(vec!["db".to_string()]));
-        assert_eq!(new_vols.keys().collect::<Vec<_>>(), ["data-1", "data-2", "data-3"]);
+        assert_eq!(
+            members[0].1.networks["default"]
+                .as_ref()
+                .map(|n| n.aliases.clone()),
+            Some(vec!["db".to_string()])
+        );
+        assert_eq!(
+            new_vols.keys().collect::<Vec<_>>(),
+            ["data-1", "data-2", "data-3"]
+        );
         assert_eq!(new_vols["data-3"].driver.as_deref(), Some("local"));
     }
 
     #[test]
     fn external_volumes_are_shared() {
         let mut vols = BTreeMap::new();
-        vols.insert("data".to_string(), StackVolume { external: Some(true), ..StackVolume::default() });
+        vols.insert(
+            "data".to_string(),
+            StackVolume {
+                external: Some(true),
+                ..StackVolume::default()
+            },
+        );
         let (members, new_vols) = expand("db", &db(), 2, "l", &vols);
         assert!(new_vols.is_empty());
         assert_eq!(members[1].1.volumes[0].source.as_deref(), Some("data"));
@@ -165,15 +214,22 @@ mod tests {
     #[test]
     fn plan_has_one_line_per_member() {
         let lines = plan_lines("pg-db", 2, "shop.pg-db");
-        assert_eq!(lines[1], "docker node update --label-add shop.pg-db=2 \"${NODE_PG_DB_2:?node for pg-db-2}\"");
+        assert_eq!(
+            lines[1],
+            "docker node update --label-add shop.pg-db=2 \"${NODE_PG_DB_2:?node for pg-db-2}\""
+        );
     }
 
     #[test]
     fn inference_needs_volume_and_replicas() {
-        let mut s = Service { scale: Some(2), ..Service::default() };
+        let mut s = Service {
+            scale: Some(2),
+            ..Service::default()
+        };
         assert_eq!(reason(&s, false, true), Some(Reason::Inferred));
         assert_eq!(reason(&s, false, false), None);
-        s.extensions.insert("x-transship".into(), serde_json::json!({"stateful": false}));
+        s.extensions
+            .insert("x-transship".into(), serde_json::json!({"stateful": false}));
         assert_eq!(reason(&s, false, true), None);
         assert_eq!(reason(&s, true, false), Some(Reason::Flag));
     }

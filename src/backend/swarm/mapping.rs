@@ -283,10 +283,24 @@ pub const TABLE: &[KeyRule] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::mapping::coverage_problems;
+    use crate::backend::mapping::{coverage_problems, to_markdown};
 
     #[test]
     fn table_covers_every_key_once() {
         assert_eq!(coverage_problems(TABLE), Vec::<String>::new());
+    }
+
+    /// `docs/mapping/swarm.md` is generated from the table; regenerate it with
+    /// `UPDATE_DOCS=1 cargo test --lib swarm::mapping`.
+    #[test]
+    fn docs_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mapping/swarm.md");
+        let want = to_markdown("swarm", TABLE);
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap_or(&path)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, &want).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "docs/mapping/swarm.md is stale: run UPDATE_DOCS=1 cargo test --lib swarm::mapping");
     }
 }

@@ -45,7 +45,7 @@ pub fn run(load_args: &LoadArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> 
 /// Serialisation failures.
 pub fn render(loaded: &load::Loaded, format: Format, interpolated: bool) -> anyhow::Result<String> {
     let value = if interpolated {
-        loaded.project.to_compose_json()
+        discard_env_files(loaded.project.to_compose_json())
     } else {
         sorted(loaded.tree.to_json())
     };
@@ -62,6 +62,23 @@ pub fn render(loaded: &load::Loaded, format: Format, interpolated: bool) -> anyh
     } else {
         text
     })
+}
+
+/// `env_file` and `label_file` contents are already merged into `environment` and `labels`;
+/// compose's `config` drops the file references, and so do we (the model keeps them).
+fn discard_env_files(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(services) = v
+        .get_mut("services")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for svc in services.values_mut() {
+            if let Some(s) = svc.as_object_mut() {
+                s.remove("env_file");
+                s.remove("label_file");
+            }
+        }
+    }
+    v
 }
 
 /// Keys sorted at every level (Go's JSON encoder sorts map keys).

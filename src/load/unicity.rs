@@ -1,6 +1,276 @@
-//! (stub)
+//! Keyed lists keep one entry per key, the last one winning in the first one's place
+//! (compose-go `override/uncity.go`): environment, labels, ports, volumes by target, ...
+
 use crate::diag::LoadError;
-use crate::load::node::Node;
-pub fn enforce_unicity(_root: &mut Node) -> Result<(), LoadError> {
-    todo!()
+use crate::load::node::{KeyPath, Node, Value};
+
+#[derive(Clone, Copy)]
+enum Indexer {
+    KeyValue,
+    Volume,
+    Device,
+    Expose,
+    Mount(&'static str),
+    Port,
+    EnvFile,
+}
+
+const UNIQUE: &[(&str, Indexer)] = &[
+    ("networks.*.labels", Indexer::KeyValue),
+    ("networks.*.ipam.options", Indexer::KeyValue),
+    ("services.*.annotations", Indexer::KeyValue),
+    ("services.*.build.args", Indexer::KeyValue),
+    ("services.*.build.additional_contexts", Indexer::KeyValue),
+    ("services.*.build.platform", Indexer::KeyValue),
+    ("services.*.build.tags", Indexer::KeyValue),
+    ("services.*.build.labels", Indexer::KeyValue),
+    ("services.*.cap_add", Indexer::KeyValue),
+    ("services.*.cap_drop", Indexer::KeyValue),
+    ("services.*.devices", Indexer::Device),
+    ("services.*.configs", Indexer::Mount("")),
+    ("services.*.deploy.labels", Indexer::KeyValue),
+    ("services.*.dns", Indexer::KeyValue),
+    ("services.*.dns_opt", Indexer::KeyValue),
+    ("services.*.dns_search", Indexer::KeyValue),
+    ("services.*.environment", Indexer::KeyValue),
+    ("services.*.env_file", Indexer::EnvFile),
+    ("services.*.expose", Indexer::Expose),
+    ("services.*.labels", Indexer::KeyValue),
+    ("services.*.links", Indexer::KeyValue),
+    ("services.*.networks.*.aliases", Indexer::KeyValue),
+    ("services.*.networks.*.link_local_ips", Indexer::KeyValue),
+    ("services.*.ports", Indexer::Port),
+    ("services.*.profiles", Indexer::KeyValue),
+    ("services.*.secrets", Indexer::Mount("/run/secrets")),
+    ("services.*.sysctls", Indexer::KeyValue),
+    ("services.*.tmpfs", Indexer::KeyValue),
+    ("services.*.volumes", Indexer::Volume),
+];
+
+fn matches(path: &[String], pattern: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('.').collect();
+    parts.len() == path.len() && parts.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
+}
+
+/// # Errors
+/// An entry of a keyed list that has no key (e.g. a port without a target).
+pub fn enforce_unicity(root: &mut Node) -> Result<(), LoadError> {
+    walk(root, &mut Vec::new())
+}
+
+fn walk(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
+    match &mut node.value {
+        Value::Map(m) => {
+            for (k, v) in m.iter_mut() {
+                path.push(k.clone());
+                let r = walk(v, path);
+                path.pop();
+                r?;
+            }
+        }
+        Value::Seq(items) => {
+            if let Some((_, indexer)) = UNIQUE.iter().find(|(p, _)| matches(path, p)) {
+                let mut out: Vec<Node> = Vec::with_capacity(items.len());
+                let mut keys: Vec<String> = Vec::with_capacity(items.len());
+                for (i, entry) in std::mem::take(items).into_iter().enumerate() {
+                    let key = index(*indexer, &entry, path, i)?;
+                    match keys.iter().position(|k| *k == key) {
+                        Some(j) => {
+                            if let Some(slot) = out.get_mut(j) {
+                                *slot = entry;
+                            }
+                        }
+                        None => {
+                            keys.push(key);
+                            out.push(entry);
+                        }
+                    }
+                }
+                *items = out;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn err(entry: &Node, path: &[String], i: usize, msg: String) -> LoadError {
+    let mut kp = KeyPath::root();
+    for k in path {
+        kp = kp.key(k);
+    }
+    LoadError::new(entry.span, kp.index(i), msg)
+}
+
+fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<String, LoadError> {
+    let dotted = path.join(".");
+    match indexer {
+        Indexer::KeyValue => match &entry.value {
+            Value::Str(s) => Ok(s.split_once('=').map_or(s.as_str(), |(k, _)| k).to_string()),
+            _ => Err(err(
+                entry,
+                path,
+                i,
+                format!("{dotted}[{i}]: unexpected type {}", entry.type_name()),
+            )),
+        },
+        Indexer::Volume => match &entry.value {
+            Value::Map(m) => match m.get("target").and_then(Node::as_str) {
+                Some(t) => Ok(t.to_string()),
+                None => Err(err(
+                    entry,
+                    path,
+                    i,
+                    format!("service volume {dotted}[{i}] is missing a mount target"),
+                )),
+            },
+            Value::Str(s) => crate::load::canonical::parse_volume(s)
+                .map(|v| {
+                    v.get("target")
+                        .and_then(Node::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .map_err(|m| err(entry, path, i, m)),
+            _ => Ok(String::new()),
+        },
+        Indexer::Device => match &entry.value {
+            Value::Map(m) => match m.get("target").and_then(Node::as_str) {
+                Some(t) => Ok(t.to_string()),
+                None => Err(err(
+                    entry,
+                    path,
+                    i,
+                    format!("service device {dotted}[{i}] is missing a mount target"),
+                )),
+            },
+            Value::Str(s) => {
+                let parts: Vec<&str> = s.split(':').collect();
+                Ok(parts
+                    .get(1)
+                    .or(parts.first())
+                    .copied()
+                    .unwrap_or_default()
+                    .to_string())
+            }
+            _ => Ok(String::new()),
+        },
+        Indexer::Expose => match &entry.value {
+            Value::Str(s) => Ok(s.clone()),
+            Value::Int(n) => Ok(n.to_string()),
+            _ => Err(err(
+                entry,
+                path,
+                i,
+                format!("{dotted}[{i}]: unsupported expose value"),
+            )),
+        },
+        Indexer::Mount(default) => match &entry.value {
+            Value::Str(s) => Ok(format!("{default}/{s}")),
+            Value::Map(m) => match m.get("target").and_then(Node::as_str) {
+                Some(t) => Ok(t.to_string()),
+                None => Ok(format!(
+                    "{default}/{}",
+                    m.get("source")
+                        .and_then(Node::scalar_to_string)
+                        .unwrap_or_default()
+                )),
+            },
+            _ => Err(err(
+                entry,
+                path,
+                i,
+                format!("{dotted}[{i}]: unsupported value"),
+            )),
+        },
+        Indexer::Port => match &entry.value {
+            Value::Int(n) => Ok(n.to_string()),
+            Value::Str(s) => Ok(s.clone()),
+            Value::Map(m) => {
+                let Some(target) = m.get("target") else {
+                    return Err(err(
+                        entry,
+                        path,
+                        i,
+                        format!("service ports {dotted}[{i}] is missing a target port"),
+                    ));
+                };
+                let published = m
+                    .get("published")
+                    .and_then(Node::scalar_to_string)
+                    .unwrap_or_default();
+                let host = m
+                    .get("host_ip")
+                    .and_then(Node::scalar_to_string)
+                    .unwrap_or_else(|| "0.0.0.0".into());
+                let proto = m
+                    .get("protocol")
+                    .and_then(Node::scalar_to_string)
+                    .unwrap_or_else(|| "tcp".into());
+                Ok(format!(
+                    "{host}:{published}:{}/{proto}",
+                    target.scalar_to_string().unwrap_or_default()
+                ))
+            }
+            _ => Ok(String::new()),
+        },
+        Indexer::EnvFile => match &entry.value {
+            Value::Str(s) => Ok(s.clone()),
+            Value::Map(m) => match m.get("path").and_then(Node::scalar_to_string) {
+                Some(p) => Ok(p),
+                None => Err(err(
+                    entry,
+                    path,
+                    i,
+                    format!("environment path attribute {dotted}[{i}] is missing"),
+                )),
+            },
+            _ => Ok(String::new()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn uniq(v: serde_json::Value) -> serde_json::Value {
+        let mut n = Node::from_json(&v, crate::source::Span::SYNTHETIC);
+        enforce_unicity(&mut n).unwrap_or_else(|e| panic!("{e}"));
+        n.to_json()
+    }
+
+    #[test]
+    fn last_value_wins_in_first_place() {
+        let r = uniq(json!({"services": {"w": {"environment": ["A=1", "B=2", "A=3"]}}}));
+        assert_eq!(r["services"]["w"]["environment"], json!(["A=3", "B=2"]));
+    }
+
+    #[test]
+    fn ports_by_binding_volumes_by_target() {
+        let r = uniq(json!({"services": {"w": {
+            "ports": [{"target": 80, "published": "8080"}, {"target": 80, "published": "8080", "protocol": "tcp", "mode": "host"}, {"target": 81}],
+            "volumes": [{"type": "bind", "source": "/a", "target": "/x"}, {"type": "bind", "source": "/b", "target": "/x"}]
+        }}}));
+        assert_eq!(
+            r["services"]["w"]["ports"],
+            json!([{"target": 80, "published": "8080", "protocol": "tcp", "mode": "host"}, {"target": 81}])
+        );
+        assert_eq!(
+            r["services"]["w"]["volumes"],
+            json!([{"type": "bind", "source": "/b", "target": "/x"}])
+        );
+    }
+
+    #[test]
+    fn secrets_by_target_or_default_path() {
+        let r = uniq(
+            json!({"services": {"w": {"secrets": ["a", {"source": "a"}, {"source": "b", "target": "/run/secrets/a"}]}}}),
+        );
+        assert_eq!(
+            r["services"]["w"]["secrets"],
+            json!([{"source": "b", "target": "/run/secrets/a"}])
+        );
+    }
 }

@@ -53,6 +53,61 @@ pub fn parse_documents(
         )));
     }
     check_characters(text, file)?;
+    let mut text = std::borrow::Cow::Borrowed(text);
+    // go-yaml accepts a flow collection's closing bracket on a line indented less than its
+    // parent key (`test: [` … `]` at the key's column); YAML 1.2 parsers don't. Whitespace
+    // before a closing bracket means nothing inside a flow collection, so such lines are
+    // indented to the previous line and the text parsed again (positions on every other line
+    // are unchanged).
+    for _ in 0..MAX_REINDENTS {
+        match parse_text(&text, file, limits) {
+            Err(e) if e.message == "invalid YAML: invalid indentation" => {
+                match reindent_closing_line(&text, e.span.line) {
+                    Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                    None => return Err(e),
+                }
+            }
+            other => return other,
+        }
+    }
+    parse_text(&text, file, limits)
+}
+
+const MAX_REINDENTS: usize = 64;
+
+/// Indent line `line` (1-based) like the line before it, if it holds only closing flow
+/// indicators.
+fn reindent_closing_line(text: &str, line: u32) -> Option<String> {
+    let idx = usize::try_from(line).ok()?.checked_sub(1)?;
+    let lines: Vec<&str> = text.split('\n').collect();
+    let target = lines.get(idx)?;
+    let trimmed = target.trim_start();
+    if trimmed.is_empty()
+        || !trimmed
+            .chars()
+            .all(|c| matches!(c, ']' | '}' | ',' | ' ' | '\r'))
+    {
+        return None;
+    }
+    let prev_indent = lines
+        .get(..idx)?
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())?
+        .chars()
+        .take_while(|c| *c == ' ')
+        .count();
+    let current = target.len() - trimmed.len();
+    if prev_indent <= current {
+        return None;
+    }
+    let mut out: Vec<String> = lines.iter().map(|l| (*l).to_string()).collect();
+    let slot = out.get_mut(idx)?;
+    *slot = format!("{}{}", " ".repeat(prev_indent), trimmed);
+    Some(out.join("\n"))
+}
+
+fn parse_text(text: &str, file: FileId, limits: &Limits) -> Result<Vec<Document>, LoadError> {
     let mut builder = Builder {
         file,
         limits: *limits,
@@ -616,6 +671,15 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("accepted"));
         assert!(e.message.starts_with("invalid YAML"), "{}", e.message);
+    }
+
+    #[test]
+    fn closing_bracket_below_key_indent_is_accepted() {
+        let v = json("svc:\n  test: [\n      \"CMD\",\n      \"true\"\n  ]\n  interval: 5s\n");
+        assert_eq!(
+            v,
+            serde_json::json!({"svc": {"test": ["CMD", "true"], "interval": "5s"}})
+        );
     }
 
     #[test]

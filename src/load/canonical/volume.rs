@@ -1,0 +1,220 @@
+//! `source:target[:options]` volume strings (compose-go `format/volume.go`).
+
+use crate::load::node::{Map, Node, Value};
+use crate::load::normalize::clean_unix;
+
+fn s(v: &str) -> Node {
+    Node::synthetic(Value::Str(v.to_string()))
+}
+
+/// Parse a short-syntax volume into its long form.
+///
+/// # Errors
+/// An empty spec, an empty section between colons, too many colons.
+pub fn parse_volume(spec: &str) -> Result<Node, String> {
+    let mut source = String::new();
+    let mut target = String::new();
+    let mut read_only = false;
+    let mut nocopy = false;
+    let mut selinux = String::new();
+    let mut propagation = String::new();
+    let chars: Vec<char> = spec.chars().collect();
+    match chars.len() {
+        0 => return Err("invalid empty volume spec".into()),
+        1 | 2 => {
+            target = spec.to_string();
+            return Ok(build(
+                String::new(),
+                target,
+                false,
+                false,
+                String::new(),
+                String::new(),
+            ));
+        }
+        _ => {}
+    }
+    let mut buffer: Vec<char> = Vec::new();
+    let mut in_var = 0usize;
+    let mut have_source = false;
+    let mut have_target = false;
+    let fail = |msg: &str| Err(format!("invalid spec: {spec}: {msg}"));
+    for i in 0..=chars.len() {
+        let ch = chars.get(i).copied();
+        if ch == Some('$') && chars.get(i + 1) == Some(&'{') {
+            in_var += 1;
+            buffer.push('$');
+            continue;
+        }
+        if ch == Some('}') && in_var > 0 {
+            in_var -= 1;
+            buffer.push('}');
+            continue;
+        }
+        let is_drive = ch == Some(':')
+            && buffer.len() == 1
+            && buffer.first().is_some_and(|c| c.is_alphabetic());
+        let at_end = ch.is_none();
+        if is_drive {
+            buffer.push(':');
+        } else if (ch == Some(':') || at_end) && in_var == 0 {
+            let text: String = buffer.iter().collect();
+            if buffer.is_empty() {
+                return fail("empty section between colons");
+            } else if !have_source && at_end {
+                target = text;
+                have_target = true;
+            } else if !have_source {
+                source = text;
+                have_source = true;
+            } else if !have_target {
+                target = text;
+                have_target = true;
+            } else if !at_end {
+                return fail("too many colons");
+            } else {
+                for opt in text.split(',') {
+                    match opt {
+                        "ro" => read_only = true,
+                        "rw" => read_only = false,
+                        "nocopy" => nocopy = true,
+                        "z" | "Z" => selinux = opt.to_string(),
+                        "rprivate" | "private" | "rshared" | "shared" | "rslave" | "slave" => {
+                            propagation = opt.to_string()
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            buffer.clear();
+        } else if let Some(c) = ch {
+            buffer.push(c);
+        }
+    }
+    let target = if target.is_empty() {
+        target
+    } else {
+        clean_unix(&target)
+    };
+    Ok(build(
+        source,
+        target,
+        read_only,
+        nocopy,
+        selinux,
+        propagation,
+    ))
+}
+
+fn is_file_path(source: &str) -> bool {
+    let mut it = source.chars();
+    match it.next() {
+        None => false,
+        Some('.' | '/' | '~') => true,
+        Some(first) => {
+            source.starts_with("\\\\") || (first.is_alphabetic() && it.next() == Some(':'))
+        }
+    }
+}
+
+fn build(
+    source: String,
+    target: String,
+    read_only: bool,
+    nocopy: bool,
+    selinux: String,
+    propagation: String,
+) -> Node {
+    let mut m = Map::new();
+    let bind = is_file_path(&source);
+    m.insert("type".into(), s(if bind { "bind" } else { "volume" }));
+    if !source.is_empty() {
+        m.insert("source".into(), s(&source));
+    }
+    if !target.is_empty() {
+        m.insert("target".into(), s(&target));
+    }
+    if read_only {
+        m.insert("read_only".into(), Node::synthetic(Value::Bool(true)));
+    }
+    if bind {
+        let mut b = Map::new();
+        if !propagation.is_empty() {
+            b.insert("propagation".into(), s(&propagation));
+        }
+        b.insert(
+            "create_host_path".into(),
+            Node::synthetic(Value::Bool(true)),
+        );
+        if !selinux.is_empty() {
+            b.insert("selinux".into(), s(&selinux));
+        }
+        m.insert("bind".into(), Node::synthetic(Value::Map(b)));
+    } else {
+        let mut v = Map::new();
+        if nocopy {
+            v.insert("nocopy".into(), Node::synthetic(Value::Bool(true)));
+        }
+        m.insert("volume".into(), Node::synthetic(Value::Map(v)));
+        // Bind options on a named volume are kept by compose in a `bind` block.
+        if !selinux.is_empty() || !propagation.is_empty() {
+            let mut b = Map::new();
+            if !propagation.is_empty() {
+                b.insert("propagation".into(), s(&propagation));
+            }
+            if !selinux.is_empty() {
+                b.insert("selinux".into(), s(&selinux));
+            }
+            m.insert("bind".into(), Node::synthetic(Value::Map(b)));
+        }
+    }
+    Node::synthetic(Value::Map(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p(spec: &str) -> serde_json::Value {
+        parse_volume(spec)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_json()
+    }
+
+    #[test]
+    fn bind_named_anonymous() {
+        assert_eq!(
+            p("./data:/var/lib/data:ro"),
+            json!({"type": "bind", "source": "./data", "target": "/var/lib/data", "read_only": true, "bind": {"create_host_path": true}})
+        );
+        assert_eq!(
+            p("db:/var/lib/pg"),
+            json!({"type": "volume", "source": "db", "target": "/var/lib/pg", "volume": {}})
+        );
+        assert_eq!(
+            p("/var/cache/"),
+            json!({"type": "volume", "target": "/var/cache", "volume": {}})
+        );
+        assert_eq!(
+            p("/src:/dst:z"),
+            json!({"type": "bind", "source": "/src", "target": "/dst", "bind": {"create_host_path": true, "selinux": "z"}})
+        );
+        assert_eq!(
+            p("vol:/d:nocopy"),
+            json!({"type": "volume", "source": "vol", "target": "/d", "volume": {"nocopy": true}})
+        );
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(
+            parse_volume("ab::c").err(),
+            Some("invalid spec: ab::c: empty section between colons".to_string())
+        );
+        assert_eq!(
+            parse_volume("").err(),
+            Some("invalid empty volume spec".to_string())
+        );
+    }
+}

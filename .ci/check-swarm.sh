@@ -6,7 +6,7 @@
 # cases refused by design (`build` without `image`) are listed but not counted.
 # One line per case, then `N/M cases valid` (M = cases that loaded). Always exits 0: CI
 # compares the count with .ci/baseline. Needs: target/release/transship, docker (CLI only),
-# python3.
+# python3. SWARM_FLAGS adds convert flags (e.g. SWARM_FLAGS=--anchors).
 cd "$(dirname "$0")/.." || exit 0
 BIN=${BIN:-$PWD/target/release/transship}
 DOCKER=${DOCKER:-docker}
@@ -38,7 +38,7 @@ PY
     echo "SKIP  $name: does not load"
     continue
   fi
-  if ! err=$(cd "$case" && env -i PATH="$PATH" HOME=/tmp "${envs[@]}" "$BIN" "${args[@]}" convert --to swarm -o "$out" 2>&1 >/dev/null); then
+  if ! err=$(cd "$case" && env -i PATH="$PATH" HOME=/tmp "${envs[@]}" "$BIN" "${args[@]}" convert --to swarm ${SWARM_FLAGS:-} -o "$out" 2>&1 >/dev/null); then
     first=$(printf '%s' "$err" | grep -m1 '^error' | cut -c1-200)
     # A service to build with no image to push is refused by design (issue 4): not counted.
     if printf '%s' "$first" | grep -q 'without `image`'; then

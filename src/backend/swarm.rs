@@ -2,7 +2,7 @@
 //! (compose file format 3.x, long syntax, only keys Swarm honours), plus a node-labelling plan
 //! when stateful services were expanded into pinned per-node members (see [`stateful`]).
 //! Submodules: [`mapping`] (the key table), [`stack`] (output structs), [`convert`] (one
-//! service), [`resources`] (top-level sections), [`render`] (escaping and YAML).
+//! service), [`resources`] (top-level sections), [`render`] (escaping and YAML 1.1-safe writing).
 
 pub mod convert;
 pub mod mapping;
@@ -188,8 +188,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         render::anchored(&doc, &groups)
     } else {
         render::plain(&doc)
-    }
-    .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("writing the stack file: {e}")))?;
+    };
     let mut files = vec![OutFile {
         name: stack_file_name(&project.name),
         contents: text,

@@ -181,10 +181,9 @@ pub const TABLE: &[KeyRule] = &[
         "network_mode",
         "ignored by `docker stack deploy`: the service joins the stack's networks",
     ),
-    a(
+    t(
         "networks",
-        "networks",
-        "aliases and driver_opts kept; static addresses, MAC, priorities and interface names dropped",
+        "networks (aliases, driver_opts; a dropped static address, MAC, priority or interface name is reported)",
     ),
     d(
         "oom_kill_disable",
@@ -297,10 +296,14 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mapping/swarm.md");
         let want = to_markdown("swarm", TABLE);
         if std::env::var_os("UPDATE_DOCS").is_some() {
-            std::fs::create_dir_all(path.parent().unwrap_or(&path)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::create_dir_all(path.parent().unwrap_or(&path))
+                .unwrap_or_else(|e| panic!("{e}"));
             std::fs::write(&path, &want).unwrap_or_else(|e| panic!("{e}"));
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(have == want, "docs/mapping/swarm.md is stale: run UPDATE_DOCS=1 cargo test --lib swarm::mapping");
+        assert!(
+            have == want,
+            "docs/mapping/swarm.md is stale: run UPDATE_DOCS=1 cargo test --lib swarm::mapping"
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! Writing the stack file: `$` escaping (the Docker CLI interpolates `$VAR` in every value of
-//! a stack file, so a literal `$` must be written `$$`) and YAML, optionally with the shared
-//! part of each stateful group written once under an `x-` key with an anchor and merged into
-//! each member (`<<: *anchor`). The YAML itself always comes from
-//! [`crate::load::yaml::to_yaml_string`]; the anchored document is assembled from
-//! independently serialized, re-indented blocks, so quoting stays the emitter's job.
+//! a stack file, so a literal `$` must be written `$$`) and a small YAML writer, optionally
+//! with the shared part of each stateful group written once under an `x-` key with an anchor
+//! and merged into each member (`<<: *anchor`).
+//!
+//! Why not the project's YAML emitter: the Docker CLI reads stack files with go-yaml v2, a
+//! YAML 1.1 reader, where plain `yes`, `off`, `1_000`, `1:20` or `2001-12-14` are not strings.
+//! This writer leaves a string plain only when it is plainly a string in YAML 1.1 and 1.2
+//! alike, and otherwise writes it JSON-quoted (a JSON string is a YAML double-quoted scalar).
 
-use crate::load::yaml::to_yaml_string;
 use serde_json::{Map, Value};
 
 /// Services that share one anchored block: `members` in output order.
@@ -27,13 +29,21 @@ pub fn escape_dollars(v: &mut Value) {
 }
 
 /// The whole document, plain.
-pub fn plain(doc: &Value) -> Result<String, String> {
-    to_yaml_string(doc)
+pub fn plain(doc: &Value) -> String {
+    let mut out = String::new();
+    match doc {
+        Value::Object(m) if !m.is_empty() => write_map(m, 0, &mut out),
+        other => {
+            out.push_str(&inline(other));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// The document with each group's common service keys written once under `x-<anchor>`.
 /// `doc` must be an object with a `services` object (as the stack file is).
-pub fn anchored(doc: &Value, groups: &[AnchorGroup]) -> Result<String, String> {
+pub fn anchored(doc: &Value, groups: &[AnchorGroup]) -> String {
     let Some(top) = doc.as_object() else {
         return plain(doc);
     };
@@ -42,54 +52,53 @@ pub fn anchored(doc: &Value, groups: &[AnchorGroup]) -> Result<String, String> {
         .get("services")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let mut shared_by_member: Vec<(&str, &str, Map<String, Value>)> = Vec::new();
+    let mut shared_of: Vec<(&str, &str, Map<String, Value>)> = Vec::new();
     let mut out = String::new();
     for (k, v) in top {
-        if k == "services" {
-            // Anchors must be defined before they are used: the x- blocks go first.
-            for g in groups {
-                let shared = shared_part(services, &g.members);
-                if shared.is_empty() {
-                    continue;
-                }
-                out.push_str(&format!(
-                    "{}: &{}\n",
-                    key(&format!("x-{}", g.anchor))?,
-                    g.anchor
-                ));
-                out.push_str(&indent(&to_yaml_string(&Value::Object(shared.clone()))?, 2));
-                for m in &g.members {
-                    shared_by_member.push((m.as_str(), g.anchor.as_str(), shared.clone()));
-                }
-            }
-            out.push_str("services:\n");
-            for (name, body) in services {
-                out.push_str(&indent(&format!("{}:\n", key(name)?), 2));
-                let member = shared_by_member.iter().find(|(m, _, _)| m == name);
-                let body = match (member, body.as_object()) {
-                    (Some((_, anchor, shared)), Some(map)) => {
-                        out.push_str(&indent(&format!("<<: *{anchor}\n"), 4));
-                        let rest: Map<String, Value> = map
-                            .iter()
-                            .filter(|(k, _)| !shared.contains_key(*k))
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect();
-                        if rest.is_empty() {
-                            continue;
-                        }
-                        Value::Object(rest)
-                    }
-                    _ => body.clone(),
-                };
-                out.push_str(&indent(&to_yaml_string(&body)?, 4));
-            }
-        } else {
+        if k != "services" {
             let mut one = Map::new();
             one.insert(k.clone(), v.clone());
-            out.push_str(&to_yaml_string(&Value::Object(one))?);
+            write_map(&one, 0, &mut out);
+            continue;
+        }
+        // Anchors must be defined before they are used: the x- blocks go first.
+        for g in groups {
+            let shared = shared_part(services, &g.members);
+            if shared.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "{}: &{}\n",
+                key(&format!("x-{}", g.anchor)),
+                g.anchor
+            ));
+            write_map(&shared, 2, &mut out);
+            for m in &g.members {
+                shared_of.push((m.as_str(), g.anchor.as_str(), shared.clone()));
+            }
+        }
+        out.push_str("services:\n");
+        for (name, body) in services {
+            let member = shared_of.iter().find(|(m, _, _)| m == name);
+            match (member, body.as_object()) {
+                (Some((_, anchor, shared)), Some(map)) => {
+                    out.push_str(&format!("  {}:\n    <<: *{anchor}\n", key(name)));
+                    let rest: Map<String, Value> = map
+                        .iter()
+                        .filter(|(k, _)| !shared.contains_key(*k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    write_map(&rest, 4, &mut out);
+                }
+                _ => {
+                    let mut one = Map::new();
+                    one.insert(name.clone(), body.clone());
+                    write_map(&one, 2, &mut out);
+                }
+            }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Keys whose values are equal in every member (so a shallow YAML merge reproduces them).
@@ -111,28 +120,104 @@ fn shared_part(services: &Map<String, Value>, members: &[String]) -> Map<String,
         .collect()
 }
 
-/// A mapping key as the emitter would quote it (`"1"`, `"true"` stay strings).
-fn key(k: &str) -> Result<String, String> {
-    Ok(to_yaml_string(&Value::String(k.to_string()))?
-        .trim_end_matches('\n')
-        .to_string())
+/// Words YAML 1.1 resolves to booleans or null, whatever their case.
+const SPECIAL_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+
+/// A string that reads back as the same string, plain, in YAML 1.1 and 1.2: it starts with a
+/// letter, `_` or `/`, uses no indicator characters, has no edge spaces and is not a special
+/// word. Numbers, dates and times start with a digit or sign, so they are never plain.
+fn plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '_' || first == '/')
+        && !s.ends_with(' ')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-@+=, ".contains(c))
+        && !SPECIAL_WORDS.contains(&s.to_ascii_lowercase().as_str())
 }
 
-/// Indent every non-empty line by `n` spaces. Relative indentation (also inside block
-/// scalars) is unchanged, and empty lines stay empty, which block scalars read as empty.
-fn indent(text: &str, n: usize) -> String {
-    let pad = " ".repeat(n);
-    let mut out = String::with_capacity(text.len() + 16);
-    for line in text.split_inclusive('\n') {
-        if line != "\n" {
-            out.push_str(&pad);
+fn string_scalar(s: &str) -> String {
+    if plain_safe(s) {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+    }
+}
+
+/// A mapping key (keys follow the same quoting rule as values).
+fn key(k: &str) -> String {
+    string_scalar(k)
+}
+
+/// A scalar or an empty collection, on one line.
+fn inline(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string_scalar(s),
+        Value::Array(_) => "[]".into(),
+        Value::Object(_) => "{}".into(),
+    }
+}
+
+fn is_block(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+        _ => false,
+    }
+}
+
+fn write_map(m: &Map<String, Value>, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    for (k, v) in m {
+        out.push_str(&format!("{pad}{}:", key(k)));
+        write_child(v, indent, out);
+    }
+}
+
+/// What follows `key:` or `-`: an inline scalar, or a nested block (sequences under a key sit
+/// at the key's indentation, as is common).
+fn write_child(v: &Value, indent: usize, out: &mut String) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            write_map(m, indent + 2, out);
         }
-        out.push_str(line);
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            write_seq(a, indent, out);
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&inline(other));
+            out.push('\n');
+        }
     }
-    if !out.ends_with('\n') {
-        out.push('\n');
+}
+
+fn write_seq(items: &[Value], indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    for item in items {
+        match item {
+            Value::Object(m) if !m.is_empty() => {
+                // The first key goes on the dash's line.
+                let mut body = String::new();
+                write_map(m, indent + 2, &mut body);
+                out.push_str(&pad);
+                out.push_str("- ");
+                out.push_str(body.get(indent + 2..).unwrap_or_default());
+            }
+            Value::Array(a) if !a.is_empty() => {
+                out.push_str(&format!("{pad}-\n"));
+                write_seq(a, indent + 2, out);
+            }
+            other if !is_block(other) => out.push_str(&format!("{pad}- {}\n", inline(other))),
+            _ => {}
+        }
     }
-    out
 }
 
 #[cfg(test)]
@@ -173,8 +258,80 @@ mod tests {
     }
 
     #[test]
-    fn indent_keeps_empty_lines_empty() {
-        assert_eq!(indent("a: |\n  x\n\n  y\n", 2), "  a: |\n    x\n\n    y\n");
+    fn yaml_1_1_specials_are_quoted() {
+        for w in [
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "N",
+            "true",
+            "null",
+            "~",
+            "1_000",
+            "1:20",
+            "2001-12-14",
+            "012",
+            ".5",
+            "",
+            " a",
+            "a ",
+            "<<",
+            "-x",
+            "a: b",
+            "a #b",
+            "*x",
+            "&x",
+            "!x",
+            "%x",
+            "@x",
+            "`x",
+            "'x",
+            "\"x",
+        ] {
+            assert!(!plain_safe(w), "{w:?} must be quoted");
+        }
+        for w in [
+            "nginx",
+            "mongo:7",
+            "/data/db",
+            "node.role",
+            "yesterday",
+            "a b",
+        ] {
+            assert_eq!(plain_safe(w), !w.contains(':'), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn writes_block_yaml() {
+        let v = json!({"version": "3.8", "services": {"a": {"command": ["yes", "x"], "deploy": {}, "ports": [{"target": 80, "mode": "host"}], "n": [[1]]}}});
+        assert_eq!(
+            plain(&v),
+            "version: \"3.8\"\nservices:\n  a:\n    command:\n    - \"yes\"\n    - x\n    deploy: {}\n    ports:\n    - target: 80\n      mode: host\n    \"n\":\n    -\n      - 1\n"
+        );
+    }
+
+    /// Whatever the strings, the text reads back (with the project's YAML reader) as the
+    /// same tree.
+    fn reads_back(v: &Value) -> Option<Value> {
+        let text = plain(v);
+        let docs = crate::load::yaml::parse_documents(
+            &text,
+            crate::source::FileId(1),
+            &Default::default(),
+        )
+        .ok()?;
+        docs.first().map(|d| d.root.to_json())
+    }
+
+    proptest! {
+        #[test]
+        fn any_strings_read_back(k in "\\PC{1,8}", s in "\\PC*", t in proptest::collection::vec("\\PC*", 0..3)) {
+            let v = json!({"services": {k: {"environment": {"A": s}, "command": t}}});
+            prop_assert_eq!(reads_back(&v), Some(v));
+        }
     }
 
     #[test]

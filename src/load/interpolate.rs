@@ -182,22 +182,29 @@ fn template_message(e: &TemplateError) -> String {
     }
 }
 
+/// [`CASTS`] split into segments once.
+static CAST_PATTERNS: std::sync::LazyLock<Vec<(Vec<&'static str>, Cast)>> =
+    std::sync::LazyLock::new(|| {
+        CASTS
+            .iter()
+            .map(|(p, c)| (p.split('.').collect(), *c))
+            .collect()
+    });
+
 fn cast_for(path: &KeyPath) -> Option<Cast> {
     use crate::load::node::PathSeg;
-    // Cheap pre-filter on the last key: this runs for every string of every file.
-    let last = match path.0.last() {
-        Some(PathSeg::Key(k)) => k.as_str(),
-        _ => "[]",
-    };
-    CASTS
+    if path.0.len() < 2 {
+        return None;
+    }
+    CAST_PATTERNS
         .iter()
-        .filter(|(pattern, _)| {
-            pattern
-                .rsplit('.')
-                .next()
-                .is_some_and(|p| p == last || p == "*" || p == "[]")
+        .find(|(pattern, _)| {
+            pattern.len() == path.0.len()
+                && pattern.iter().zip(&path.0).rev().all(|(p, seg)| match seg {
+                    PathSeg::Key(k) => *p == "*" || p == k,
+                    PathSeg::Index(_) => *p == "*" || *p == "[]",
+                })
         })
-        .find(|(pattern, _)| path.matches(pattern))
         .map(|&(_, cast)| cast)
 }
 

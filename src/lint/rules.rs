@@ -222,6 +222,17 @@ impl Hit {
         Hit::new(s, path, span, message)
     }
 
+    /// A finding at a mount's `field` (`source`, `target`) when the long syntax wrote it,
+    /// else at the `volumes[i]` entry.
+    pub fn mount(s: &Service, i: usize, field: &str, message: impl Into<String>) -> Hit {
+        let item = format!("volumes[{i}]");
+        let long = format!("{item}.{field}");
+        match s.provenance.span(&long) {
+            Some(span) => Hit::new(s, &item, span, message),
+            None => Hit::value(s, &item, message),
+        }
+    }
+
     /// A finding at an explicit position about a service's `path`.
     pub fn new(s: &Service, path: &str, span: Span, message: impl Into<String>) -> Hit {
         Hit {
@@ -268,6 +279,14 @@ pub fn image_tag(image: &str) -> Option<&str> {
 /// Whether a mount is a bind mount.
 pub fn is_bind(v: &crate::model::ServiceVolume) -> bool {
     v.kind.as_deref() == Some("bind")
+}
+
+/// The YAML of a rule's `## Example` section (the first fenced `yaml` block after it).
+pub fn example_yaml(meta: &RuleMeta) -> Option<&'static str> {
+    let docs: &'static str = meta.docs;
+    let after = docs.split_once("## Example")?.1;
+    let body = after.split_once("```yaml\n")?.1;
+    body.split_once("```").map(|(y, _)| y)
 }
 
 #[cfg(test)]
@@ -347,12 +366,4 @@ mod tests {
         assert_eq!(node_at(&n, "a.b[1].c").and_then(Node::as_str), Some("x"));
         assert!(node_at(&n, "a.b[5]").is_none());
     }
-}
-
-/// The YAML of a rule's `## Example` section (the first fenced `yaml` block after it).
-pub fn example_yaml(meta: &RuleMeta) -> Option<&'static str> {
-    let docs: &'static str = meta.docs;
-    let after = docs.split_once("## Example")?.1;
-    let body = after.split_once("```yaml\n")?.1;
-    body.split_once("```").map(|(y, _)| y)
 }

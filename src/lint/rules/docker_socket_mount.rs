@@ -44,9 +44,10 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
             };
             if v.kind.as_deref() == Some("bind") && SOCKETS.iter().any(|k| src.ends_with(k)) {
                 out.push(
-                    Hit::value(
+                    Hit::mount(
                         s,
-                        &format!("volumes[{i}]"),
+                        i,
+                        "source",
                         format!("`{}` mounts the container engine socket `{src}`", s.name),
                     )
                     .help("use a filtering socket proxy, or drop the mount"),

@@ -3,7 +3,8 @@
 use crate::diag::Severity;
 use crate::lint::rules::{Ctx, Hit};
 use crate::lint::{Category, RuleMeta};
-use std::collections::BTreeMap;
+use crate::model::Service;
+use crate::source::Span;
 
 pub const META: RuleMeta = RuleMeta {
     id: "TS103",
@@ -37,36 +38,44 @@ services:
 };
 
 pub fn check(cx: &Ctx) -> Vec<Hit> {
-    // (address, protocol, port) → first user (service, index)
-    let mut seen: BTreeMap<(String, String, u32), String> = BTreeMap::new();
-    let mut out = Vec::new();
+    // Every published port, in the order it was written, so the later one is reported.
+    let mut all: Vec<(Span, &Service, usize)> = Vec::new();
     for s in cx.services() {
-        for (i, p) in s.ports.iter().enumerate() {
-            let Some(published) = p.published.as_deref() else {
-                continue;
-            };
-            let proto = p.protocol.clone().unwrap_or_else(|| "tcp".into());
-            let ip = normalise_ip(p.host_ip.as_deref());
-            for port in port_range(published) {
-                let clash = seen
-                    .iter()
-                    .find(|((a, pr, po), _)| {
-                        *po == port && *pr == proto && (*a == ip || a.is_empty() || ip.is_empty())
-                    })
-                    .map(|(_, who)| who.clone());
-                if let Some(first) = clash {
-                    out.push(
-                        Hit::value(
-                            s,
-                            &format!("ports[{i}]"),
-                            format!("host port {port}/{proto} is already published by {first}"),
-                        )
-                        .help("publish a different host port or bind to a different host address"),
-                    );
-                    break;
-                }
-                seen.insert((ip.clone(), proto.clone(), port), format!("`{}`", s.name));
+        for i in 0..s.ports.len() {
+            let span = s
+                .provenance
+                .span(&format!("ports[{i}]"))
+                .unwrap_or(s.provenance.key_span);
+            all.push((span, s, i));
+        }
+    }
+    all.sort_by_key(|(span, s, i)| (*span, s.name.clone(), *i));
+    // (address, protocol, port) → the service that published it first
+    let mut seen: Vec<(String, String, u32, String)> = Vec::new();
+    let mut out = Vec::new();
+    for (_, s, i) in all {
+        let Some(p) = s.ports.get(i) else { continue };
+        let Some(published) = p.published.as_deref() else {
+            continue;
+        };
+        let proto = p.protocol.clone().unwrap_or_else(|| "tcp".into());
+        let ip = normalise_ip(p.host_ip.as_deref());
+        for port in port_range(published) {
+            let clash = seen.iter().find(|(a, pr, po, _)| {
+                *po == port && *pr == proto && (*a == ip || a.is_empty() || ip.is_empty())
+            });
+            if let Some((.., first)) = clash {
+                out.push(
+                    Hit::value(
+                        s,
+                        &format!("ports[{i}]"),
+                        format!("host port {port}/{proto} is already published by `{first}`"),
+                    )
+                    .help("publish a different host port or bind to a different host address"),
+                );
+                break;
             }
+            seen.push((ip.clone(), proto.clone(), port, s.name.clone()));
         }
     }
     out

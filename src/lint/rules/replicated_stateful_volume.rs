@@ -76,9 +76,7 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
                 continue;
             }
             out.push(
-                Hit::value(
-                    s,
-                    &format!("volumes[{i}]"),
+                Hit::mount(s, i, "source",
                     format!("{replicas} replicas of `{}` share the writable volume `{src}`", s.name),
                 )
                 .help("run one replica, or use per-replica volumes (`{{.Task.Slot}}` in the volume name) with placement constraints"),

@@ -66,9 +66,10 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
             };
             if SENSITIVE.contains(&trimmed) {
                 out.push(
-                    Hit::value(
+                    Hit::mount(
                         s,
-                        &format!("volumes[{i}]"),
+                        i,
+                        "source",
                         format!(
                             "host directory `{trimmed}` is mounted writable into `{}`",
                             s.name

@@ -81,9 +81,7 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
             if single {
                 let target = v.target.as_deref().unwrap_or_default();
                 out.push(
-                    Hit::value(
-                        s,
-                        &format!("volumes[{i}]"),
+                    Hit::mount(s, i, "source",
                         format!("the single file `{target}` is bind-mounted; updates replacing the file on the host will not reach the container"),
                     )
                     .help("mount the directory that holds the file"),

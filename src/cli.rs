@@ -45,6 +45,10 @@ pub enum Command {
     Convert(Box<ConvertArgs>),
     /// Show what each compose key becomes in a target (the backend's mapping table)
     Explain(ExplainArgs),
+    /// Check the project against the lint rules (exit 0 clean, 1 findings, 2 unusable input)
+    Lint(LintArgs),
+    /// List the lint rules, or show one rule's documentation
+    Rules(RulesArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,4 +197,47 @@ pub struct ConfigArgs {
 pub enum Format {
     Yaml,
     Json,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Also report what a deployment target drops or approximates (repeatable)
+    #[arg(long = "target", value_enum, value_name = "TARGET")]
+    pub targets: Vec<Target>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    /// Configuration file (default: .transship.toml in the current or project directory)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 (default: the config's, else error)
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+    /// Run only these rules (IDs or names, comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub select: Vec<String>,
+    /// Never run these rules (IDs or names, comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub ignore: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LintFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// A rule ID or name: print its documentation
+    pub rule: Option<String>,
 }

@@ -3,6 +3,8 @@
 pub mod config;
 pub mod convert;
 pub mod explain;
+pub mod lint;
+pub mod rules;
 
 use crate::cli::LoadArgs;
 use crate::load::options::LoadOptions;

@@ -7,7 +7,10 @@
 //! provenance (plus the loaded tree for keys the model normalises away).
 
 pub mod config;
+pub mod portability;
 pub mod render;
+pub mod rules;
+pub mod run;
 
 use crate::diag::Severity;
 use crate::source::Span;

@@ -13,6 +13,8 @@ fn main() -> ExitCode {
         Command::Config(args) => commands::config::run(&cli.load, args),
         Command::Convert(args) => commands::convert::run(&cli.load, args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Lint(args) => commands::lint::run(&cli.load, args),
+        Command::Rules(args) => commands::rules::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,84 @@
+//! TS410: a writable bind mount of a sensitive host directory.
+
+use crate::diag::Severity;
+use crate::lint::rules::{Ctx, Hit, is_bind};
+use crate::lint::{Category, RuleMeta};
+
+pub const META: RuleMeta = RuleMeta {
+    id: "TS410",
+    name: "sensitive-host-path-mount",
+    category: Category::Security,
+    severity: Severity::Warning,
+    summary: "a host system directory (/, /etc, /proc, /sys, /root, ...) is bind-mounted writable",
+    docs: r#"A writable mount of `/`, `/etc`, `/root`, `/boot`, `/proc`, `/sys`, `/dev` or
+`/var/lib/docker` lets the container change the host: add a user, a cron job or an SSH key,
+or rewrite other containers' files. Read-only mounts (as monitoring agents use) are not
+reported.
+
+## Why
+A compromise of the service becomes root on the host.
+
+## Fix
+Mount only the specific file or directory needed, and add `:ro`.
+
+## Example
+```yaml
+services:
+  backup:
+    image: example/backup:1.0
+    volumes:
+      - /etc:/host/etc
+```
+"#,
+};
+
+const SENSITIVE: &[&str] = &[
+    "/",
+    "/etc",
+    "/root",
+    "/boot",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/var/lib/docker",
+    "/usr",
+    "/lib",
+    "/bin",
+    "/sbin",
+    "/var/run",
+    "/run",
+];
+
+pub fn check(cx: &Ctx) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for s in cx.services() {
+        for (i, v) in s.volumes.iter().enumerate() {
+            if !is_bind(v) || v.read_only == Some(true) {
+                continue;
+            }
+            let Some(src) = v.source.as_deref() else {
+                continue;
+            };
+            let trimmed = if src == "/" {
+                src
+            } else {
+                src.trim_end_matches('/')
+            };
+            if SENSITIVE.contains(&trimmed) {
+                out.push(
+                    Hit::mount(
+                        s,
+                        i,
+                        "source",
+                        format!(
+                            "host directory `{trimmed}` is mounted writable into `{}`",
+                            s.name
+                        ),
+                    )
+                    .help("mount only what is needed, read-only (`:ro`)"),
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,298 @@
+//! Running the rules over a loaded project: rule selection (`--select`, `--ignore`, config
+//! `off`), severities from the configuration, ignored services and paths, inline
+//! suppression comments, and the order findings are reported in.
+//!
+//! Inline suppression: `# transship-ignore: ID[, ID] [reason]` (IDs or rule names) on the
+//! offending line, or alone on the line above it.
+
+use crate::diag::Severity;
+use crate::lint::config::{Level, LintConfig};
+use crate::lint::rules::{ALL, Ctx, Hit, Rule, TargetTable, find};
+use crate::lint::{Finding, RuleMeta};
+use crate::load::Loaded;
+use crate::source::{SourceMap, Span};
+
+/// Everything that decides which findings are reported and how.
+#[derive(Debug, Default)]
+pub struct LintOptions {
+    pub targets: Vec<TargetTable>,
+    /// Only these rules (IDs or names); empty means all.
+    pub select: Vec<String>,
+    /// Never these rules.
+    pub ignore: Vec<String>,
+    pub config: LintConfig,
+}
+
+impl LintOptions {
+    /// Rule references that name no rule (in `--select`, `--ignore` or the config file).
+    pub fn unknown_rules(&self) -> Vec<String> {
+        self.select
+            .iter()
+            .chain(&self.ignore)
+            .chain(self.config.rules.keys())
+            .filter(|r| find(r).is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// The severity a rule reports at, or `None` when it is turned off.
+    fn severity(&self, meta: &RuleMeta) -> Option<Severity> {
+        let named = |list: &[String]| list.iter().any(|r| names_rule(r, meta));
+        if (!self.select.is_empty() && !named(&self.select)) || named(&self.ignore) {
+            return None;
+        }
+        let level = self
+            .config
+            .rules
+            .iter()
+            .find(|(k, _)| names_rule(k, meta))
+            .map(|(_, l)| *l);
+        match level {
+            Some(Level::Off) => None,
+            Some(l) => l.severity(),
+            None => Some(meta.severity),
+        }
+    }
+}
+
+fn names_rule(reference: &str, meta: &RuleMeta) -> bool {
+    reference.eq_ignore_ascii_case(meta.id) || reference.eq_ignore_ascii_case(meta.name)
+}
+
+/// Run every enabled rule. Findings come sorted by file, line, column and rule; those in
+/// ignored services or files are left out, those suppressed inline are kept and marked.
+pub fn lint(loaded: &Loaded, sources: &SourceMap, opts: &LintOptions) -> Vec<Finding> {
+    let cx = Ctx {
+        project: &loaded.project,
+        tree: &loaded.tree,
+        warnings: &loaded.warnings,
+        sources,
+        working_dir: &loaded.working_dir,
+        targets: &opts.targets,
+    };
+    let mut out = Vec::new();
+    for rule in ALL {
+        let Some(severity) = opts.severity(rule.meta) else {
+            continue;
+        };
+        for hit in run_rule(rule, &cx) {
+            if ignored(&hit, sources, &opts.config) {
+                continue;
+            }
+            let suppressed = suppression(sources, hit.span, rule.meta);
+            out.push(Finding {
+                rule: rule.meta.id,
+                severity,
+                message: hit.message,
+                span: hit.span,
+                key_path: hit.key_path,
+                help: hit.help,
+                suppressed,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.span.file, a.span.line, a.span.col, a.rule, &a.key_path).cmp(&(
+            b.span.file,
+            b.span.line,
+            b.span.col,
+            b.rule,
+            &b.key_path,
+        ))
+    });
+    out.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
+    out
+}
+
+fn run_rule(rule: &Rule, cx: &Ctx) -> Vec<Hit> {
+    (rule.check)(cx)
+}
+
+/// Whether the number of unsuppressed findings at or above `fail_on` is non-zero.
+pub fn fails(findings: &[Finding], fail_on: Severity) -> bool {
+    findings
+        .iter()
+        .any(|f| f.suppressed.is_none() && f.severity >= fail_on)
+}
+
+/// In an ignored service, or written in an ignored file.
+fn ignored(hit: &Hit, sources: &SourceMap, config: &LintConfig) -> bool {
+    if let Some(s) = &hit.service
+        && config.ignore_services.iter().any(|i| i == s)
+    {
+        return true;
+    }
+    if hit.span.is_synthetic() || config.ignore_paths.is_empty() {
+        return false;
+    }
+    let Some(file) = sources.get(hit.span.file) else {
+        return false;
+    };
+    let display = file.display.trim_start_matches("./");
+    config
+        .ignore_paths
+        .iter()
+        .any(|p| path_matches(p.trim_start_matches("./"), display))
+}
+
+/// `pattern` names `path` itself, a folder above it, or matches it with `*` wildcards
+/// (`*` does not cross `/`, `**` does).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.trim_end_matches('/');
+    if path == pattern || path.starts_with(&format!("{pattern}/")) {
+        return true;
+    }
+    glob(pattern.as_bytes(), path.as_bytes())
+}
+
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => {
+            let (deep, rest) = match rest.split_first() {
+                Some((b'*', r)) => (true, r),
+                _ => (false, rest),
+            };
+            let rest = if deep {
+                rest.strip_prefix(b"/").unwrap_or(rest)
+            } else {
+                rest
+            };
+            (0..=s.len()).any(|i| {
+                let skipped = &s[..i];
+                (deep || !skipped.contains(&b'/')) && glob(rest, &s[i..])
+            })
+        }
+        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+    }
+}
+
+/// The reason given by a `# transship-ignore:` comment covering the finding at `span` for
+/// this rule (an empty reason when none is given).
+fn suppression(sources: &SourceMap, span: Span, meta: &RuleMeta) -> Option<String> {
+    if span.is_synthetic() {
+        return None;
+    }
+    let same = sources.line_text(span);
+    if let Some(r) = same.as_deref().and_then(|l| ignore_comment(l, meta)) {
+        return Some(r);
+    }
+    let above = Span {
+        line: span.line.checked_sub(1)?,
+        ..span
+    };
+    if above.line == 0 {
+        return None;
+    }
+    let text = sources.line_text(above)?;
+    if !text.trim_start().starts_with('#') {
+        return None;
+    }
+    ignore_comment(&text, meta)
+}
+
+const MARKER: &str = "transship-ignore:";
+
+/// Parse `# transship-ignore: ID[, ID] [reason]` in a line; `Some(reason)` when it names the
+/// rule. The marker must follow a `#` so a value containing the text does not count.
+pub fn ignore_comment(line: &str, meta: &RuleMeta) -> Option<String> {
+    let at = line.find(MARKER)?;
+    let before = line[..at].trim_end();
+    if !before.ends_with('#') {
+        return None;
+    }
+    let (ids, reason) = split_ids(line[at + MARKER.len()..].trim());
+    ids.iter()
+        .any(|id| names_rule(id, meta) || id.eq_ignore_ascii_case("all"))
+        .then(|| reason.to_string())
+}
+
+/// `TS101, TS302 because x` → (`[TS101, TS302]`, `because x`).
+fn split_ids(rest: &str) -> (Vec<&str>, &str) {
+    let mut ids = Vec::new();
+    let mut rest = rest;
+    loop {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            break;
+        }
+        ids.push(&rest[..end]);
+        let after = rest[end..].trim_start();
+        match after.strip_prefix(',') {
+            Some(next) => rest = next.trim_start(),
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    (ids, rest.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::Category;
+
+    const META: RuleMeta = RuleMeta {
+        id: "TS302",
+        name: "image-latest-tag",
+        category: Category::Hygiene,
+        severity: Severity::Warning,
+        summary: "",
+        docs: "",
+    };
+
+    #[test]
+    fn ignore_comment_forms() {
+        assert_eq!(
+            ignore_comment("    image: x:latest # transship-ignore: TS302", &META),
+            Some(String::new())
+        );
+        assert_eq!(
+            ignore_comment(
+                "# transship-ignore: TS101, image-latest-tag pinned by CI",
+                &META
+            ),
+            Some("pinned by CI".into())
+        );
+        assert_eq!(
+            ignore_comment("# transship-ignore: TS101 TS302", &META),
+            None
+        );
+        assert_eq!(
+            ignore_comment("    image: 'transship-ignore: TS302'", &META),
+            None
+        );
+        assert_eq!(ignore_comment("# nothing", &META), None);
+    }
+
+    #[test]
+    fn path_patterns() {
+        assert!(path_matches("compose.dev.yaml", "compose.dev.yaml"));
+        assert!(path_matches("dev", "dev/compose.yaml"));
+        assert!(path_matches("*.dev.yaml", "compose.dev.yaml"));
+        assert!(!path_matches("*.yaml", "a/compose.yaml"));
+        assert!(path_matches("**/*.yaml", "a/b/compose.yaml"));
+        assert!(!path_matches("compose.yaml", "compose.yaml.bak"));
+    }
+
+    #[test]
+    fn selection_and_config_severity() {
+        let mut o = LintOptions::default();
+        assert_eq!(o.severity(&META), Some(Severity::Warning));
+        o.config
+            .rules
+            .insert("image-latest-tag".into(), Level::Error);
+        assert_eq!(o.severity(&META), Some(Severity::Error));
+        o.ignore.push("ts302".into());
+        assert_eq!(o.severity(&META), None);
+        o.ignore.clear();
+        o.select.push("TS101".into());
+        assert_eq!(o.severity(&META), None);
+        o.select.push("nonsense".into());
+        assert_eq!(o.unknown_rules(), vec!["nonsense".to_string()]);
+    }
+}

@@ -3,6 +3,7 @@
 //! every compose key.
 
 pub mod mapping;
+pub mod swarm;
 
 use mapping::{ConvertWarning, KeyRule};
 

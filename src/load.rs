@@ -101,8 +101,9 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
         warnings: Vec::new(),
         include_stack: Vec::new(),
         cwd: prepared.cwd.clone(),
+        parsed: std::collections::HashMap::new(),
     };
-    let name = project_name(opts, &prepared, &ctx, &env)?;
+    let name = project_name(opts, &prepared, &mut ctx, &env)?;
     env.insert("COMPOSE_PROJECT_NAME".into(), name.clone());
 
     let mut dict = empty_dict();
@@ -156,7 +157,7 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
 fn project_name(
     opts: &LoadOptions,
     prepared: &options::Prepared,
-    ctx: &Ctx,
+    ctx: &mut Ctx,
     env: &Environment,
 ) -> Result<String, LoadError> {
     let imperative = opts
@@ -181,7 +182,8 @@ fn project_name(
         } else {
             None
         };
-        for doc in ctx.parse_file(f, stdin)? {
+        let docs = ctx.parse_file(f, stdin)?;
+        for doc in &docs {
             if let Some(n) = doc
                 .root
                 .get("name")
@@ -191,6 +193,7 @@ fn project_name(
                 from_yaml = n.to_string();
             }
         }
+        ctx.parsed.insert(f.clone(), docs);
     }
     if opts.interpolate && !from_yaml.is_empty() {
         let lookup = |k: &str| env.get(k).cloned();

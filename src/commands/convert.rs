@@ -110,10 +110,23 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
 /// # Errors
 /// What the backend cannot express at all.
 pub fn emit(target: Target, project: &Project, args: &ConvertArgs) -> Result<Emitted, EmitError> {
-    let _ = (project, args);
-    Err(EmitError::new(
-        crate::source::Span::SYNTHETIC,
-        "",
-        format!("the {} backend is not wired into the CLI yet", target.id()),
-    ))
+    match target {
+        Target::Swarm => {
+            let opts = crate::backend::swarm::Options {
+                stateful: args.stateful.clone(),
+                placement_label: args.placement_label.clone(),
+                anchors: args.anchors,
+                output_dir: args
+                    .output
+                    .as_ref()
+                    .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+            };
+            crate::backend::swarm::emit(project, &opts)
+        }
+        other => Err(EmitError::new(
+            crate::source::Span::SYNTHETIC,
+            "",
+            format!("the {} backend is not wired into the CLI yet", other.id()),
+        )),
+    }
 }

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 /// The mapping table of a target.
 pub fn table(target: Target) -> &'static [KeyRule] {
-    let _ = target;
-    &[]
+    match target {
+        Target::Swarm => crate::backend::swarm::mapping::TABLE,
+        _ => &[],
+    }
 }
 
 /// # Errors

@@ -20,6 +20,9 @@ pub struct Ctx<'a> {
     pub include_stack: Vec<PathBuf>,
     /// Current directory, for messages with relative paths.
     pub cwd: PathBuf,
+    /// Documents parsed ahead of loading (the project-name pass reads every `-f` file first);
+    /// taken on first load so no file is parsed twice.
+    pub parsed: std::collections::HashMap<PathBuf, Vec<Document>>,
 }
 
 /// How one file is loaded: which phases run (extends files and included files skip some).
@@ -86,7 +89,10 @@ impl Ctx<'_> {
         env: &Environment,
         phases: Phases,
     ) -> Result<Node, LoadError> {
-        let docs = self.parse_file(path, stdin)?;
+        let docs = match self.parsed.remove(path) {
+            Some(docs) => docs,
+            None => self.parse_file(path, stdin)?,
+        };
         let mut dict = dict;
         for doc in docs {
             dict = self.load_document(path, doc, dict, working_dir, env, phases)?;

@@ -83,12 +83,12 @@ pub fn interpolate(
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
-    walk(root, &KeyPath::root(), lookup, warnings)
+    walk(root, &mut KeyPath::root(), lookup, warnings)
 }
 
 fn walk(
     node: &mut Node,
-    path: &KeyPath,
+    path: &mut KeyPath,
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
@@ -99,12 +99,18 @@ fn walk(
         }
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
-                walk(child, &path.key(key), lookup, warnings)?;
+                path.push_key(key);
+                let r = walk(child, path, lookup, warnings);
+                path.pop();
+                r?;
             }
         }
         Value::Seq(items) => {
             for (i, child) in items.iter_mut().enumerate() {
-                walk(child, &path.index(i), lookup, warnings)?;
+                path.push_index(i);
+                let r = walk(child, path, lookup, warnings);
+                path.pop();
+                r?;
             }
         }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
@@ -119,8 +125,16 @@ fn interpolate_string(
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Value, LoadError> {
-    let substituted = substitute(s, lookup)
-        .map_err(|e| LoadError::new(span, path.clone(), template_message(&e)))?;
+    // Fast path: most strings hold no `$` and need no substitution.
+    let substituted = if s.contains('$') {
+        substitute(s, lookup)
+            .map_err(|e| LoadError::new(span, path.clone(), template_message(&e)))?
+    } else {
+        crate::load::template::Substituted {
+            value: s.to_string(),
+            unset: Vec::new(),
+        }
+    };
     for var in &substituted.unset {
         warnings.push(Warning {
             span,
@@ -168,10 +182,29 @@ fn template_message(e: &TemplateError) -> String {
     }
 }
 
+/// [`CASTS`] split into segments once.
+static CAST_PATTERNS: std::sync::LazyLock<Vec<(Vec<&'static str>, Cast)>> =
+    std::sync::LazyLock::new(|| {
+        CASTS
+            .iter()
+            .map(|(p, c)| (p.split('.').collect(), *c))
+            .collect()
+    });
+
 fn cast_for(path: &KeyPath) -> Option<Cast> {
-    CASTS
+    use crate::load::node::PathSeg;
+    if path.0.len() < 2 {
+        return None;
+    }
+    CAST_PATTERNS
         .iter()
-        .find(|(pattern, _)| path.matches(pattern))
+        .find(|(pattern, _)| {
+            pattern.len() == path.0.len()
+                && pattern.iter().zip(&path.0).rev().all(|(p, seg)| match seg {
+                    PathSeg::Key(k) => *p == "*" || p == k,
+                    PathSeg::Index(_) => *p == "*" || *p == "[]",
+                })
+        })
         .map(|&(_, cast)| cast)
 }
 

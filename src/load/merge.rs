@@ -56,9 +56,17 @@ const RULES: &[(&str, Rule)] = &[
 ];
 
 /// Dotted form of a path for pattern matching (indexes as `[]`).
-fn matches(path: &[String], pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('.').collect();
-    parts.len() == path.len() && parts.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
+/// The patterns split into segments once (matching runs for every node of every file).
+static SPLIT: std::sync::LazyLock<Vec<(Vec<&'static str>, Rule)>> =
+    std::sync::LazyLock::new(|| {
+        RULES
+            .iter()
+            .map(|(p, r)| (p.split('.').collect(), *r))
+            .collect()
+    });
+
+fn matches(path: &[String], pattern: &[&str]) -> bool {
+    pattern.len() == path.len() && pattern.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
 }
 
 fn key_path(path: &[String]) -> KeyPath {
@@ -89,7 +97,7 @@ pub fn merge_extends(base: Node, local: Node) -> Result<Node, LoadError> {
 }
 
 fn merge_at(base: Node, over: Node, path: &mut Vec<String>) -> Result<Node, LoadError> {
-    if let Some((_, rule)) = RULES.iter().find(|(p, _)| matches(path, p)) {
+    if let Some((_, rule)) = SPLIT.iter().find(|(p, _)| matches(path, p)) {
         return special(*rule, base, over, path);
     }
     if over.is_null() {

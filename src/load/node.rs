@@ -225,28 +225,40 @@ impl KeyPath {
         p
     }
 
+    /// In-place descent for hot walks (pair with [`KeyPath::pop`]).
+    pub fn push_key(&mut self, k: &str) {
+        self.0.push(PathSeg::Key(k.to_string()));
+    }
+
+    pub fn push_index(&mut self, i: usize) {
+        self.0.push(PathSeg::Index(i));
+    }
+
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
     pub fn index(&self, i: usize) -> Self {
         let mut p = self.clone();
         p.0.push(PathSeg::Index(i));
         p
     }
 
-    /// Dotted form without indexes, matched against patterns like `services.*.ports`.
+    /// Match against a pattern like `services.*.ports` (`*` matches any one key, `[]` any
+    /// index). Allocation-free: this runs for every string during interpolation.
     pub fn matches(&self, pattern: &str) -> bool {
-        let parts: Vec<&str> = pattern.split('.').collect();
-        let keys: Vec<String> = self
-            .0
-            .iter()
-            .map(|s| match s {
-                PathSeg::Key(k) => k.clone(),
-                PathSeg::Index(_) => "[]".to_string(),
-            })
-            .collect();
-        parts.len() == keys.len()
-            && parts
-                .iter()
-                .zip(keys.iter())
-                .all(|(p, k)| *p == "*" || p == k)
+        let mut parts = pattern.split('.');
+        for seg in &self.0 {
+            let Some(p) = parts.next() else { return false };
+            let ok = match seg {
+                PathSeg::Key(k) => p == "*" || p == k,
+                PathSeg::Index(_) => p == "[]" || p == "*",
+            };
+            if !ok {
+                return false;
+            }
+        }
+        parts.next().is_none()
     }
 }
 

@@ -470,11 +470,14 @@ fn check_secrets_declared(dict: &Node) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// `depends_on` cycles and required dependencies on unknown or disabled services.
+/// `depends_on` cycles, reported as compose reports them (`a -> b -> a`). Depth-first search
+/// with colours: linear in services plus dependencies.
 fn check_cycles(dict: &Node) -> Result<(), LoadError> {
     let Some(services) = dict.get("services").and_then(Node::as_map) else {
         return Ok(());
     };
+    let mut names: Vec<&String> = services.keys().collect();
+    names.sort();
     let children = |name: &str| -> Vec<String> {
         let mut v: Vec<String> = services
             .get(name)
@@ -490,37 +493,45 @@ fn check_cycles(dict: &Node) -> Result<(), LoadError> {
         v.sort();
         v
     };
-    fn search(
-        path: &mut Vec<String>,
-        children: &dyn Fn(&str) -> Vec<String>,
-        depth: usize,
-    ) -> Option<String> {
-        let last = path.last()?.clone();
-        if depth > 10_000 {
-            return None;
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut state: std::collections::HashMap<String, u8> = std::collections::HashMap::new();
+    for start in names {
+        if state.get(start.as_str()).copied().unwrap_or(0) != 0 {
+            continue;
         }
-        for c in children(&last) {
-            if let Some(i) = path.iter().position(|p| *p == c) {
-                return Some(format!(
-                    "dependency cycle detected: {} -> {c}",
-                    path[i..].join(" -> ")
-                ));
+        // Explicit stack of (service, its children, next child index) to bound recursion.
+        let mut path: Vec<String> = vec![start.clone()];
+        let mut stack: Vec<(Vec<String>, usize)> = vec![(children(start), 0)];
+        state.insert(start.clone(), 1);
+        while let Some((kids, idx)) = stack.last_mut() {
+            let Some(next) = kids.get(*idx).cloned() else {
+                if let Some(done) = path.pop() {
+                    state.insert(done, 2);
+                }
+                stack.pop();
+                continue;
+            };
+            *idx += 1;
+            match state.get(next.as_str()).copied().unwrap_or(0) {
+                1 => {
+                    let from = path.iter().position(|p| *p == next).unwrap_or(0);
+                    let cycle = path.get(from..).unwrap_or_default().join(" -> ");
+                    let first = path.get(from).cloned().unwrap_or_default();
+                    let span = services.get(&first).map_or(Span::SYNTHETIC, |s| s.key_span);
+                    return Err(err(
+                        span,
+                        svc_path(&first).key("depends_on"),
+                        format!("dependency cycle detected: {cycle} -> {next}"),
+                    ));
+                }
+                0 => {
+                    state.insert(next.clone(), 1);
+                    let grandkids = children(&next);
+                    path.push(next);
+                    stack.push((grandkids, 0));
+                }
+                _ => {}
             }
-            path.push(c);
-            if let Some(e) = search(path, children, depth + 1) {
-                return Some(e);
-            }
-            path.pop();
-        }
-        None
-    }
-    let mut names: Vec<&String> = services.keys().collect();
-    names.sort();
-    for name in names {
-        let mut path = vec![name.clone()];
-        if let Some(msg) = search(&mut path, &children, 0) {
-            let span = services.get(name).map_or(Span::SYNTHETIC, |s| s.key_span);
-            return Err(err(span, svc_path(name).key("depends_on"), msg));
         }
     }
     Ok(())

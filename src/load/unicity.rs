@@ -47,9 +47,22 @@ const UNIQUE: &[(&str, Indexer)] = &[
     ("services.*.volumes", Indexer::Volume),
 ];
 
-fn matches(path: &[String], pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('.').collect();
-    parts.len() == path.len() && parts.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
+/// The patterns split into segments once (matching runs for every node of every file).
+static SPLIT: std::sync::LazyLock<Vec<(Vec<&'static str>, Indexer)>> =
+    std::sync::LazyLock::new(|| {
+        UNIQUE
+            .iter()
+            .map(|(p, r)| (p.split('.').collect(), *r))
+            .collect()
+    });
+
+fn matches(path: &[String], pattern: &[&str]) -> bool {
+    pattern.len() == path.len() && pattern.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
+}
+
+/// `path` is a prefix of `pattern`.
+fn prefix_matches(path: &[String], pattern: &[&str]) -> bool {
+    path.len() <= pattern.len() && pattern.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
 }
 
 /// # Errors
@@ -61,15 +74,26 @@ pub fn enforce_unicity(root: &mut Node) -> Result<(), LoadError> {
 fn walk(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
     match &mut node.value {
         Value::Map(m) => {
+            // Only descend where some pattern can still match (patterns are at most 5 deep).
+            if path.len() >= 4 {
+                return Ok(());
+            }
             for (k, v) in m.iter_mut() {
+                if !matches!(v.value, Value::Map(_) | Value::Seq(_)) {
+                    continue;
+                }
                 path.push(k.clone());
+                if !SPLIT.iter().any(|(p, _)| prefix_matches(path, p)) {
+                    path.pop();
+                    continue;
+                }
                 let r = walk(v, path);
                 path.pop();
                 r?;
             }
         }
         Value::Seq(items) => {
-            if let Some((_, indexer)) = UNIQUE.iter().find(|(p, _)| matches(path, p)) {
+            if let Some((_, indexer)) = SPLIT.iter().find(|(p, _)| matches(path, p)) {
                 let mut out: Vec<Node> = Vec::with_capacity(items.len());
                 let mut keys: Vec<String> = Vec::with_capacity(items.len());
                 for (i, entry) in std::mem::take(items).into_iter().enumerate() {

@@ -1,0 +1,399 @@
+//! The Swarm backend: a compose project becomes a stack file `docker stack deploy -c` accepts
+//! (compose file format 3.x, long syntax, only keys Swarm honours), plus a node-labelling plan
+//! when stateful services were expanded into pinned per-node members (see [`stateful`]).
+//! Submodules: [`mapping`] (the key table), [`stack`] (output structs), [`convert`] (one
+//! service), [`resources`] (top-level sections), [`render`] (escaping and YAML 1.1-safe writing).
+
+pub mod convert;
+pub mod mapping;
+pub mod render;
+pub mod resources;
+pub mod stack;
+pub mod stateful;
+
+use crate::backend::mapping::{ConvertWarning, KeyRule, report};
+use crate::backend::{Backend, EmitError, Emitted, OutFile};
+use crate::diag::Severity;
+use crate::model::{Project, Service};
+use crate::source::Span;
+use indexmap::IndexMap;
+use render::AnchorGroup;
+use resources::{Extras, Kind};
+use stack::{StackFile, StackService};
+use std::path::PathBuf;
+
+/// `convert --to swarm` flags.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--stateful SERVICE` (repeatable): expand these services into pinned members.
+    pub stateful: Vec<String>,
+    /// `--placement-label KEY`: node label pinning members (default `<project>.<service>`).
+    pub placement_label: Option<String>,
+    /// `--anchors`: write each stateful group's shared keys once, as a YAML anchor.
+    pub anchors: bool,
+    /// The absolute output directory (`-o`), so `file:` paths can be made relative to the
+    /// stack file; `None` (stdout) keeps them absolute.
+    pub output_dir: Option<PathBuf>,
+}
+
+pub struct SwarmBackend;
+
+impl Backend for SwarmBackend {
+    fn id(&self) -> &'static str {
+        "swarm"
+    }
+    fn mapping(&self) -> &'static [KeyRule] {
+        mapping::TABLE
+    }
+}
+
+/// The stack file's name in the output directory.
+pub fn stack_file_name(project: &str) -> String {
+    format!("{project}.stack.yaml")
+}
+
+/// The node-labelling plan's name in the output directory.
+pub fn plan_file_name(project: &str) -> String {
+    format!("{project}.nodes.sh")
+}
+
+/// Convert `project` to a stack file (first), inline config files, and a plan when needed.
+///
+/// # Errors
+/// `--stateful` names an unknown service, a service has `build` but no `image`, or stateful
+/// members would collide with existing services.
+pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
+    for s in &opts.stateful {
+        if !project.services.contains_key(s) {
+            return Err(EmitError::new(
+                Span::SYNTHETIC,
+                "--stateful",
+                format!("no service named {s}"),
+            ));
+        }
+    }
+    let mut extras = Extras::default();
+    let mut stack = StackFile {
+        version: String::new(),
+        services: IndexMap::new(),
+        networks: resources::networks(project, &mut extras),
+        volumes: resources::volumes(project),
+        secrets: resources::objects(
+            project,
+            Kind::Secret,
+            opts.output_dir.as_deref(),
+            &mut extras,
+        ),
+        configs: resources::objects(
+            project,
+            Kind::Config,
+            opts.output_dir.as_deref(),
+            &mut extras,
+        ),
+    };
+    let mut warnings: Vec<ConvertWarning> = Vec::new();
+    let mut groups: Vec<AnchorGroup> = Vec::new();
+    let mut plan: Vec<String> = Vec::new();
+    let mut copied: Vec<String> = Vec::new();
+    for name in project.service_names() {
+        let Some(svc) = project.services.get(name) else {
+            continue;
+        };
+        let present = svc
+            .provenance
+            .keys
+            .iter()
+            .map(|(k, o)| (k.as_str(), o.key_span));
+        warnings.extend(report(mapping::TABLE, "swarm", name, present));
+        let Some(image) = image_of(svc, &mut warnings)? else {
+            continue;
+        };
+        let mut notes = convert::Notes::new(svc);
+        let converted = convert::service(svc, image, &mut notes);
+        warnings.append(&mut notes.warnings);
+        let vols = stateful::named_volumes(&converted, &stack.volumes);
+        let flagged = opts.stateful.iter().any(|s| s == name);
+        let Some(why) = stateful::reason(svc, flagged, !vols.is_empty()) else {
+            insert(&mut stack, name.to_string(), converted)?;
+            continue;
+        };
+        let mut notes = convert::Notes::new(svc);
+        if converted
+            .deploy
+            .as_ref()
+            .and_then(|d| d.mode.as_deref())
+            .is_some_and(|m| m.starts_with("global"))
+        {
+            notes.warn(
+                Severity::Warning,
+                "deploy.mode",
+                "global services run once per node: not expanded into stateful members".into(),
+            );
+            warnings.append(&mut notes.warnings);
+            insert(&mut stack, name.to_string(), converted)?;
+            continue;
+        }
+        let count = svc.replicas().max(1);
+        let label = opts
+            .placement_label
+            .clone()
+            .unwrap_or_else(|| format!("{}.{name}", project.name));
+        if why == stateful::Reason::Inferred {
+            notes.warn(
+                Severity::Warning,
+                "volumes",
+                format!(
+                    "named volume(s) {} with {count} replicas: treated as stateful ({name}-1..{name}-{count}, one volume copy each, pinned by node label {label}); say so with --stateful {name} or x-transship.stateful",
+                    vols.join(", ")
+                ),
+            );
+        }
+        for v in &vols {
+            if stack
+                .volumes
+                .get(v)
+                .is_some_and(|x| x.external == Some(true))
+            {
+                notes.warn(
+                    Severity::Warning,
+                    "volumes",
+                    format!(
+                        "external volume {v} cannot be copied per member: all members share it"
+                    ),
+                );
+            }
+        }
+        warnings.append(&mut notes.warnings);
+        let (members, new_volumes) =
+            stateful::expand(name, &converted, count, &label, &stack.volumes);
+        copied.extend(vols);
+        stack.volumes.extend(new_volumes);
+        groups.push(AnchorGroup {
+            anchor: name.to_string(),
+            members: members.iter().map(|(n, _)| n.clone()).collect(),
+        });
+        for (member, s) in members {
+            insert(&mut stack, member, s)?;
+        }
+        plan.extend(stateful::plan_lines(name, count, &label));
+    }
+    drop_unused_volumes(&mut stack, &copied);
+    warnings.extend(top_level_warnings(project));
+    warnings.append(&mut extras.warnings);
+    stack.version = version_for(&stack).to_string();
+    let mut doc = serde_json::to_value(&stack)
+        .map_err(|e| EmitError::new(Span::SYNTHETIC, "", e.to_string()))?;
+    render::escape_dollars(&mut doc);
+    let text = if opts.anchors {
+        render::anchored(&doc, &groups)
+    } else {
+        render::plain(&doc)
+    };
+    let mut files = vec![OutFile {
+        name: stack_file_name(&project.name),
+        contents: text,
+    }];
+    files.append(&mut extras.files);
+    plan.append(&mut extras.plan);
+    if !plan.is_empty() {
+        files.push(OutFile {
+            name: plan_file_name(&project.name),
+            contents: plan_script(&project.name, &plan),
+        });
+    }
+    Ok(Emitted { files, warnings })
+}
+
+/// The image to run; `build` without one is an error, a service with neither is skipped.
+fn image_of(
+    svc: &Service,
+    warnings: &mut Vec<ConvertWarning>,
+) -> Result<Option<String>, EmitError> {
+    if let Some(image) = svc.image.clone().filter(|i| !i.is_empty()) {
+        return Ok(Some(image));
+    }
+    if svc.build.is_some() {
+        return Err(EmitError::new(
+            svc.provenance.nearest_key_span("build"),
+            format!("services.{}.build", svc.name),
+            "`build` without `image`: Swarm cannot build images; build and push the image, then set `image:`",
+        ));
+    }
+    let mut notes = convert::Notes::new(svc);
+    notes.warn(
+        Severity::Warning,
+        "image",
+        "dropped for swarm: the service has no image to run".into(),
+    );
+    warnings.append(&mut notes.warnings);
+    Ok(None)
+}
+
+fn insert(stack: &mut StackFile, name: String, s: StackService) -> Result<(), EmitError> {
+    if stack.services.contains_key(&name) {
+        return Err(EmitError::new(
+            Span::SYNTHETIC,
+            format!("services.{name}"),
+            "a stateful member would take the name of another service",
+        ));
+    }
+    stack.services.insert(name, s);
+    Ok(())
+}
+
+/// Volumes replaced by per-member copies and used by no other service.
+fn drop_unused_volumes(stack: &mut StackFile, copied: &[String]) {
+    for v in copied {
+        let used = stack.services.values().any(|s| {
+            s.volumes
+                .iter()
+                .any(|m| m.kind == "volume" && m.source.as_deref() == Some(v))
+        });
+        if !used {
+            stack.volumes.remove(v);
+        }
+    }
+}
+
+fn top_level_warnings(project: &Project) -> Vec<ConvertWarning> {
+    let rule = crate::backend::mapping::rule_for(mapping::TABLE, "top:models");
+    let (Some((k, m)), Some(rule)) = (project.models.iter().next(), rule) else {
+        return Vec::new();
+    };
+    vec![ConvertWarning {
+        severity: Severity::Warning,
+        service: None,
+        key_path: format!("models.{k}"),
+        span: m.provenance.key_span,
+        message: format!("dropped for swarm: {}", rule.support.note()),
+    }]
+}
+
+/// The oldest file format that has every key used (3.8 is what most engines still read).
+fn version_for(stack: &StackFile) -> &'static str {
+    let newer = stack.services.values().any(|s| {
+        s.oom_score_adj.is_some()
+            || s.healthcheck
+                .as_ref()
+                .is_some_and(|h| h.start_interval.is_some())
+            || s.deploy
+                .as_ref()
+                .and_then(|d| d.resources.as_ref())
+                .and_then(|r| r.limits.as_ref())
+                .is_some_and(|l| l.pids.is_some())
+    });
+    if newer { "3.13" } else { "3.8" }
+}
+
+fn plan_script(project: &str, lines: &[String]) -> String {
+    let mut out = format!(
+        "#!/bin/sh\n\
+         # Before `docker stack deploy -c {stack} {project}`, on a manager node: label the node\n\
+         # that runs (and keeps the volume of) each stateful member, and create the secrets and\n\
+         # configs Swarm cannot read from the environment. Set each NODE_* to a node name from\n\
+         # `docker node ls`.\n\
+         set -eu\n",
+        stack = stack_file_name(project)
+    );
+    for l in lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Build, ServiceVolume, Volume};
+
+    fn project() -> Project {
+        let mut p = Project {
+            name: "p".into(),
+            ..Project::default()
+        };
+        p.volumes.insert(
+            "data".into(),
+            Volume {
+                name: Some("p_data".into()),
+                ..Volume::default()
+            },
+        );
+        let mut db = Service {
+            name: "db".into(),
+            image: Some("mongo:7".into()),
+            scale: Some(2),
+            ..Service::default()
+        };
+        db.volumes.push(ServiceVolume {
+            kind: Some("volume".into()),
+            source: Some("data".into()),
+            target: Some("/data/db".into()),
+            ..ServiceVolume::default()
+        });
+        db.networks.insert("default".into(), None);
+        db.environment.insert("PASS".into(), Some("a$b".into()));
+        p.services.insert("db".into(), db);
+        p
+    }
+
+    fn stack_text(e: &Emitted) -> &str {
+        e.files
+            .first()
+            .map(|f| f.contents.as_str())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn inferred_stateful_service_is_expanded_with_warning_and_plan() {
+        let e = emit(&project(), &Options::default()).unwrap_or_else(|err| panic!("{err}"));
+        let text = stack_text(&e);
+        assert!(text.contains("db-1:") && text.contains("db-2:"), "{text}");
+        assert!(text.contains("data-2:"));
+        assert!(!text.contains("\n  data:\n"), "{text}");
+        assert!(text.contains("a$$b"));
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.message.contains("treated as stateful"))
+        );
+        assert_eq!(e.files[1].name, "p.nodes.sh");
+        assert!(e.files[1].contents.contains("--label-add p.db=2"));
+    }
+
+    #[test]
+    fn anchors_share_the_common_part() {
+        let opts = Options {
+            anchors: true,
+            ..Options::default()
+        };
+        let e = emit(&project(), &opts).unwrap_or_else(|err| panic!("{err}"));
+        let text = stack_text(&e);
+        assert!(text.contains("x-db: &db\n"), "{text}");
+        assert_eq!(text.matches("<<: *db").count(), 2, "{text}");
+        assert_eq!(text.matches("mongo:7").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn build_without_image_is_an_error() {
+        let mut p = project();
+        p.services.insert(
+            "app".into(),
+            Service {
+                name: "app".into(),
+                build: Some(Build::default()),
+                ..Service::default()
+            },
+        );
+        assert!(emit(&p, &Options::default()).is_err());
+    }
+
+    #[test]
+    fn unknown_stateful_service_is_an_error() {
+        let opts = Options {
+            stateful: vec!["nope".into()],
+            ..Options::default()
+        };
+        assert!(emit(&project(), &opts).is_err());
+    }
+}

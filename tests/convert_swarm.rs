@@ -1,0 +1,237 @@
+//! Swarm backend on fixtures: every `fixtures/convert/*/` case whose `targets` include
+//! `swarm` is loaded and converted (`case.json` may add `"swarm": {"stateful": [...],
+//! "placement_label": "...", "anchors": true}`); the files and warnings are snapshotted, and
+//! the stack file is loaded back with transship's own loader to check that services, images,
+//! commands, environments, ports and placement survive the trip.
+
+use crate::util::{cases, options_for, read_case, redact, root};
+use std::path::Path;
+use transship::backend::Emitted;
+use transship::backend::swarm::{Options, emit};
+use transship::load;
+use transship::model::{Port, Project, Service};
+use transship::source::SourceMap;
+
+/// Case folders that target swarm, with the swarm options from `case.json`.
+fn swarm_cases() -> Vec<(std::path::PathBuf, Options)> {
+    let mut out = Vec::new();
+    for dir in cases("convert") {
+        let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{e}"));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let targets = v["targets"].as_array().cloned().unwrap_or_default();
+        if !targets.iter().any(|t| t == "swarm") {
+            continue;
+        }
+        let s = &v["swarm"];
+        let opts = Options {
+            stateful: s["stateful"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            placement_label: s["placement_label"].as_str().map(str::to_string),
+            anchors: s["anchors"].as_bool().unwrap_or(false),
+            output_dir: None,
+        };
+        out.push((dir, opts));
+    }
+    out
+}
+
+fn load_case(dir: &Path) -> (Result<Project, String>, SourceMap) {
+    let case = read_case(dir);
+    let sources = SourceMap::new();
+    let r = load::load(&options_for(dir, &case), &sources)
+        .map(|l| l.project)
+        .map_err(|e| e.render(&sources));
+    (r, sources)
+}
+
+fn render(e: &Emitted, sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for f in &e.files {
+        out.push_str(&format!("# file: {}\n{}", f.name, f.contents));
+        if !f.contents.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    for w in &e.warnings {
+        let at = if w.span.is_synthetic() {
+            String::new()
+        } else {
+            format!("{}: ", sources.describe(w.span))
+        };
+        let sev = serde_json::to_value(w.severity)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out.push_str(&format!("# {sev}: {at}{}: {}\n", w.key_path, w.message));
+    }
+    out
+}
+
+#[test]
+fn swarm_snapshots() {
+    let all = swarm_cases();
+    assert!(
+        all.len() >= 15,
+        "expected at least 15 swarm fixtures, found {}",
+        all.len()
+    );
+    for (dir, opts) in all {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let (project, sources) = load_case(&dir);
+        let text = match project {
+            Err(e) => format!("load error: {e}\n"),
+            Ok(p) => match emit(&p, &opts) {
+                Ok(e) => render(&e, &sources),
+                Err(e) => format!("error: {e}\n"),
+            },
+        };
+        insta::with_settings!({
+            snapshot_path => root().join("snapshots/convert"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}@swarm"), redact(&text, &dir));
+        });
+    }
+}
+
+/// What a port must look like after the trip: Swarm keeps target, first published port,
+/// protocol and mode (host_ip is dropped, defaults made explicit).
+fn port_key(p: &Port) -> (u32, Option<u32>, String, String) {
+    let published = p
+        .published
+        .as_deref()
+        .and_then(|s| s.split('-').next())
+        .and_then(|s| s.parse().ok());
+    let protocol = p
+        .protocol
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "tcp".into());
+    let mode = p
+        .mode
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "ingress".into());
+    (p.target, published, protocol, mode)
+}
+
+fn ports(s: &Service) -> Vec<(u32, Option<u32>, String, String)> {
+    let mut v: Vec<_> = s.ports.iter().map(port_key).collect();
+    v.dedup();
+    v
+}
+
+fn constraints(s: &Service) -> Vec<String> {
+    s.deploy
+        .as_ref()
+        .map(|d| d.placement.constraints.clone())
+        .unwrap_or_default()
+}
+
+/// The services of `original` that the stack should contain, by name in the stack.
+fn expected_names(original: &Project, back: &Project, name: &str) -> Vec<String> {
+    if back.services.contains_key(name) {
+        return vec![name.to_string()];
+    }
+    let n = original
+        .services
+        .get(name)
+        .map(Service::replicas)
+        .unwrap_or(1)
+        .max(1);
+    (1..=n).map(|i| format!("{name}-{i}")).collect()
+}
+
+fn check_round_trip(dir: &Path, opts: &Options, original: &Project) {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let opts = Options {
+        output_dir: Some(out.path().to_path_buf()),
+        ..opts.clone()
+    };
+    let Ok(emitted) = emit(original, &opts) else {
+        return;
+    };
+    transship::output::write_all_atomic(out.path(), &emitted.files)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stack = emitted
+        .files
+        .first()
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    let case = crate::util::Case {
+        files: vec![stack],
+        project: Some(original.name.clone()),
+        ..Default::default()
+    };
+    let sources = SourceMap::new();
+    let back = load::load(&options_for(out.path(), &case), &sources)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: our stack does not load: {}",
+                dir.display(),
+                e.render(&sources)
+            )
+        })
+        .project;
+    for (name, svc) in &original.services {
+        if svc.image.as_deref().is_none_or(str::is_empty) {
+            continue;
+        }
+        for member in expected_names(original, &back, name) {
+            let what = format!("{}: services.{member}", dir.display());
+            let got = back
+                .services
+                .get(&member)
+                .unwrap_or_else(|| panic!("{what}: missing after the trip"));
+            assert_eq!(got.image, svc.image, "{what}: image");
+            assert_eq!(
+                got.command.clone().filter(|c| !c.is_empty()),
+                svc.command.clone().filter(|c| !c.is_empty()),
+                "{what}: command"
+            );
+            assert_eq!(
+                got.entrypoint.clone().filter(|c| !c.is_empty()),
+                svc.entrypoint.clone().filter(|c| !c.is_empty()),
+                "{what}: entrypoint"
+            );
+            assert_eq!(got.environment, svc.environment, "{what}: environment");
+            assert_eq!(ports(got), ports(svc), "{what}: ports");
+            let kept = constraints(got);
+            for c in constraints(svc) {
+                assert!(kept.contains(&c), "{what}: constraint {c} lost: {kept:?}");
+            }
+            if member != *name {
+                let i = member.rsplit('-').next().unwrap_or_default();
+                assert!(
+                    kept.iter()
+                        .any(|c| c.starts_with("node.labels.") && c.ends_with(&format!(" == {i}"))),
+                    "{what}: no pin: {kept:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn swarm_round_trip() {
+    for (dir, opts) in swarm_cases() {
+        if let (Ok(p), _) = load_case(&dir) {
+            check_round_trip(&dir, &opts, &p);
+        }
+    }
+    for dir in cases("load") {
+        if let (Ok(p), _) = load_case(&dir) {
+            check_round_trip(&dir, &Options::default(), &p);
+        }
+    }
+}

@@ -20,7 +20,7 @@ use transship::load;
 use transship::source::SourceMap;
 
 /// Stands in for a backend's table while the backends have none (see
-/// `lint::portability::target_table`): drops `build`, approximates `ports`.
+/// `lint::portability::target_table`): drops `build`, approximates `ports` and `restart`.
 const STAND_IN: &[KeyRule] = &[
     KeyRule {
         key: "build",
@@ -31,6 +31,11 @@ const STAND_IN: &[KeyRule] = &[
         key: "ports",
         support: Support::Approximated("published ports use the ingress routing mesh"),
         to: "endpoint_spec.ports",
+    },
+    KeyRule {
+        key: "restart",
+        support: Support::Approximated("becomes the target's restart policy"),
+        to: "restart",
     },
     KeyRule {
         key: "image",

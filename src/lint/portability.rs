@@ -12,10 +12,11 @@ use crate::source::Span;
 pub fn target_table(target: &str) -> Option<&'static [KeyRule]> {
     // Backends register their tables here as they land:
     //   "nomad" => Some(crate::backend::nomad::mapping::TABLE),
-    //   "swarm" => Some(crate::backend::swarm::mapping::TABLE),
     //   "systemd" => Some(crate::backend::systemd::mapping::TABLE),
-    let _ = target;
-    None
+    match target {
+        "swarm" => Some(crate::backend::swarm::mapping::TABLE),
+        _ => None,
+    }
 }
 
 /// Which kind of support a portability rule reports.

@@ -50,6 +50,13 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
             let Some(d) = o.depends_on.get(&s.name) else {
                 continue;
             };
+            // Implicit dependencies (network_mode, volumes_from) were not written.
+            if o.provenance
+                .key_span(&format!("depends_on.{}", s.name))
+                .is_none()
+            {
+                continue;
+            }
             match d.condition.as_deref() {
                 Some("service_healthy" | "service_completed_successfully") => other_rule = true,
                 _ => dependents.push(&o.name),
@@ -67,7 +74,15 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
             Hit::key(
                 s,
                 "",
-                format!("`{}` has no healthcheck, but {list} depend on it", s.name),
+                format!(
+                    "`{}` has no healthcheck, but {list} {} on it",
+                    s.name,
+                    if dependents.len() == 1 {
+                        "depends"
+                    } else {
+                        "depend"
+                    }
+                ),
             )
             .help("add a healthcheck and have dependents wait with `condition: service_healthy`"),
         );

@@ -12,7 +12,8 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     summary: "a key is translated only approximately by a --target backend",
     docs: r#"With `--target`, every key the target's backend translates with different semantics
-(a host port that becomes a static port, a restart policy with different back-off) is
+(a `restart` policy that becomes a Swarm restart policy with other back-off, a host port
+that becomes a static port) is
 reported with the backend's note on how it differs. Without `--target` this rule reports
 nothing.
 
@@ -29,8 +30,7 @@ suppress the finding with a reason.
 services:
   web:
     image: nginx:1.27
-    ports:
-      - "8080:80"
+    restart: unless-stopped
 ```
 "#,
 };

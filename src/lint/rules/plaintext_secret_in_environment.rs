@@ -65,7 +65,11 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
             let Some(value) = value.as_deref().filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if !is_secret_name(name) || FLAGS.contains(&value.to_ascii_lowercase().as_str()) {
+            // A path names where the secret is (a `*_FILE`-style value), not the secret.
+            if !is_secret_name(name)
+                || value.starts_with('/')
+                || FLAGS.contains(&value.to_ascii_lowercase().as_str())
+            {
                 continue;
             }
             let path = format!("environment.{name}");

@@ -3,6 +3,8 @@
 //! every compose key.
 
 pub mod mapping;
+pub mod nomad;
+pub mod notes;
 pub mod swarm;
 
 use mapping::{ConvertWarning, KeyRule};

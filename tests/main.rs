@@ -1,5 +1,6 @@
 //! One test binary for everything that runs the library end to end on fixtures.
 
+mod convert_nomad;
 mod convert_swarm;
 mod lint;
 mod load;

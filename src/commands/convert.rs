@@ -39,11 +39,13 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         }
     };
     report(&emitted.warnings, &sources, args.strict);
-    if args.strict && !emitted.warnings.is_empty() {
-        eprintln!(
-            "error: {} conversion warning(s) and --strict: nothing written",
-            emitted.warnings.len()
-        );
+    let blocking = emitted
+        .warnings
+        .iter()
+        .filter(|w| w.severity != Severity::Info)
+        .count();
+    if args.strict && blocking > 0 {
+        eprintln!("error: {blocking} conversion warning(s) and --strict: nothing written");
         return Ok(ExitCode::from(1));
     }
     match (&args.output, args.check) {
@@ -69,10 +71,11 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
 /// One line per warning: severity, `file:line`, key path, what was done.
 fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool) {
     for w in warnings {
-        let sev = if strict || w.severity == Severity::Error {
-            "error"
-        } else {
-            "warning"
+        let sev = match w.severity {
+            Severity::Info => "note",
+            Severity::Error => "error",
+            _ if strict => "error",
+            _ => "warning",
         };
         let at = if w.span.is_synthetic() {
             String::new()
@@ -123,10 +126,37 @@ pub fn emit(target: Target, project: &Project, args: &ConvertArgs) -> Result<Emi
             };
             crate::backend::swarm::emit(project, &opts)
         }
+        Target::Nomad => crate::backend::nomad::emit(project, &nomad_options(args)),
         other => Err(EmitError::new(
             crate::source::Span::SYNTHETIC,
             "",
             format!("the {} backend is not wired into the CLI yet", other.id()),
         )),
+    }
+}
+
+/// `--job`, `--datacenter`, ... as the Nomad backend's options.
+fn nomad_options(args: &ConvertArgs) -> crate::backend::nomad::Options {
+    use crate::backend::nomad::{Driver, Options, Provider, VolumeType};
+    use crate::cli::{Runtime, ServiceProvider, VolumeType as CliVolumeType};
+    Options {
+        job: args.job.clone(),
+        datacenters: args.datacenters.clone(),
+        region: args.region.clone(),
+        namespace: args.namespace.clone(),
+        driver: match args.driver {
+            Runtime::Docker => Driver::Docker,
+            Runtime::Podman => Driver::Podman,
+        },
+        provider: match args.service_provider {
+            ServiceProvider::Nomad => Provider::Nomad,
+            ServiceProvider::Consul => Provider::Consul,
+        },
+        volume_type: match args.volume_type {
+            CliVolumeType::Host => VolumeType::Host,
+            CliVolumeType::Csi => VolumeType::Csi,
+        },
+        cpu_mhz_per_core: args.cpu_mhz_per_core,
+        env_from_variables: args.env_from_variables,
     }
 }

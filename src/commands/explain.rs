@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub fn table(target: Target) -> &'static [KeyRule] {
     match target {
         Target::Swarm => crate::backend::swarm::mapping::TABLE,
+        Target::Nomad => crate::backend::nomad::mapping::TABLE,
         _ => &[],
     }
 }

@@ -10,7 +10,6 @@ use super::stack::{
     StackResources, StackRestartPolicy, StackService, StackServiceNetwork, StackSpread, StackTmpfs,
     StackUlimit, StackUpdateConfig, StackVolumeOpts,
 };
-use crate::backend::mapping::ConvertWarning;
 use crate::diag::Severity;
 use crate::model::units::f32_json;
 use crate::model::{
@@ -20,31 +19,7 @@ use crate::model::{
 use std::collections::BTreeMap;
 
 /// Warnings collected while converting one service.
-pub struct Notes<'a> {
-    pub service: &'a Service,
-    pub warnings: Vec<ConvertWarning>,
-}
-
-impl<'a> Notes<'a> {
-    pub fn new(service: &'a Service) -> Self {
-        Notes {
-            service,
-            warnings: Vec::new(),
-        }
-    }
-
-    /// A warning about `path` (relative to the service), pointing at where it was written.
-    pub fn warn(&mut self, severity: Severity, path: &str, message: String) {
-        let svc = self.service;
-        self.warnings.push(ConvertWarning {
-            severity,
-            service: Some(svc.name.clone()),
-            key_path: format!("services.{}.{path}", svc.name),
-            span: svc.provenance.nearest_key_span(path),
-            message,
-        });
-    }
-}
+pub use crate::backend::notes::Notes;
 
 /// Convert `svc` (which has an image). Whole-key drops are not reported here.
 pub fn service(svc: &Service, image: String, notes: &mut Notes) -> StackService {

@@ -1,0 +1,452 @@
+//! The Nomad backend: a compose project becomes Nomad job files. Each service is a task
+//! group with one task; services whose `deploy.mode` asks for another job type (global →
+//! `system`, replicated-job → `batch`, global-job → `sysbatch`) go to a job of that type,
+//! because Nomad's job type is per job. `x-nomad` (top level: job, datacenters, region,
+//! namespace, node_pool, priority; per service: group, type, meta, constraints) says what
+//! compose cannot.
+//!
+//! Submodules: [`mapping`] (the key table), [`hcl`] (escaping and `nomad fmt` printing),
+//! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`group`].
+
+pub mod group;
+pub mod hcl;
+pub mod health;
+pub mod mapping;
+pub mod placement;
+pub mod policy;
+pub mod ports;
+pub mod storage;
+pub mod task;
+
+use crate::backend::mapping::{ConvertWarning, KeyRule, report};
+use crate::backend::notes::Notes;
+use crate::backend::{Backend, EmitError, Emitted, OutFile};
+use crate::diag::Severity;
+use crate::model::{Project, Service};
+use crate::source::Span;
+use ::hcl::structure::{Block, Body};
+use serde_json::Value as Json;
+
+/// The task driver.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Driver {
+    #[default]
+    Docker,
+    Podman,
+}
+
+impl Driver {
+    pub fn name(self) -> &'static str {
+        match self {
+            Driver::Docker => "docker",
+            Driver::Podman => "podman",
+        }
+    }
+}
+
+/// Where services (and their checks) are registered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Provider {
+    #[default]
+    Nomad,
+    Consul,
+}
+
+impl Provider {
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Nomad => "nomad",
+            Provider::Consul => "consul",
+        }
+    }
+}
+
+/// How named volumes are provided.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VolumeType {
+    #[default]
+    Host,
+    Csi,
+}
+
+/// `convert --to nomad` flags.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub job: Option<String>,
+    pub datacenters: Vec<String>,
+    pub region: Option<String>,
+    pub namespace: Option<String>,
+    pub driver: Driver,
+    pub provider: Provider,
+    pub volume_type: VolumeType,
+    pub cpu_mhz_per_core: u32,
+    /// Render `env_file` variables from Nomad Variables instead of inlining them.
+    pub env_from_variables: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            job: None,
+            datacenters: Vec::new(),
+            region: None,
+            namespace: None,
+            driver: Driver::Docker,
+            provider: Provider::Nomad,
+            volume_type: VolumeType::Host,
+            cpu_mhz_per_core: 1000,
+            env_from_variables: false,
+        }
+    }
+}
+
+pub struct NomadBackend;
+
+impl Backend for NomadBackend {
+    fn id(&self) -> &'static str {
+        "nomad"
+    }
+    fn mapping(&self) -> &'static [KeyRule] {
+        mapping::TABLE
+    }
+}
+
+/// Nomad's job types, in the order their files are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum JobType {
+    Service,
+    System,
+    Batch,
+    Sysbatch,
+}
+
+impl JobType {
+    pub fn name(self) -> &'static str {
+        match self {
+            JobType::Service => "service",
+            JobType::System => "system",
+            JobType::Batch => "batch",
+            JobType::Sysbatch => "sysbatch",
+        }
+    }
+
+    fn parse(s: &str) -> Option<JobType> {
+        Some(match s {
+            "service" | "replicated" => JobType::Service,
+            "system" | "global" => JobType::System,
+            "batch" | "replicated-job" => JobType::Batch,
+            "sysbatch" | "global-job" => JobType::Sysbatch,
+            _ => return None,
+        })
+    }
+
+    /// One allocation per node: no count, no spread, no reschedule.
+    pub fn per_node(self) -> bool {
+        matches!(self, JobType::System | JobType::Sysbatch)
+    }
+}
+
+/// What the conversion of a whole project knows while converting one service.
+pub struct Ctx<'a> {
+    pub project: &'a Project,
+    pub opts: &'a Options,
+    /// The job id the service lands in.
+    pub job: String,
+    pub job_type: JobType,
+    /// The group's name (label).
+    pub group: String,
+}
+
+/// The `x-nomad` (or `x-transship`) extension value `key` of a service, if any.
+pub fn service_ext<'a>(svc: &'a Service, key: &str) -> Option<&'a Json> {
+    ["x-nomad", "x-transship"]
+        .iter()
+        .find_map(|x| svc.extensions.get(*x)?.get(key))
+}
+
+fn project_ext<'a>(project: &'a Project, key: &str) -> Option<&'a Json> {
+    project.extensions.get("x-nomad")?.get(key)
+}
+
+/// A Nomad name (group, task, port label…): lowercase letters, digits, `-` and `_`.
+pub fn label(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        out.push('x');
+    }
+    out
+}
+
+/// A service name Consul and Nomad accept (RFC 1123 label).
+pub fn service_name(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    out = out.trim_matches('-').to_string();
+    out.truncate(63);
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "svc".into() } else { out }
+}
+
+fn job_id(project: &Project, opts: &Options) -> String {
+    let raw = opts
+        .job
+        .clone()
+        .or_else(|| project_ext(project, "job")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| project.name.clone());
+    let id: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c == '"' {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if id.is_empty() { "job".into() } else { id }
+}
+
+fn job_type_of(svc: &Service, notes: &mut Notes) -> JobType {
+    if let Some(t) = service_ext(svc, "type").and_then(Json::as_str) {
+        match JobType::parse(t) {
+            Some(t) => return t,
+            None => notes.warn(
+                Severity::Warning,
+                "x-nomad.type",
+                format!("unknown job type {t:?}: using the deploy mode"),
+            ),
+        }
+    }
+    let mode = svc.deploy.as_ref().and_then(|d| d.mode.as_deref());
+    mode.and_then(JobType::parse).unwrap_or(JobType::Service)
+}
+
+/// Convert `project` to one job file per job type used, the `service` job first.
+///
+/// # Errors
+/// Formatting failed (never expected: the HCL is built from typed blocks).
+pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
+    let base = job_id(project, opts);
+    let mut warnings: Vec<ConvertWarning> = Vec::new();
+    // group name → (job type, member services in name order)
+    let mut groups: Vec<(String, JobType, Vec<&Service>)> = Vec::new();
+    for name in project.service_names() {
+        let Some(svc) = project.services.get(name) else {
+            continue;
+        };
+        let present = svc
+            .provenance
+            .keys
+            .iter()
+            .map(|(k, o)| (k.as_str(), o.key_span));
+        warnings.extend(report(mapping::TABLE, "nomad", name, present));
+        let mut notes = Notes::new(svc);
+        let jt = job_type_of(svc, &mut notes);
+        let gname = service_ext(svc, "group")
+            .and_then(Json::as_str)
+            .map_or_else(|| label(name), label);
+        match groups.iter_mut().find(|(g, _, _)| *g == gname) {
+            Some((_, t, members)) => {
+                if *t != jt {
+                    notes.warn(
+                        Severity::Warning,
+                        "x-nomad.group",
+                        format!(
+                            "group {gname} is a {} group: this service's own job type is ignored",
+                            t.name()
+                        ),
+                    );
+                }
+                members.push(svc);
+            }
+            None => groups.push((gname, jt, vec![svc])),
+        }
+        warnings.append(&mut notes.warnings);
+    }
+    let mut types: Vec<JobType> = groups.iter().map(|(_, t, _)| *t).collect();
+    types.sort();
+    types.dedup();
+    if types.is_empty() {
+        types.push(JobType::Service);
+    }
+    let mut files = Vec::new();
+    for (i, jt) in types.iter().enumerate() {
+        let id = if i == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{}", jt.name())
+        };
+        let mut job = Block::builder("job").add_label(id.as_str());
+        job = job.add_attributes(job_header(project, opts, *jt));
+        for (gname, _, members) in groups.iter().filter(|(_, t, _)| t == jt) {
+            let ctx = Ctx {
+                project,
+                opts,
+                job: id.clone(),
+                job_type: *jt,
+                group: gname.clone(),
+            };
+            let (block, mut w) = group::group(&ctx, members);
+            warnings.append(&mut w);
+            job = job.add_block(block);
+        }
+        let body = Body::builder().add_block(job.build()).build();
+        let text = hcl::print(&body)
+            .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("printing HCL: {e}")))?;
+        files.push(OutFile {
+            name: format!("{id}.nomad.hcl"),
+            contents: text,
+        });
+    }
+    warnings.extend(top_level_warnings(project));
+    Ok(Emitted {
+        files,
+        warnings: one_per_key(warnings),
+    })
+}
+
+/// `type`, `datacenters`, `region`, `namespace`, ... of a job.
+fn job_header(project: &Project, opts: &Options, jt: JobType) -> Vec<::hcl::structure::Attribute> {
+    let mut out = Vec::new();
+    let ext_str = |k: &str| {
+        project_ext(project, k)
+            .and_then(Json::as_str)
+            .map(str::to_string)
+    };
+    if let Some(r) = opts.region.clone().or_else(|| ext_str("region")) {
+        out.push(hcl::attr("region", hcl::literal(&r)));
+    }
+    if let Some(ns) = opts.namespace.clone().or_else(|| ext_str("namespace")) {
+        out.push(hcl::attr("namespace", hcl::literal(&ns)));
+    }
+    let mut dcs: Vec<String> = opts.datacenters.clone();
+    if dcs.is_empty()
+        && let Some(list) = project_ext(project, "datacenters").and_then(Json::as_array)
+    {
+        dcs = list
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+    }
+    if dcs.is_empty() {
+        dcs.push("dc1".into());
+    }
+    out.push(hcl::attr("type", hcl::literal(jt.name())));
+    out.push(hcl::attr(
+        "datacenters",
+        hcl::strings(dcs.iter().map(String::as_str)),
+    ));
+    if let Some(pool) = ext_str("node_pool") {
+        out.push(hcl::attr("node_pool", hcl::literal(&pool)));
+    }
+    if let Some(p) = project_ext(project, "priority").and_then(Json::as_i64) {
+        out.push(hcl::attr("priority", p.clamp(1, 100)));
+    }
+    out
+}
+
+/// Whether `w` is the table's general warning for its key (from [`report`]).
+fn is_general(w: &ConvertWarning) -> bool {
+    let Some(key) = w
+        .key_path
+        .strip_prefix("services.")
+        .and_then(|r| r.split_once('.'))
+        .map(|(_, k)| k)
+    else {
+        return false;
+    };
+    crate::backend::mapping::rule_for(mapping::TABLE, key).is_some_and(|r| {
+        w.message == format!("{} for nomad: {}", r.support.label(), r.support.note())
+    })
+}
+
+/// A specific note about a key replaces the table's general warning for it, so each key
+/// that is not translated exactly is reported once, with the most precise message.
+fn one_per_key(warnings: Vec<ConvertWarning>) -> Vec<ConvertWarning> {
+    let specific: Vec<String> = warnings
+        .iter()
+        .filter(|w| !is_general(w))
+        .map(|w| w.key_path.clone())
+        .collect();
+    let covered = |general: &str| {
+        specific.iter().any(|s| {
+            s.strip_prefix(general)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    };
+    warnings
+        .into_iter()
+        .filter(|w| !is_general(w) || !covered(&w.key_path))
+        .collect()
+}
+
+fn top_level_warnings(project: &Project) -> Vec<ConvertWarning> {
+    let mut out = Vec::new();
+    for (key, prov_span, what) in project
+        .networks
+        .iter()
+        .filter(|(_, n)| !n.driver_opts.is_empty() || !n.ipam.config.is_empty())
+        .map(|(k, n)| (k, n.provenance.key_span, "network"))
+        .chain(
+            project
+                .models
+                .iter()
+                .map(|(k, m)| (k, m.provenance.key_span, "model")),
+        )
+    {
+        let (section, why) = if what == "network" {
+            (
+                "networks",
+                "driver options and IPAM are dropped: Nomad gives each group its own bridge network",
+            )
+        } else {
+            ("models", "AI models are a Docker Desktop feature")
+        };
+        out.push(ConvertWarning {
+            severity: Severity::Warning,
+            service: None,
+            key_path: format!("{section}.{key}"),
+            span: prov_span,
+            message: format!("{} for nomad: {why}", "dropped"),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_service_names_are_sanitised() {
+        assert_eq!(label("My.App"), "my-app");
+        assert_eq!(label(""), "x");
+        assert_eq!(service_name("_web_1."), "web-1");
+        assert_eq!(service_name("***"), "svc");
+    }
+
+    #[test]
+    fn deploy_modes_choose_job_types() {
+        assert_eq!(JobType::parse("global"), Some(JobType::System));
+        assert_eq!(JobType::parse("replicated-job"), Some(JobType::Batch));
+        assert_eq!(JobType::parse("global-job"), Some(JobType::Sysbatch));
+        assert_eq!(JobType::parse("weird"), None);
+    }
+}

@@ -1,0 +1,357 @@
+//! What the Nomad backend does with every compose key: the one table behind the conversion
+//! warnings, `transship explain --to nomad`, `docs/mapping/nomad.md` and `lint --target
+//! nomad`. Each service becomes a task group with one task (`docker` or `podman` driver).
+
+use crate::backend::mapping::{KeyRule, Support};
+
+const fn t(key: &'static str, to: &'static str) -> KeyRule {
+    KeyRule {
+        key,
+        support: Support::Translated,
+        to,
+    }
+}
+
+const fn a(key: &'static str, to: &'static str, how: &'static str) -> KeyRule {
+    KeyRule {
+        key,
+        support: Support::Approximated(how),
+        to,
+    }
+}
+
+const fn d(key: &'static str, why: &'static str) -> KeyRule {
+    KeyRule {
+        key,
+        support: Support::Dropped(why),
+        to: "",
+    }
+}
+
+pub const TABLE: &[KeyRule] = &[
+    d(
+        "annotations",
+        "the docker driver has no container annotations",
+    ),
+    d("attach", "log attachment is a `docker compose up` setting"),
+    d("blkio_config", "the docker driver has no block-IO limits"),
+    a(
+        "build",
+        "config.image",
+        "Nomad cannot build: build and push the image first; without `image` the name compose would give it (<project>-<service>) is used",
+    ),
+    t("cap_add", "config.cap_add"),
+    t("cap_drop", "config.cap_drop"),
+    d(
+        "cgroup",
+        "the docker driver sets the cgroup namespace itself",
+    ),
+    d("cgroup_parent", "Nomad places tasks in its own cgroups"),
+    t("command", "config.args"),
+    a(
+        "configs",
+        "template",
+        "embedded in a template block (file and inline content), or read from Nomad Variables (external / environment)",
+    ),
+    a(
+        "container_name",
+        "task",
+        "Nomad names containers itself (<task>-<alloc id>); the name is the task name",
+    ),
+    d("cpu_count", "Windows-only"),
+    d("cpu_percent", "Windows-only"),
+    a(
+        "cpu_period",
+        "config.cpu_cfs_period",
+        "the period is kept; the quota comes from resources.cpu with cpu_hard_limit",
+    ),
+    a(
+        "cpu_quota",
+        "resources.cpu",
+        "quota/period × --cpu-mhz-per-core MHz with cpu_hard_limit",
+    ),
+    d(
+        "cpu_rt_period",
+        "the docker driver has no realtime scheduler settings",
+    ),
+    d(
+        "cpu_rt_runtime",
+        "the docker driver has no realtime scheduler settings",
+    ),
+    a(
+        "cpu_shares",
+        "resources.cpu",
+        "Nomad's cpu MHz are also relative shares: shares/1024 × --cpu-mhz-per-core",
+    ),
+    a(
+        "cpus",
+        "resources.cpu",
+        "CPUs × --cpu-mhz-per-core MHz, enforced with config.cpu_hard_limit",
+    ),
+    t("cpuset", "config.cpuset_cpus"),
+    d("credential_spec", "Windows-only"),
+    a(
+        "depends_on",
+        "lifecycle prestart task",
+        "a prestart task waits until the dependency's service is registered; Nomad has no start order between groups",
+    ),
+    d(
+        "deploy.endpoint_mode",
+        "services are found through the service registry, not a virtual IP",
+    ),
+    t("deploy.labels", "group.meta"),
+    t("deploy.mode", "job.type"),
+    a(
+        "deploy.placement.constraints",
+        "constraint",
+        "node.labels → ${meta.*}, node.hostname/id/platform → node attributes; node.role and engine labels are dropped",
+    ),
+    t(
+        "deploy.placement.max_replicas_per_node",
+        "constraint (distinct_hosts / distinct_property)",
+    ),
+    t("deploy.placement.preferences", "spread"),
+    t("deploy.replicas", "group.count"),
+    a(
+        "deploy.resources.limits.cpus",
+        "resources.cpu",
+        "CPUs × --cpu-mhz-per-core MHz, enforced with config.cpu_hard_limit",
+    ),
+    t(
+        "deploy.resources.limits.memory",
+        "resources.memory_max (or memory)",
+    ),
+    t("deploy.resources.limits.pids", "config.pids_limit"),
+    a(
+        "deploy.resources.reservations.cpus",
+        "resources.cpu",
+        "CPUs × --cpu-mhz-per-core MHz",
+    ),
+    a(
+        "deploy.resources.reservations.devices",
+        "resources.device",
+        "one device block per request (nvidia/gpu for GPUs); device_ids and options are dropped",
+    ),
+    t(
+        "deploy.resources.reservations.generic_resources",
+        "resources.device",
+    ),
+    t("deploy.resources.reservations.memory", "resources.memory"),
+    a(
+        "deploy.restart_policy",
+        "restart / reschedule",
+        "max_attempts → attempts, delay → delay, window → interval; Nomad restarts a service task whatever its exit code",
+    ),
+    d(
+        "deploy.rollback_config",
+        "Nomad rolls back with the update strategy (auto_revert): there is no separate rollback strategy",
+    ),
+    a(
+        "deploy.update_config",
+        "update",
+        "parallelism → max_parallel, monitor → min_healthy_time, failure_action rollback → auto_revert, order start-first → canary + auto_promote; delay only for system jobs (stagger); max_failure_ratio dropped",
+    ),
+    d("develop", "file watching is a development-loop setting"),
+    d(
+        "device_cgroup_rules",
+        "the docker driver has no device cgroup rules",
+    ),
+    t("devices", "config.devices"),
+    t("dns", "network.dns.servers"),
+    t("dns_opt", "network.dns.options"),
+    t("dns_search", "network.dns.searches"),
+    d("domainname", "the docker driver has no domain name setting"),
+    t("entrypoint", "config.entrypoint"),
+    a(
+        "env_file",
+        "env",
+        "the files' variables are inlined into env (the loader read them), or with --env-from-variables rendered from Nomad Variables",
+    ),
+    t("environment", "env"),
+    a(
+        "expose",
+        "network.port",
+        "each exposed port gets a dynamic host port mapped to it",
+    ),
+    d("extends", "resolved by the loader"),
+    d(
+        "external_links",
+        "containers outside the job are found through the service registry",
+    ),
+    t("extra_hosts", "config.extra_hosts"),
+    a(
+        "gpus",
+        "resources.device",
+        "device \"nvidia/gpu\" with the requested count (`all` → 1)",
+    ),
+    t("group_add", "config.group_add"),
+    a(
+        "healthcheck",
+        "service.check",
+        "curl/wget of a local URL → http check; other commands → script check (Consul) or tcp check on the service port (Nomad provider); retries/start_period → check_restart",
+    ),
+    t("hostname", "network.hostname"),
+    t("image", "config.image"),
+    t("init", "config.init"),
+    t("ipc", "config.ipc_mode"),
+    t("isolation", "config.isolation"),
+    d("label_file", "read by the loader into labels"),
+    t("labels", "config.labels"),
+    a(
+        "links",
+        "service registry",
+        "services find each other through the registry: Consul DNS (<service>.service.consul) or templates",
+    ),
+    t("logging", "config.logging"),
+    d(
+        "mac_address",
+        "in bridge mode the container joins the group's network namespace, which docker forbids a MAC for",
+    ),
+    t("mem_limit", "resources.memory_max (or memory)"),
+    t("mem_reservation", "resources.memory"),
+    d(
+        "mem_swappiness",
+        "the docker driver has no swappiness setting",
+    ),
+    d(
+        "memswap_limit",
+        "the docker driver has no swap limit setting",
+    ),
+    d("models", "AI models are a Docker Desktop feature"),
+    a(
+        "network_mode",
+        "network.mode",
+        "host and none are kept; service:/container: namespaces are dropped (put the tasks in one group with x-nomad.group)",
+    ),
+    a(
+        "networks",
+        "network { mode = \"bridge\" }",
+        "each group gets its own bridge network; services find each other through the registry",
+    ),
+    d(
+        "oom_kill_disable",
+        "the docker driver has no OOM-killer setting",
+    ),
+    t("oom_score_adj", "config.oom_score_adj"),
+    t("pid", "config.pid_mode"),
+    t("pids_limit", "config.pids_limit"),
+    a(
+        "platform",
+        "constraint",
+        "constraints on ${attr.kernel.name} and ${attr.cpu.arch}",
+    ),
+    a(
+        "ports",
+        "network.port",
+        "static host ports mapped to the container port (one replica per node for a static port); host_ip and port ranges are approximated",
+    ),
+    d(
+        "post_start",
+        "Nomad has no post-start hook inside the container",
+    ),
+    d(
+        "pre_stop",
+        "Nomad has no pre-stop hook inside the container",
+    ),
+    t("privileged", "config.privileged"),
+    d("profiles", "resolved by the loader"),
+    d(
+        "provider",
+        "provider services are a Docker Compose plugin feature",
+    ),
+    a(
+        "pull_policy",
+        "config.force_pull",
+        "always → force_pull = true; other policies keep Nomad's default (pull when missing)",
+    ),
+    t("read_only", "config.readonly_rootfs"),
+    a(
+        "restart",
+        "restart / reschedule",
+        "no → no restarts and no rescheduling; always/unless-stopped → restarts with delay mode; on-failure[:N] → N attempts, then fail",
+    ),
+    t("runtime", "config.runtime"),
+    t("scale", "group.count"),
+    a(
+        "secrets",
+        "template",
+        "the secret is read from Nomad Variables at nomad/jobs/<job>/<group>/<task> (never pasted into the job) and mounted at its target",
+    ),
+    t("security_opt", "config.security_opt"),
+    t("shm_size", "config.shm_size"),
+    t("stdin_open", "config.interactive"),
+    t("stop_grace_period", "kill_timeout"),
+    t("stop_signal", "kill_signal"),
+    t("storage_opt", "config.storage_opt"),
+    t("sysctls", "config.sysctl"),
+    t("tmpfs", "config.mount (tmpfs)"),
+    t("tty", "config.tty"),
+    t("ulimits", "config.ulimit"),
+    d(
+        "use_api_socket",
+        "the Docker API socket is not given to Nomad tasks",
+    ),
+    t("user", "task.user"),
+    t("userns_mode", "config.userns_mode"),
+    t("uts", "config.uts_mode"),
+    a(
+        "volumes",
+        "volume / volume_mount / template / config.mount",
+        "named volumes → host or CSI volumes (per_alloc for replicas); small text bind mounts → templates; other bind mounts need the path on every client",
+    ),
+    d(
+        "volumes_from",
+        "put the tasks in one group (x-nomad.group) and share a volume instead",
+    ),
+    t("working_dir", "config.work_dir"),
+    a(
+        "top:configs",
+        "template",
+        "file and inline content embedded in templates; external/environment configs read from Nomad Variables",
+    ),
+    d("top:include", "resolved by the loader"),
+    d("top:models", "AI models are a Docker Desktop feature"),
+    t("top:name", "job id (unless --job)"),
+    a(
+        "top:networks",
+        "network",
+        "Nomad gives each group its own network namespace; driver options and IPAM are dropped",
+    ),
+    a(
+        "top:secrets",
+        "template",
+        "read from Nomad Variables; put each one there with `nomad var put`",
+    ),
+    a(
+        "top:volumes",
+        "volume",
+        "host volumes (the client must define them) or CSI volumes (--volume-type csi); driver options dropped",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::mapping::{coverage_problems, to_markdown};
+
+    #[test]
+    fn every_compose_key_has_one_row() {
+        assert_eq!(coverage_problems(TABLE), Vec::<String>::new());
+    }
+
+    /// `docs/mapping/nomad.md` is generated from the table; refresh with
+    /// `UPDATE_DOCS=1 cargo test --lib nomad::mapping`.
+    #[test]
+    fn docs_are_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mapping/nomad.md");
+        let expected = to_markdown("nomad", TABLE);
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &expected).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/mapping/nomad.md is stale: run UPDATE_DOCS=1 cargo test --lib nomad::mapping"
+        );
+    }
+}

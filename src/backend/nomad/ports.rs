@@ -1,0 +1,241 @@
+//! Ports: every published or exposed container port becomes a `port "<label>"` in the
+//! group's network (static when compose publishes a host port, dynamic otherwise), and the
+//! task's `config.ports` lists the labels. Labels are readable and stable: the port's `name`,
+//! else `port_<target>` (`_udp` for UDP), with a suffix only when one repeats.
+
+use crate::backend::notes::Notes;
+use crate::diag::Severity;
+use crate::model::Service;
+
+/// Most ports one `expose` range may add.
+const MAX_EXPOSE_RANGE: u32 = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortDef {
+    pub label: String,
+    /// Host port (`static`); `None` lets Nomad choose one.
+    pub host: Option<u32>,
+    /// Container port (`to`).
+    pub target: u32,
+    /// Compose index (`ports[i]`) for provenance, or `None` for `expose`/health ports.
+    pub from_ports: Option<usize>,
+}
+
+/// The service's ports, in compose order, then exposed ports not already mapped.
+pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
+    let mut out: Vec<PortDef> = Vec::new();
+    for (i, p) in svc.ports.iter().enumerate() {
+        if p.target == 0 {
+            continue;
+        }
+        let path = format!("ports[{i}]");
+        let udp = p.protocol.as_deref() == Some("udp");
+        let base = p.name.as_deref().map_or_else(
+            || format!("port_{}{}", p.target, if udp { "_udp" } else { "" }),
+            port_label,
+        );
+        let host = match p.published.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => match s.split_once('-') {
+                Some((a, b)) => {
+                    let first = a.parse::<u32>().ok();
+                    notes.warn(
+                        Severity::Warning,
+                        &path,
+                        format!(
+                            "approximated for nomad: host port range {a}-{b} becomes the static port {a}"
+                        ),
+                    );
+                    let _ = b;
+                    first
+                }
+                None => s.parse::<u32>().ok(),
+            },
+        };
+        if let Some(ip) = p
+            .host_ip
+            .as_deref()
+            .filter(|ip| !matches!(*ip, "" | "0.0.0.0" | "::"))
+        {
+            notes.warn(
+                Severity::Warning,
+                &path,
+                format!(
+                    "approximated for nomad: Nomad binds the port on the client's network, not on {ip}; define a host_network on the client to restrict it"
+                ),
+            );
+        }
+        if host.is_some() && replicas > 1 {
+            notes.warn(
+                Severity::Warning,
+                &path,
+                format!(
+                    "static host port with {replicas} replicas: Nomad places at most one replica per client (no ingress routing mesh)"
+                ),
+            );
+        }
+        // Nomad maps a port label for TCP and UDP alike: the same mapping twice is one port.
+        if let Some(h) = host
+            && let Some(prev) = out.iter().find(|q| q.host == Some(h))
+        {
+            if prev.target != p.target {
+                notes.warn(
+                    Severity::Warning,
+                    &path,
+                    format!(
+                        "dropped for nomad: host port {h} is already mapped to container port {}",
+                        prev.target
+                    ),
+                );
+            }
+            continue;
+        }
+        let label = unique(&out, base);
+        out.push(PortDef {
+            label,
+            host,
+            target: p.target,
+            from_ports: Some(i),
+        });
+    }
+    for (i, e) in svc.expose.iter().enumerate() {
+        let (num, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
+        let (lo, hi) = match num.split_once('-') {
+            Some((a, b)) => (a.parse::<u32>().ok(), b.parse::<u32>().ok()),
+            None => (num.parse::<u32>().ok(), num.parse::<u32>().ok()),
+        };
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            continue;
+        };
+        if hi < lo || hi - lo >= MAX_EXPOSE_RANGE {
+            notes.warn(
+                Severity::Warning,
+                &format!("expose[{i}]"),
+                format!("dropped for nomad: range {num} is too large to map port by port"),
+            );
+            continue;
+        }
+        for target in lo..=hi {
+            if out.iter().any(|p| p.target == target) {
+                continue;
+            }
+            let base = format!(
+                "expose_{target}{}",
+                if proto == "udp" { "_udp" } else { "" }
+            );
+            let label = unique(&out, base);
+            out.push(PortDef {
+                label,
+                host: None,
+                target,
+                from_ports: None,
+            });
+        }
+    }
+    out
+}
+
+/// The label of the port mapped to container port `target`, adding a dynamic one if none is.
+pub fn label_for(ports: &mut Vec<PortDef>, target: u32) -> String {
+    if let Some(p) = ports.iter().find(|p| p.target == target) {
+        return p.label.clone();
+    }
+    let label = unique(ports, format!("health_{target}"));
+    ports.push(PortDef {
+        label: label.clone(),
+        host: None,
+        target,
+        from_ports: None,
+    });
+    label
+}
+
+/// A port label Nomad accepts (letters, digits, `_`).
+pub fn port_label(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() { "port".into() } else { out }
+}
+
+fn unique(existing: &[PortDef], base: String) -> String {
+    if !existing.iter().any(|p| p.label == base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|l| !existing.iter().any(|p| &p.label == l))
+        .unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Port;
+
+    fn svc(ports: Vec<Port>, expose: Vec<&str>) -> Service {
+        Service {
+            name: "web".into(),
+            ports,
+            expose: expose.into_iter().map(str::to_string).collect(),
+            ..Service::default()
+        }
+    }
+
+    fn port(target: u32, published: Option<&str>, proto: &str) -> Port {
+        Port {
+            target,
+            published: published.map(str::to_string),
+            protocol: Some(proto.into()),
+            ..Port::default()
+        }
+    }
+
+    #[test]
+    fn published_ports_are_static_and_labels_unique() {
+        let s = svc(
+            vec![
+                port(80, Some("8080"), "tcp"),
+                port(80, Some("8081"), "tcp"),
+                port(53, Some("53"), "udp"),
+                port(53, Some("53"), "tcp"),
+                port(9000, None, "tcp"),
+            ],
+            vec!["9000", "7000-7001"],
+        );
+        let mut n = Notes::new(&s);
+        let p = ports(&s, 1, &mut n);
+        let got: Vec<(&str, Option<u32>, u32)> = p
+            .iter()
+            .map(|p| (p.label.as_str(), p.host, p.target))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("port_80", Some(8080), 80),
+                ("port_80_2", Some(8081), 80),
+                ("port_53_udp", Some(53), 53),
+                ("port_9000", None, 9000),
+                ("expose_7000", None, 7000),
+                ("expose_7001", None, 7001),
+            ]
+        );
+        assert!(n.warnings.is_empty());
+    }
+
+    #[test]
+    fn ranges_and_replicas_warn() {
+        let s = svc(vec![port(80, Some("8000-8010"), "tcp")], vec![]);
+        let mut n = Notes::new(&s);
+        let p = ports(&s, 3, &mut n);
+        assert_eq!(p.first().and_then(|p| p.host), Some(8000));
+        assert_eq!(n.warnings.len(), 2);
+    }
+}

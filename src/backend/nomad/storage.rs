@@ -1,0 +1,522 @@
+//! Storage: named volumes become group `volume`s (host or CSI; CSI with `per_alloc` so each
+//! replica of a stateful service gets its own volume) with task `volume_mount`s; small text
+//! bind mounts and compose `configs` become `template`s embedded in the job (re-rendered and
+//! signalled with the service's reload signal, e.g. SIGHUP), mounted from the task directory;
+//! compose `secrets` are read from Nomad Variables, never pasted into the job; other bind
+//! mounts and tmpfs become docker `mount`s.
+
+use super::hcl::{attr, literal, text};
+use super::{Ctx, VolumeType, label};
+use crate::backend::notes::Notes;
+use crate::diag::Severity;
+use crate::model::{FileRef, Service, ServiceVolume};
+use hcl::structure::Block;
+use std::path::Path;
+
+/// Largest single file embedded as a template.
+const MAX_FILE: u64 = 64 * 1024;
+/// Largest directory (sum of files) embedded as templates.
+const MAX_DIR: u64 = 256 * 1024;
+/// Most files of one directory embedded as templates.
+const MAX_DIR_FILES: usize = 32;
+
+/// A docker/podman mount (`config.mount`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    pub kind: &'static str,
+    pub source: Option<String>,
+    pub target: String,
+    pub readonly: bool,
+    pub propagation: Option<String>,
+    pub tmpfs_size: Option<i64>,
+    pub tmpfs_mode: Option<u32>,
+}
+
+/// Everything storage adds to a group and its task.
+#[derive(Default)]
+pub struct Storage {
+    pub group_volumes: Vec<Block>,
+    pub volume_mounts: Vec<Block>,
+    pub templates: Vec<Block>,
+    pub mounts: Vec<Mount>,
+    /// A host volume with several replicas: keep them on distinct clients.
+    pub needs_distinct_hosts: bool,
+}
+
+fn template(data: &str, destination: &str, reload: Option<&str>, perms: Option<String>) -> Block {
+    let mut b = Block::builder("template")
+        .add_attribute(attr("data", text(data)))
+        .add_attribute(attr("destination", literal(destination)));
+    if let Some((l, r)) = delimiters(data) {
+        b = b
+            .add_attribute(attr("left_delimiter", literal(l)))
+            .add_attribute(attr("right_delimiter", literal(r)));
+    }
+    if let Some(p) = perms {
+        b = b.add_attribute(attr("perms", literal(&p)));
+    }
+    match reload {
+        Some(sig) => {
+            b = b
+                .add_attribute(attr("change_mode", literal("signal")))
+                .add_attribute(attr("change_signal", literal(sig)));
+        }
+        None => b = b.add_attribute(attr("change_mode", literal("restart"))),
+    }
+    b.build()
+}
+
+/// Template delimiters that do not occur in `data`, so the file is copied verbatim (Nomad
+/// renders templates with Go's text/template, whose default `{{` would be interpreted).
+fn delimiters(data: &str) -> Option<(&'static str, &'static str)> {
+    if !data.contains("{{") {
+        return None;
+    }
+    [
+        ("[[", "]]"),
+        ("<%=", "%>"),
+        ("{{transship:", ":transship}}"),
+        ("\u{1}", "\u{2}"),
+    ]
+    .into_iter()
+    .find(|(l, _)| !data.contains(l))
+}
+
+/// The task-directory path a container path is rendered to: `local/<path without the />`.
+fn local_path(target: &str) -> String {
+    let clean: Vec<&str> = target
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .collect();
+    format!("local/{}", clean.join("/"))
+}
+
+/// Files to embed for a bind mount source: `(relative path, text)`; `None` when the source
+/// is not small text (then it stays a host bind mount).
+fn embeddable(source: &Path) -> Option<Vec<(String, String)>> {
+    let meta = std::fs::symlink_metadata(source).ok()?;
+    if meta.is_file() {
+        if meta.len() > MAX_FILE {
+            return None;
+        }
+        let text = std::fs::read_to_string(source).ok()?;
+        return Some(vec![(String::new(), text)]);
+    }
+    if !meta.is_dir() {
+        return None;
+    }
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    let mut stack = vec![(source.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir).ok()?.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_str()?.to_string();
+            let rel_name = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let m = std::fs::symlink_metadata(e.path()).ok()?;
+            if m.is_dir() {
+                stack.push((e.path(), rel_name));
+            } else if m.is_file() {
+                total += m.len();
+                if m.len() > MAX_FILE || total > MAX_DIR || files.len() >= MAX_DIR_FILES {
+                    return None;
+                }
+                files.push((rel_name, std::fs::read_to_string(e.path()).ok()?));
+            } else {
+                return None;
+            }
+        }
+    }
+    files.sort();
+    Some(files)
+}
+
+/// The service's reload signal: `x-transship.reload_signal` / `x-nomad.reload_signal`.
+pub fn reload_signal(svc: &Service) -> Option<String> {
+    super::service_ext(svc, "reload_signal")
+        .and_then(|v| v.as_str())
+        .map(|s| {
+            let s = s.trim().to_ascii_uppercase();
+            if s.starts_with("SIG") {
+                s
+            } else {
+                format!("SIG{s}")
+            }
+        })
+}
+
+/// Volumes, bind mounts, tmpfs, configs and secrets of `svc`.
+pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Storage {
+    let mut st = Storage::default();
+    let reload = reload_signal(svc);
+    let mut group_volumes: Vec<(String, String, bool, bool)> = Vec::new(); // label, source, ro, external
+    for (i, v) in svc.volumes.iter().enumerate() {
+        let path = format!("volumes[{i}]");
+        let Some(target) = v.target.clone() else {
+            continue;
+        };
+        let ro = v.read_only == Some(true);
+        match v.kind.as_deref() {
+            Some("volume") => match v.source.as_deref().filter(|s| !s.is_empty()) {
+                Some(src) => {
+                    let (real, external) = ctx
+                        .project
+                        .volumes
+                        .get(src)
+                        .map(|vol| {
+                            (
+                                vol.name.clone().unwrap_or_else(|| src.to_string()),
+                                vol.external,
+                            )
+                        })
+                        .unwrap_or_else(|| (src.to_string(), false));
+                    let vlabel = label(src);
+                    match group_volumes.iter_mut().find(|g| g.0 == vlabel) {
+                        Some(g) => g.2 &= ro,
+                        None => group_volumes.push((vlabel.clone(), real, ro, external)),
+                    }
+                    let mut m = Block::builder("volume_mount")
+                        .add_attribute(attr("volume", literal(&vlabel)))
+                        .add_attribute(attr("destination", literal(&target)));
+                    if ro {
+                        m = m.add_attribute(attr("read_only", true));
+                    }
+                    st.volume_mounts.push(m.build());
+                }
+                None => st.mounts.push(Mount {
+                    kind: "volume",
+                    source: None,
+                    target,
+                    readonly: ro,
+                    propagation: None,
+                    tmpfs_size: None,
+                    tmpfs_mode: None,
+                }),
+            },
+            Some("bind") => bind(
+                ctx,
+                v,
+                &target,
+                ro,
+                reload.as_deref(),
+                &path,
+                &mut st,
+                notes,
+            ),
+            Some("tmpfs") => st.mounts.push(Mount {
+                kind: "tmpfs",
+                source: None,
+                target,
+                readonly: false,
+                propagation: None,
+                tmpfs_size: v.tmpfs.as_ref().and_then(|t| t.size).map(|s| s.0),
+                tmpfs_mode: v.tmpfs.as_ref().and_then(|t| t.mode),
+            }),
+            other => notes.warn(
+                Severity::Warning,
+                &path,
+                format!(
+                    "dropped for nomad: {} mounts have no Nomad equivalent",
+                    other.unwrap_or("untyped")
+                ),
+            ),
+        }
+    }
+    for t in &svc.tmpfs {
+        let (target, opts) = t.split_once(':').unwrap_or((t.as_str(), ""));
+        let size = opts
+            .split(',')
+            .find_map(|o| o.strip_prefix("size="))
+            .and_then(|s| crate::model::ByteSize::parse(s).ok())
+            .map(|b| b.0);
+        st.mounts.push(Mount {
+            kind: "tmpfs",
+            source: None,
+            target: target.to_string(),
+            readonly: false,
+            propagation: None,
+            tmpfs_size: size,
+            tmpfs_mode: None,
+        });
+    }
+    for (vlabel, source, ro, external) in group_volumes {
+        let mut b = Block::builder("volume")
+            .add_label(vlabel.as_str())
+            .add_attribute(attr(
+                "type",
+                literal(match ctx.opts.volume_type {
+                    VolumeType::Host => "host",
+                    VolumeType::Csi => "csi",
+                }),
+            ))
+            .add_attribute(attr("source", literal(&source)));
+        if ro {
+            b = b.add_attribute(attr("read_only", true));
+        }
+        if ctx.opts.volume_type == VolumeType::Csi {
+            b = b
+                .add_attribute(attr(
+                    "access_mode",
+                    literal(if ro {
+                        "single-node-reader-only"
+                    } else {
+                        "single-node-writer"
+                    }),
+                ))
+                .add_attribute(attr("attachment_mode", literal("file-system")));
+            if count > 1 && !external {
+                b = b.add_attribute(attr("per_alloc", true));
+                notes.warn(
+                    Severity::Info,
+                    "volumes",
+                    format!(
+                        "{count} replicas with volume {vlabel}: per_alloc gives each replica its own CSI volume ({source}[0] .. {source}[{}]); create them before running the job",
+                        count - 1
+                    ),
+                );
+            }
+        } else if count > 1 {
+            st.needs_distinct_hosts = true;
+            notes.warn(
+                Severity::Warning,
+                "volumes",
+                format!(
+                    "{count} replicas with host volume {vlabel}: each replica runs on its own client with that client's copy of {source} (distinct_hosts); use --volume-type csi for per-replica volumes"
+                ),
+            );
+        }
+        st.group_volumes.push(b.build());
+    }
+    for (i, r) in svc.configs.iter().enumerate() {
+        file_ref(ctx, svc, r, false, i, reload.as_deref(), &mut st, notes);
+    }
+    for (i, r) in svc.secrets.iter().enumerate() {
+        file_ref(ctx, svc, r, true, i, reload.as_deref(), &mut st, notes);
+    }
+    st
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bind(
+    _ctx: &Ctx,
+    v: &ServiceVolume,
+    target: &str,
+    ro: bool,
+    reload: Option<&str>,
+    path: &str,
+    st: &mut Storage,
+    notes: &mut Notes,
+) {
+    let Some(source) = v.source.as_deref() else {
+        return;
+    };
+    let propagation = v.bind.as_ref().and_then(|b| b.propagation.clone());
+    if let Some(files) = embeddable(Path::new(source)) {
+        let base = local_path(target);
+        let single = files.len() == 1 && files.first().is_some_and(|(r, _)| r.is_empty());
+        for (rel, data) in &files {
+            let dest = if rel.is_empty() {
+                base.clone()
+            } else {
+                format!("{base}/{rel}")
+            };
+            st.templates.push(template(data, &dest, reload, None));
+        }
+        if files.is_empty() {
+            notes.warn(
+                Severity::Warning,
+                path,
+                "the bind-mounted directory is empty: an empty directory is mounted".into(),
+            );
+        }
+        if single && reload.is_some() {
+            notes.warn(
+                Severity::Warning,
+                path,
+                "a single-file bind mount is not updated in place when Nomad re-renders it: mount its directory so the reload signal sees the new file".into(),
+            );
+        }
+        st.mounts.push(Mount {
+            kind: "bind",
+            source: Some(base),
+            target: target.to_string(),
+            readonly: true,
+            propagation: None,
+            tmpfs_size: None,
+            tmpfs_mode: None,
+        });
+        if !ro {
+            notes.warn(
+                Severity::Info,
+                path,
+                "embedded as a template and mounted read-only: writes in the container no longer reach the host".into(),
+            );
+        }
+        return;
+    }
+    notes.warn(
+        Severity::Warning,
+        path,
+        format!(
+            "approximated for nomad: host bind mount of {source}: the path must exist on every client and the client must allow docker volumes (plugin \"docker\" {{ config {{ volumes {{ enabled = true }} }} }})"
+        ),
+    );
+    st.mounts.push(Mount {
+        kind: "bind",
+        source: Some(source.to_string()),
+        target: target.to_string(),
+        readonly: ro,
+        propagation,
+        tmpfs_size: None,
+        tmpfs_mode: None,
+    });
+}
+
+/// The Nomad Variables path a task can read without extra policy.
+pub fn variables_path(ctx: &Ctx, task: &str) -> String {
+    format!("nomad/jobs/{}/{}/{}", ctx.job, ctx.group, task)
+}
+
+/// A template reading key `key` of the task's Nomad Variables.
+fn variable_template(path: &str, key: &str) -> String {
+    format!(
+        "{{{{ with nomadVar \"{path}\" }}}}{{{{ index . \"{key}\" }}}}{{{{ end }}}}",
+        path = path.replace('"', ""),
+        key = key.replace('"', "")
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn file_ref(
+    ctx: &Ctx,
+    svc: &Service,
+    r: &FileRef,
+    secret: bool,
+    i: usize,
+    reload: Option<&str>,
+    st: &mut Storage,
+    notes: &mut Notes,
+) {
+    let Some(source) = r.source.as_deref() else {
+        return;
+    };
+    let section = if secret { "secrets" } else { "configs" };
+    let path = format!("{section}[{i}]");
+    let target = r.target.clone().unwrap_or_else(|| {
+        if secret {
+            format!("/run/secrets/{source}")
+        } else {
+            format!("/{source}")
+        }
+    });
+    let target = if secret && !target.starts_with('/') {
+        format!("/run/secrets/{target}")
+    } else {
+        target
+    };
+    let perms = r.mode.map(|m| format!("{:o}", m.0));
+    let objects = if secret {
+        &ctx.project.secrets
+    } else {
+        &ctx.project.configs
+    };
+    let obj = objects.get(source);
+    let dest_dir = if secret { "secrets" } else { "local" };
+    let dest = format!("{dest_dir}/{}", label(source));
+    let content: Option<String> = if secret {
+        None
+    } else {
+        obj.and_then(|o| {
+            o.content.clone().or_else(|| {
+                let f = o.file.as_deref()?;
+                let files = embeddable(Path::new(f))?;
+                match files.as_slice() {
+                    [(rel, text)] if rel.is_empty() => Some(text.clone()),
+                    _ => None,
+                }
+            })
+        })
+    };
+    let data = match content {
+        Some(c) => c,
+        None => {
+            let task = label(&svc.name);
+            let vpath = variables_path(ctx, &task);
+            let key = label(source).replace('-', "_");
+            notes.warn(
+                Severity::Info,
+                &path,
+                format!(
+                    "{} {source} is read from Nomad Variables: nomad var put {vpath} {key}=@FILE",
+                    if secret { "secret" } else { "config" }
+                ),
+            );
+            variable_template(&vpath, &key)
+        }
+    };
+    if reload.is_some() && !secret {
+        notes.warn(
+            Severity::Warning,
+            &path,
+            format!("{target} is mounted as a single file: a re-rendered file is not seen through it, so the reload signal finds the old content; mount a directory of configs instead"),
+        );
+    }
+    let mut b = Block::builder("template");
+    if data.contains("nomadVar") {
+        b = b
+            .add_attribute(attr("data", literal(&data)))
+            .add_attribute(attr("destination", literal(&dest)));
+        if let Some(p) = perms {
+            b = b.add_attribute(attr("perms", literal(&p)));
+        }
+        b = match reload {
+            Some(sig) => b
+                .add_attribute(attr("change_mode", literal("signal")))
+                .add_attribute(attr("change_signal", literal(sig))),
+            None => b.add_attribute(attr("change_mode", literal("restart"))),
+        };
+        st.templates.push(b.build());
+    } else {
+        st.templates.push(template(&data, &dest, reload, perms));
+    }
+    st.mounts.push(Mount {
+        kind: "bind",
+        source: Some(dest),
+        target,
+        readonly: true,
+        propagation: None,
+        tmpfs_size: None,
+        tmpfs_mode: None,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_avoid_the_content() {
+        assert_eq!(delimiters("plain"), None);
+        assert_eq!(delimiters("{{ x }}"), Some(("[[", "]]")));
+        assert_eq!(delimiters("{{ x }} [[ y ]]"), Some(("<%=", "%>")));
+    }
+
+    #[test]
+    fn local_paths_stay_inside_the_task_dir() {
+        assert_eq!(local_path("/etc/nginx/conf.d"), "local/etc/nginx/conf.d");
+        assert_eq!(local_path("/../x/./y"), "local/x/y");
+    }
+
+    #[test]
+    fn variable_templates_name_path_and_key() {
+        assert_eq!(
+            variable_template("nomad/jobs/j/g/t", "db_password"),
+            "{{ with nomadVar \"nomad/jobs/j/g/t\" }}{{ index . \"db_password\" }}{{ end }}"
+        );
+    }
+}

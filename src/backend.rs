@@ -16,11 +16,44 @@ pub struct OutFile {
     pub contents: String,
 }
 
-/// What a conversion produced: files (in a stable order) and warnings.
+/// What a conversion produced: files (in a stable order), warnings, and where in the files
+/// each service's output begins (for provenance comments).
 #[derive(Clone, Debug, Default)]
 pub struct Emitted {
     pub files: Vec<OutFile>,
     pub warnings: Vec<ConvertWarning>,
+    pub anchors: Vec<Anchor>,
+}
+
+/// A line of an output file that starts what `key_path` (e.g. `services.web`) became.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub file: String,
+    /// 0-based line index in the file's contents.
+    pub line: usize,
+    pub key_path: String,
+    pub span: crate::source::Span,
+}
+
+/// Anchors for the lines of `text` (file `file`) that `start_of` recognises as the start of
+/// a service's output, returning that service's key path and position.
+pub fn anchors_where(
+    file: &str,
+    text: &str,
+    start_of: impl Fn(&str) -> Option<(String, crate::source::Span)>,
+) -> Vec<Anchor> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            start_of(l).map(|(key_path, span)| Anchor {
+                file: file.to_string(),
+                line: i,
+                key_path,
+                span,
+            })
+        })
+        .filter(|a| !a.span.is_synthetic())
+        .collect()
 }
 
 /// The interface every target implements.

@@ -84,6 +84,9 @@ pub struct ConvertArgs {
     /// Compare with the files in -o DIR instead of writing: exit 1 and print a diff when they differ
     #[arg(long, requires = "output")]
     pub check: bool,
+    /// Leave out the comments naming the compose key and file:line each block came from
+    #[arg(long)]
+    pub no_provenance: bool,
 
     /// [nomad] Job name (default: the project name)
     #[arg(long, help_heading = "Nomad")]

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod explain;
 pub mod lint;
 pub mod rules;
+pub mod stamp;
 
 use crate::cli::LoadArgs;
 use crate::load::options::LoadOptions;

@@ -287,6 +287,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         types.push(JobType::Service);
     }
     let mut files = Vec::new();
+    let mut anchors = Vec::new();
     for (i, jt) in types.iter().enumerate() {
         let id = if i == 0 {
             base.clone()
@@ -310,8 +311,36 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let body = Body::builder().add_block(job.build()).build();
         let text = hcl::print(&body)
             .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("printing HCL: {e}")))?;
+        let name = format!("{id}.nomad.hcl");
+        // Provenance anchors: a one-service group at its `group` line, else each `task`.
+        let in_job: Vec<&(String, JobType, Vec<&Service>)> =
+            groups.iter().filter(|(_, t, _)| t == jt).collect();
+        anchors.extend(crate::backend::anchors_where(&name, &text, |line| {
+            let t = line.trim_start();
+            let svc = if let Some(g) = t
+                .strip_prefix("group \"")
+                .and_then(|r| r.strip_suffix("\" {"))
+            {
+                match in_job
+                    .iter()
+                    .find(|(n, _, _)| n == g)
+                    .map(|(_, _, m)| m.as_slice())
+                {
+                    Some([only]) => *only,
+                    _ => return None,
+                }
+            } else {
+                let task = t.strip_prefix("task \"")?.strip_suffix("\" {")?;
+                in_job
+                    .iter()
+                    .filter(|(_, _, m)| m.len() > 1)
+                    .flat_map(|(_, _, m)| m.iter())
+                    .find(|s| label(&s.name) == task)?
+            };
+            Some((format!("services.{}", svc.name), svc.provenance.key_span))
+        }));
         files.push(OutFile {
-            name: format!("{id}.nomad.hcl"),
+            name,
             contents: text,
         });
     }
@@ -319,6 +348,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     Ok(Emitted {
         files,
         warnings: one_per_key(warnings),
+        anchors,
     })
 }
 

@@ -201,7 +201,27 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             contents: plan_script(&project.name, &plan),
         });
     }
-    Ok(Emitted { files, warnings })
+    let anchors = files
+        .first()
+        .map(|f| {
+            crate::backend::anchors_where(&f.name, &f.contents, |line| {
+                let name = line.strip_prefix("  ")?.strip_suffix(':')?;
+                if name.starts_with(' ') {
+                    return None;
+                }
+                let svc = project.services.get(name).or_else(|| {
+                    let (base, _) = name.rsplit_once('-')?;
+                    project.services.get(base)
+                })?;
+                Some((format!("services.{}", svc.name), svc.provenance.key_span))
+            })
+        })
+        .unwrap_or_default();
+    Ok(Emitted {
+        files,
+        warnings,
+        anchors,
+    })
 }
 
 /// The image to run; `build` without one is an error, a service with neither is skipped.

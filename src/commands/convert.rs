@@ -26,7 +26,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         }
     };
     print_warnings(&loaded.warnings, &sources);
-    let emitted = match emit(args.to, &loaded.project, args) {
+    let mut emitted = match emit(args.to, &loaded.project, args) {
         Ok(e) => e,
         Err(e) => {
             let at = if e.span.is_synthetic() {
@@ -38,6 +38,15 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             return Ok(ExitCode::from(1));
         }
     };
+    let header = crate::commands::stamp::header(&loaded.files, &loaded.working_dir);
+    crate::commands::stamp::stamp(
+        &mut emitted.files,
+        &emitted.anchors,
+        &sources,
+        &loaded.working_dir,
+        &header,
+        !args.no_provenance,
+    );
     report(&emitted.warnings, &sources, args.strict);
     let blocking = emitted
         .warnings

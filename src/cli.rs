@@ -84,6 +84,10 @@ pub struct ConvertArgs {
     /// Compare with the files in -o DIR instead of writing: exit 1 and print a diff when they differ
     #[arg(long, requires = "output")]
     pub check: bool,
+    /// After writing, run the target's own validator (nomad job validate, docker stack
+    /// config, systemd-analyze verify) when it is on PATH
+    #[arg(long, requires = "output")]
+    pub validate: bool,
     /// Leave out the comments naming the compose key and file:line each block came from
     #[arg(long)]
     pub no_provenance: bool,

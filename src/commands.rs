@@ -6,6 +6,7 @@ pub mod explain;
 pub mod lint;
 pub mod rules;
 pub mod stamp;
+pub mod validate;
 
 use crate::cli::LoadArgs;
 use crate::load::options::LoadOptions;

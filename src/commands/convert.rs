@@ -60,8 +60,31 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     match (&args.output, args.check) {
         (Some(dir), true) => check(dir, &emitted.files),
         (Some(dir), false) => {
-            crate::output::write_all_atomic(dir, &emitted.files)?;
-            Ok(ExitCode::SUCCESS)
+            let written = crate::output::write_all_atomic(dir, &emitted.files)?;
+            if !args.validate {
+                return Ok(ExitCode::SUCCESS);
+            }
+            use crate::commands::validate::{Verdict, validate};
+            Ok(match validate(args.to, dir, &written) {
+                Verdict::Passed => {
+                    eprintln!(
+                        "validate: the {} validator accepts the output",
+                        args.to.id()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Verdict::Failed(why) => {
+                    eprintln!(
+                        "error: the {} validator rejects the output:\n{why}",
+                        args.to.id()
+                    );
+                    ExitCode::from(1)
+                }
+                Verdict::Unavailable(why) => {
+                    eprintln!("validate: {why}");
+                    ExitCode::SUCCESS
+                }
+            })
         }
         (None, _) => {
             let mut out = std::io::stdout().lock();

@@ -6,28 +6,38 @@ Usage: python3 benches/bench.py --compose COMPOSE_BIN [--bin target/release/tran
 Prints a Markdown table: median wall time of several runs, peak RSS, and the speed ratio.
 Each command runs in its own process; peak memory is that child's maxrss.
 """
-import argparse, os, resource, statistics, subprocess, sys, tempfile, time
+import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-def run_once(cmd, cwd):
+def run_once(cmd, cwd, check=True):
     pid = os.fork()
     if pid == 0:
         os.chdir(cwd)
         fd = os.open(os.devnull, os.O_WRONLY)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
-        os.execv(cmd[0], cmd)
+        try:
+            os.execv(cmd[0], cmd)
+        finally:
+            os._exit(127)
     t0 = time.perf_counter()
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(cmd)}")
+        if check:
+            sys.exit(f"failed: {' '.join(cmd)}")
+        return None
     return elapsed, usage.ru_maxrss
 
-def measure(cmd, cwd, runs):
-    results = [run_once(cmd, cwd) for _ in range(runs)]
+def measure(cmd, cwd, runs, check=True):
+    results = [run_once(cmd, cwd, check) for _ in range(runs)]
+    if any(r is None for r in results):
+        return None
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+def cell(m):
+    return "n/a" if m is None else f"{m[0]*1000:.1f} ms / {m[1]/1024:.0f} MiB"
 
 def main():
     ap = argparse.ArgumentParser()
@@ -35,18 +45,36 @@ def main():
     ap.add_argument("--bin", default=os.path.join(HERE, "..", "target", "release", "transship"))
     ap.add_argument("--sizes", default="10,1000,5000")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--docker", default="docker", help="Docker CLI for `docker stack config`")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
-    print("| services | transship config | docker compose config | ratio | transship peak RSS | compose peak RSS |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    targets = ["nomad", "swarm", "systemd"]
+    rows, convert_rows = [], []
     with tempfile.TemporaryDirectory() as work:
         for n in [int(x) for x in a.sizes.split(",")]:
             d = os.path.join(work, f"p{n}")
             subprocess.run([sys.executable, os.path.join(HERE, "gen_project.py"), str(n), d], check=True)
-            args = ["-f", "compose.yaml", "-f", "compose.prod.yaml", "config", "--format", "json"]
+            files = ["-f", "compose.yaml", "-f", "compose.prod.yaml"]
+            args = files + ["config", "--format", "json"]
             runs = a.runs if n < 5000 else max(3, a.runs // 2)
             tt, tm = measure([binary] + args, d, runs)
             ct, cm = measure([a.compose] + args, d, runs)
-            print(f"| {n} | {tt*1000:.1f} ms | {ct*1000:.1f} ms | {ct/tt:.0f}x | {tm/1024:.1f} MiB | {cm/1024:.1f} MiB |")
+            rows.append(f"| {n} | {tt*1000:.1f} ms | {ct*1000:.1f} ms | {ct/tt:.0f}x | {tm/1024:.1f} MiB | {cm/1024:.1f} MiB |")
+            conv = {}
+            for t in targets:
+                out = os.path.join(work, f"out-{t}-{n}")
+                conv[t] = measure([binary] + files + ["convert", "--to", t, "-o", out], d, runs, check=False)
+            stack = measure([shutil.which(a.docker) or a.docker, "stack", "config", "-c", "compose.yaml", "-c", "compose.prod.yaml"], d, runs, check=False)
+            done = [conv[t] for t in targets if conv[t] is not None]
+            all_three = sum(m[0] for m in done)
+            ratio = f"{all_three / tt:.1f}x" if len(done) == len(targets) else "n/a"
+            convert_rows.append(f"| {n} | {cell((tt, tm))} | " + " | ".join(cell(conv[t]) for t in targets) + f" | {ratio} | {cell(stack)} |")
+    print("| services | transship config | docker compose config | ratio | transship peak RSS | compose peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(rows))
+    print()
+    print("| services | config (time / peak RSS) | convert nomad | convert swarm | convert systemd | all three / config | docker stack config |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(convert_rows))
 
 main()

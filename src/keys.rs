@@ -122,10 +122,14 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
 /// The most specific service-key pattern that covers `path` (a key path relative to the
 /// service, e.g. `deploy.resources.limits.memory` or `ports[0]`), if any.
 pub fn service_key_for(path: &str) -> Option<&'static str> {
-    let bare: String = path.split('[').next().unwrap_or(path).to_string();
+    // Called for every recorded path of every service: no allocation.
+    let bare = path.split('[').next().unwrap_or(path);
     SERVICE_KEYS
         .iter()
-        .filter(|k| bare == **k || bare.starts_with(&format!("{k}.")))
+        .filter(|k| {
+            bare.strip_prefix(**k)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
         .max_by_key(|k| k.len())
         .copied()
 }

@@ -4,6 +4,7 @@
 
 pub mod mapping;
 pub mod swarm;
+pub mod systemd;
 
 use mapping::{ConvertWarning, KeyRule};
 

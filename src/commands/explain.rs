@@ -10,6 +10,8 @@ use std::process::ExitCode;
 pub fn table(target: Target) -> &'static [KeyRule] {
     match target {
         Target::Swarm => crate::backend::swarm::mapping::TABLE,
+        Target::Systemd => crate::backend::systemd::mapping::TABLE,
+        Target::Quadlet => crate::backend::systemd::mapping::QUADLET_TABLE,
         _ => &[],
     }
 }

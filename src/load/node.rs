@@ -205,6 +205,13 @@ pub fn format_go_float(f: f64) -> String {
 }
 
 /// A key path such as `services.web.ports[1]`, as printed in messages.
+///
+/// ```
+/// use transship::load::node::KeyPath;
+/// let p = KeyPath::root().key("services").key("web").key("ports").index(1);
+/// assert_eq!(p.to_string(), "services.web.ports[1]");
+/// assert!(p.matches("services.*.ports.[]"));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct KeyPath(pub Vec<PathSeg>);
 

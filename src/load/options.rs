@@ -311,6 +311,12 @@ fn discover(start: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 /// compose's project-name normalisation: lowercase, keep `[a-z0-9_-]`, trim leading `_`/`-`.
+///
+/// ```
+/// use transship::load::options::normalize_project_name;
+/// assert_eq!(normalize_project_name("My Shop_Stack!"), "myshop_stack");
+/// assert_eq!(normalize_project_name("--x"), "x");
+/// ```
 pub fn normalize_project_name(s: &str) -> String {
     let lowered = s.to_lowercase();
     let kept: String = lowered

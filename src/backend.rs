@@ -6,6 +6,7 @@ pub mod mapping;
 pub mod nomad;
 pub mod notes;
 pub mod swarm;
+pub mod systemd;
 
 use mapping::{ConvertWarning, KeyRule};
 

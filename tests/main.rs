@@ -2,6 +2,7 @@
 
 mod convert_nomad;
 mod convert_swarm;
+mod convert_systemd;
 mod lint;
 mod load;
 mod util;

@@ -159,11 +159,24 @@ pub fn emit(target: Target, project: &Project, args: &ConvertArgs) -> Result<Emi
             crate::backend::swarm::emit(project, &opts)
         }
         Target::Nomad => crate::backend::nomad::emit(project, &nomad_options(args)),
-        other => Err(EmitError::new(
-            crate::source::Span::SYNTHETIC,
-            "",
-            format!("the {} backend is not wired into the CLI yet", other.id()),
-        )),
+        Target::Systemd | Target::Quadlet => {
+            use crate::backend::systemd;
+            let opts = systemd::Options {
+                runtime: match args.runtime {
+                    crate::cli::Runtime::Docker => systemd::Runtime::Docker,
+                    crate::cli::Runtime::Podman => systemd::Runtime::Podman,
+                },
+                instance_port: args.instance_port,
+                fleet: args.fleet,
+                env_dir: args.env_dir.clone(),
+                templates: args.templates.clone(),
+            };
+            if target == Target::Quadlet {
+                systemd::quadlet::emit(project, &opts)
+            } else {
+                systemd::emit(project, &opts)
+            }
+        }
     }
 }
 

@@ -11,7 +11,8 @@ pub fn table(target: Target) -> &'static [KeyRule] {
     match target {
         Target::Swarm => crate::backend::swarm::mapping::TABLE,
         Target::Nomad => crate::backend::nomad::mapping::TABLE,
-        _ => &[],
+        Target::Systemd => crate::backend::systemd::mapping::TABLE,
+        Target::Quadlet => crate::backend::systemd::mapping::QUADLET_TABLE,
     }
 }
 

@@ -10,11 +10,11 @@ use crate::source::Span;
 
 /// The mapping table of a `--target` backend; `None` while that backend has none.
 pub fn target_table(target: &str) -> Option<&'static [KeyRule]> {
-    // Backends register their tables here as they land:
-    //   "systemd" => Some(crate::backend::systemd::mapping::TABLE),
     match target {
         "swarm" => Some(crate::backend::swarm::mapping::TABLE),
         "nomad" => Some(crate::backend::nomad::mapping::TABLE),
+        "systemd" => Some(crate::backend::systemd::mapping::TABLE),
+        "quadlet" => Some(crate::backend::systemd::mapping::QUADLET_TABLE),
         _ => None,
     }
 }

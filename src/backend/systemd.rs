@@ -1,0 +1,799 @@
+//! The systemd backend: every compose service becomes a template unit
+//! `<project>-<service>@.service` whose instances (`@1`…`@N`, or the published port with
+//! `--instance-port`) each run one container (the fleet pattern), grouped by a
+//! `<project>-<service>.target` that `Wants=` the instances; `<project>.target` starts the
+//! whole project; networks and named volumes get idempotent oneshot units. Environment
+//! values go to env files, never into unit text. `convert --to quadlet` writes Podman Quadlet
+//! files instead (see [`quadlet`]).
+//!
+//! Submodules: [`mapping`] (key tables), [`escape`] (all quoting), [`flags`] (run flags of a
+//! service), [`render`] (tera templates, built in or overridden), [`quadlet`].
+
+pub mod escape;
+pub mod flags;
+pub mod mapping;
+pub mod quadlet;
+pub mod render;
+
+use crate::backend::mapping::{ConvertWarning, KeyRule, report};
+use crate::backend::{Backend, EmitError, Emitted, OutFile};
+use crate::diag::Severity;
+use crate::model::{Project, Service};
+use crate::source::Span;
+use escape::{directive_value, exec_word, unit_name_part};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// The container runtime the units call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Runtime {
+    #[default]
+    Docker,
+    Podman,
+}
+
+impl Runtime {
+    /// The command name (systemd finds it on its fixed search path).
+    pub fn command(self) -> &'static str {
+        match self {
+            Runtime::Docker => "docker",
+            Runtime::Podman => "podman",
+        }
+    }
+}
+
+/// `convert --to systemd` (and `--to quadlet`) flags.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--runtime docker|podman`.
+    pub runtime: Runtime,
+    /// `--instance-port`: a service's instances are named by its first published port.
+    pub instance_port: bool,
+    /// `--fleet`: add `[X-Fleet]` sections.
+    pub fleet: bool,
+    /// `--env-dir DIR`: where env files are installed (default `/etc/<project>/`).
+    pub env_dir: Option<String>,
+    /// `--templates DIR`: tera templates overriding the built-in ones by file name.
+    pub templates: Option<PathBuf>,
+}
+
+pub struct SystemdBackend;
+
+impl Backend for SystemdBackend {
+    fn id(&self) -> &'static str {
+        "systemd"
+    }
+    fn mapping(&self) -> &'static [KeyRule] {
+        mapping::TABLE
+    }
+}
+
+/// The env directory with a trailing slash.
+pub fn env_dir(project: &Project, opts: &Options) -> String {
+    let d = opts
+        .env_dir
+        .clone()
+        .unwrap_or_else(|| format!("/etc/{}/", project.name));
+    if d.ends_with('/') { d } else { format!("{d}/") }
+}
+
+/// Unit name of a service's template (`proj-web@.service`) without the suffix parts.
+fn service_prefix(project: &Project, service: &str) -> String {
+    format!(
+        "{}-{}",
+        unit_name_part(&project.name),
+        unit_name_part(service)
+    )
+}
+
+fn service_target(project: &Project, service: &str) -> String {
+    format!("{}.target", service_prefix(project, service))
+}
+
+fn project_target(project: &Project) -> String {
+    format!("{}.target", unit_name_part(&project.name))
+}
+
+fn network_unit(project: &Project, key: &str) -> String {
+    format!(
+        "{}-network-{}.service",
+        unit_name_part(&project.name),
+        unit_name_part(key)
+    )
+}
+
+fn volume_unit(project: &Project, key: &str) -> String {
+    format!(
+        "{}-volume-{}.service",
+        unit_name_part(&project.name),
+        unit_name_part(key)
+    )
+}
+
+/// Where the env files and inline secrets are returned in the output directory.
+pub const ENV_OUT: &str = "env";
+
+/// Convert `project` to unit files (project target, then per service its target and template,
+/// then network and volume units) followed by env files under `env/`.
+///
+/// # Errors
+/// A value holds a NUL byte, or a `--templates` file cannot be read or rendered.
+pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
+    refuse_nul(project)?;
+    let templates = render::Templates::load(opts.templates.as_deref())?;
+    let dir = env_dir(project, opts);
+    let mut files = Vec::new();
+    let mut env_files = Vec::new();
+    let mut warnings = Vec::new();
+    let names = project.service_names();
+    let ctx = ProjectCtx {
+        project: &project.name,
+        unit: project_target(project),
+        description: directive_value(&format!("Compose project {}", project.name)),
+        wants: names.iter().map(|n| service_target(project, n)).collect(),
+    };
+    files.push(OutFile {
+        name: ctx.unit.clone(),
+        contents: templates.render("project-target.tera", &ctx)?,
+    });
+    for name in names {
+        let Some(svc) = project.services.get(name) else {
+            continue;
+        };
+        let unit = service_unit(project, svc, opts, &dir, &mut warnings)?;
+        let target = TargetCtx {
+            project: &project.name,
+            service: name,
+            unit: service_target(project, name),
+            description: directive_value(&format!(
+                "Service {name} of compose project {}",
+                project.name
+            )),
+            project_target: project_target(project),
+            instances: unit
+                .instances
+                .iter()
+                .map(|i| format!("{}@{i}.service", service_prefix(project, name)))
+                .collect(),
+        };
+        files.push(OutFile {
+            name: target.unit.clone(),
+            contents: templates.render("service-target.tera", &target)?,
+        });
+        files.push(OutFile {
+            name: unit.ctx.unit.clone(),
+            contents: templates.render("service.tera", &unit.ctx)?,
+        });
+        if !unit.env.is_empty() {
+            env_files.push(OutFile {
+                name: format!("{ENV_OUT}/{name}.env"),
+                contents: unit.env,
+            });
+        }
+        if !unit.runtime_env.is_empty() {
+            env_files.push(OutFile {
+                name: format!("{ENV_OUT}/{name}.runtime.env"),
+                contents: unit.runtime_env,
+            });
+        }
+    }
+    for r in resources(project, opts.runtime) {
+        files.push(OutFile {
+            name: r.unit.clone(),
+            contents: templates.render("resource.tera", &r)?,
+        });
+    }
+    env_files.extend(object_files(project));
+    files.extend(env_files);
+    warnings.extend(top_level_warnings(project));
+    Ok(Emitted {
+        files,
+        warnings,
+        anchors: Vec::new(),
+    })
+}
+
+/// No argument or environment variable can hold a NUL byte.
+pub(crate) fn refuse_nul(project: &Project) -> Result<(), EmitError> {
+    for (name, s) in &project.services {
+        let json = serde_json::to_string(s).unwrap_or_default();
+        if json.contains("\\u0000") {
+            return Err(EmitError::new(
+                s.provenance.key_span,
+                format!("services.{name}"),
+                "a value contains a NUL character, which no command line or environment can carry",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ProjectCtx<'a> {
+    project: &'a str,
+    unit: String,
+    description: String,
+    wants: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct TargetCtx<'a> {
+    project: &'a str,
+    service: &'a str,
+    unit: String,
+    description: String,
+    project_target: String,
+    instances: Vec<String>,
+}
+
+/// What `service.tera` receives: every user value in it is already escaped.
+#[derive(Serialize, Default)]
+struct ServiceCtx {
+    project: String,
+    service: String,
+    unit: String,
+    description: String,
+    service_target: String,
+    requires: Vec<String>,
+    wants: Vec<String>,
+    after: Vec<String>,
+    start_limit_burst: Option<u64>,
+    start_limit_interval: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    notify_access: Option<&'static str>,
+    environment_file: Option<String>,
+    runtime: &'static str,
+    pull: bool,
+    image: String,
+    run_options: Vec<String>,
+    flags: Vec<String>,
+    args: Vec<String>,
+    pre_stop: Vec<String>,
+    stop_timeout: i64,
+    exec_stop_post: Option<String>,
+    reload_signal: Option<String>,
+    restart: &'static str,
+    restart_sec: Option<String>,
+    timeout_start_sec: String,
+    timeout_stop_sec: String,
+    fleet: Option<FleetCtx>,
+}
+
+#[derive(Serialize, Default)]
+struct FleetCtx {
+    conflicts: Vec<String>,
+    machine_metadata: Vec<String>,
+}
+
+struct ServiceUnit {
+    ctx: ServiceCtx,
+    instances: Vec<String>,
+    env: String,
+    runtime_env: String,
+}
+
+/// Warnings for a service: the table's rows for present keys, then value-level notes.
+struct Notes<'a> {
+    svc: &'a Service,
+    out: &'a mut Vec<ConvertWarning>,
+}
+
+impl Notes<'_> {
+    fn warn(&mut self, rel: &str, message: String) {
+        self.out.push(ConvertWarning {
+            severity: Severity::Warning,
+            service: Some(self.svc.name.clone()),
+            key_path: format!(
+                "services.{}.{}",
+                self.svc.name,
+                rel.split('[').next().unwrap_or(rel)
+            ),
+            span: self.svc.provenance.nearest_key_span(rel),
+            message,
+        });
+    }
+}
+
+fn service_unit(
+    project: &Project,
+    svc: &Service,
+    opts: &Options,
+    dir: &str,
+    warnings: &mut Vec<ConvertWarning>,
+) -> Result<ServiceUnit, EmitError> {
+    let name = svc.name.as_str();
+    let present = svc
+        .provenance
+        .keys
+        .iter()
+        .map(|(k, o)| (k.as_str(), o.key_span));
+    warnings.extend(report(mapping::TABLE, "systemd", name, present));
+    let mut notes = Notes { svc, out: warnings };
+    let (instances, port_index) = instances(svc, opts.instance_port);
+    let run = flags::run_flags(project, svc, opts.runtime, dir, port_index);
+    for (rel, msg) in &run.notes {
+        notes.warn(rel, msg.clone());
+    }
+    let prefix = service_prefix(project, name);
+    let rt = opts.runtime;
+    let mut ctx = ServiceCtx {
+        project: project.name.clone(),
+        service: name.to_string(),
+        unit: format!("{prefix}@.service"),
+        description: directive_value(&format!(
+            "{name} (compose project {}) instance %i",
+            project.name
+        ))
+        .replace("%%i", "%i"),
+        service_target: service_target(project, name),
+        runtime: rt.command(),
+        image: exec_word(&flags::image_of(project, svc)),
+        flags: run.flags,
+        args: run.args,
+        timeout_start_sec: "300".into(),
+        ..ServiceCtx::default()
+    };
+    dependencies(project, svc, rt, &mut ctx);
+    runtime_specifics(rt, &mut ctx);
+    if !run.env_lines.is_empty() {
+        ctx.environment_file = Some(directive_value(&format!("{dir}{name}.env")));
+    }
+    pull_policy(svc, &mut ctx, &mut notes);
+    restart(svc, &mut ctx);
+    let grace = svc
+        .stop_grace_period
+        .map_or(10, |g| flags::ceil_secs(g.as_nanos()));
+    ctx.stop_timeout = grace;
+    ctx.timeout_stop_sec = (grace + 30).to_string();
+    ctx.reload_signal = reload_signal(svc).map(|s| exec_word(&s));
+    ctx.pre_stop = svc.pre_stop.iter().filter_map(hook_words).collect();
+    if opts.fleet {
+        ctx.fleet = Some(fleet(svc, &prefix, &mut notes));
+    }
+    Ok(ServiceUnit {
+        ctx,
+        instances,
+        env: run.env_lines,
+        runtime_env: run.runtime_env_lines,
+    })
+}
+
+/// Instance names: `1..N`, or with `--instance-port` the first published port counted up
+/// (a range gives its own ports). Also which `ports` entry the instance name replaces.
+fn instances(svc: &Service, by_port: bool) -> (Vec<String>, Option<usize>) {
+    let n = svc.replicas().max(0);
+    let numbered = || ((1..=n).map(|i| i.to_string()).collect(), None);
+    if !by_port {
+        return numbered();
+    }
+    let found = svc.ports.iter().enumerate().find_map(|(i, p)| {
+        let published = p.published.as_deref()?;
+        let start: u32 = published.split('-').next()?.parse().ok()?;
+        Some((i, start))
+    });
+    match found {
+        Some((i, start)) => (
+            (0..n)
+                .filter_map(|k| u32::try_from(k).ok().and_then(|k| start.checked_add(k)))
+                .map(|p| p.to_string())
+                .collect(),
+            Some(i),
+        ),
+        None => numbered(),
+    }
+}
+
+/// Requires=/After= on the runtime, the networks and volumes used, and dependencies' targets.
+fn dependencies(project: &Project, svc: &Service, rt: Runtime, ctx: &mut ServiceCtx) {
+    match rt {
+        Runtime::Docker => {
+            ctx.requires.push("docker.service".into());
+            ctx.after.push("docker.service".into());
+        }
+        Runtime::Podman => {
+            ctx.wants.push("network-online.target".into());
+            ctx.after.push("network-online.target".into());
+        }
+    }
+    let mut resources = Vec::new();
+    if svc.network_mode.as_deref().is_none_or(str::is_empty) {
+        for n in svc.networks.keys() {
+            if project.networks.get(n).is_some_and(|x| !x.external) {
+                resources.push(network_unit(project, n));
+            }
+        }
+    }
+    for v in &svc.volumes {
+        let named = v.kind.as_deref().is_none_or(|k| k == "volume");
+        if let Some(src) = v.source.as_deref().filter(|_| named)
+            && project.volumes.get(src).is_some_and(|x| !x.external)
+        {
+            let u = volume_unit(project, src);
+            if !resources.contains(&u) {
+                resources.push(u);
+            }
+        }
+    }
+    for u in resources {
+        ctx.requires.push(u.clone());
+        ctx.after.push(u);
+    }
+    for (dep, d) in &svc.depends_on {
+        if !project.services.contains_key(dep) {
+            continue;
+        }
+        let t = service_target(project, dep);
+        if d.required {
+            ctx.requires.push(t.clone());
+        } else {
+            ctx.wants.push(t.clone());
+        }
+        ctx.after.push(t);
+    }
+}
+
+/// docker: the CLI stays in the foreground (Type=simple). podman: conmon tells systemd when
+/// the container runs (Type=notify) and the CLI detaches.
+fn runtime_specifics(rt: Runtime, ctx: &mut ServiceCtx) {
+    match rt {
+        Runtime::Docker => {
+            ctx.kind = "simple";
+            ctx.run_options = vec!["--rm".into(), "--name %p-%i".into()];
+        }
+        Runtime::Podman => {
+            ctx.kind = "notify";
+            ctx.notify_access = Some("all");
+            ctx.run_options = vec![
+                "--rm".into(),
+                "--replace".into(),
+                "--detach".into(),
+                "--sdnotify=conmon".into(),
+                "--cgroups=no-conmon".into(),
+                "--name %p-%i".into(),
+            ];
+            ctx.exec_stop_post = Some("-podman rm -f --ignore %p-%i".into());
+        }
+    }
+}
+
+/// `pull_policy`: an explicit pull step, or the runtime's own `--pull`.
+fn pull_policy(svc: &Service, ctx: &mut ServiceCtx, notes: &mut Notes) {
+    let policy = svc.pull_policy.as_deref().unwrap_or("");
+    let flag = match policy {
+        "" => None,
+        "always" | "daily" | "weekly" => {
+            ctx.pull = true;
+            None
+        }
+        p if p.starts_with("every_") => {
+            ctx.pull = true;
+            None
+        }
+        "never" => Some("never"),
+        "missing" | "if_not_present" | "build" => Some("missing"),
+        other => {
+            notes.warn(
+                "pull_policy",
+                format!("unknown pull policy {other}: ignored"),
+            );
+            None
+        }
+    };
+    if let Some(f) = flag {
+        ctx.run_options.insert(0, format!("--pull {f}"));
+    }
+    if svc.image.as_deref().is_none_or(str::is_empty) && svc.build.is_some() {
+        ctx.pull = false;
+        ctx.run_options.retain(|o| !o.starts_with("--pull"));
+        ctx.run_options.insert(0, "--pull never".into());
+    }
+}
+
+/// `restart` (first) or `deploy.restart_policy` → Restart= and start limits.
+fn restart(svc: &Service, ctx: &mut ServiceCtx) {
+    let policy = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref());
+    let (kind, burst) = match svc.restart.as_deref().filter(|r| !r.is_empty()) {
+        Some(r) => {
+            let (k, n) = r.split_once(':').unwrap_or((r, ""));
+            let kind = match k {
+                "always" | "unless-stopped" => "always",
+                "on-failure" => "on-failure",
+                _ => "no",
+            };
+            (kind, n.parse::<u64>().ok())
+        }
+        None => match policy {
+            Some(p) => {
+                let kind = match p.condition.as_deref().unwrap_or("any") {
+                    "none" => "no",
+                    "on-failure" => "on-failure",
+                    _ => "always",
+                };
+                (kind, p.max_attempts)
+            }
+            None => ("no", None),
+        },
+    };
+    ctx.restart = kind;
+    if kind == "no" {
+        return;
+    }
+    let delay = policy
+        .and_then(|p| p.delay)
+        .map_or(5_000_000_000, |d| d.as_nanos());
+    ctx.restart_sec = Some(span(delay));
+    if let Some(n) = burst.filter(|n| *n > 0) {
+        ctx.start_limit_burst = Some(n + 1);
+        ctx.start_limit_interval = policy
+            .and_then(|p| p.window)
+            .filter(|w| w.as_nanos() > 0)
+            .map_or_else(|| "infinity".to_string(), |w| span(w.as_nanos()));
+    }
+}
+
+/// A systemd time span from nanoseconds (`5s`, `1500ms`).
+pub fn span(nanos: i64) -> String {
+    let n = nanos.max(0);
+    if n % 1_000_000_000 == 0 {
+        format!("{}s", n / 1_000_000_000)
+    } else if n % 1_000_000 == 0 {
+        format!("{}ms", n / 1_000_000)
+    } else {
+        format!("{}us", (n + 999) / 1000)
+    }
+}
+
+/// `x-transship: {reload_signal: SIGHUP}`.
+pub(crate) fn reload_signal(svc: &Service) -> Option<String> {
+    svc.extensions
+        .get("x-transship")?
+        .get("reload_signal")?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// `exec` options, the container and the hook command, escaped.
+fn hook_words(h: &crate::model::ServiceHook) -> Option<String> {
+    let cmd = h.command.as_ref().filter(|c| !c.is_empty())?;
+    let mut w: Vec<String> = Vec::new();
+    if let Some(u) = h.user.as_deref().filter(|u| !u.is_empty()) {
+        w.push(format!("--user {}", exec_word(u)));
+    }
+    if h.privileged == Some(true) {
+        w.push("--privileged".into());
+    }
+    if let Some(d) = h.working_dir.as_deref().filter(|u| !u.is_empty()) {
+        w.push(format!("--workdir {}", exec_word(d)));
+    }
+    for (k, v) in &h.environment {
+        let e = match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        };
+        w.push(format!("--env {}", exec_word(&e)));
+    }
+    w.push("%p-%i".into());
+    w.extend(cmd.iter().map(|c| exec_word(c)));
+    Some(w.join(" "))
+}
+
+/// `[X-Fleet]`: one instance per machine, and machine metadata from node-label constraints.
+fn fleet(svc: &Service, prefix: &str, notes: &mut Notes) -> FleetCtx {
+    let mut f = FleetCtx::default();
+    let Some(d) = &svc.deploy else { return f };
+    if d.placement.max_replicas_per_node == Some(1) {
+        f.conflicts.push(format!("{prefix}@*.service"));
+    }
+    for c in &d.placement.constraints {
+        let parsed = c.split_once("==").and_then(|(k, v)| {
+            let key = k.trim().strip_prefix("node.labels.")?;
+            Some(format!("{key}={}", v.trim()))
+        });
+        match parsed {
+            Some(m) => f.machine_metadata.push(directive_value(&m)),
+            None => notes.warn(
+                "deploy.placement.constraints",
+                format!("constraint {c:?} has no fleet counterpart: dropped"),
+            ),
+        }
+    }
+    f
+}
+
+/// What `resource.tera` receives for a network or volume unit.
+#[derive(Serialize)]
+struct ResourceCtx {
+    project: String,
+    kind: &'static str,
+    name: String,
+    unit: String,
+    description: String,
+    requires: Vec<String>,
+    after: Vec<String>,
+    project_target: String,
+    exec_start: String,
+}
+
+/// Oneshot units creating the project's non-external networks, then volumes.
+fn resources(project: &Project, rt: Runtime) -> Vec<ResourceCtx> {
+    let base = |kind: &'static str, key: &str, name: &str, unit: String, exec: String| {
+        let (requires, after) = match rt {
+            Runtime::Docker => (
+                vec!["docker.service".to_string()],
+                vec!["docker.service".to_string()],
+            ),
+            Runtime::Podman => (Vec::new(), vec!["network-online.target".to_string()]),
+        };
+        ResourceCtx {
+            project: project.name.clone(),
+            kind,
+            name: directive_value(name),
+            unit,
+            description: directive_value(&format!(
+                "{kind} {key} of compose project {}",
+                project.name
+            )),
+            requires,
+            after,
+            project_target: project_target(project),
+            exec_start: exec,
+        }
+    };
+    let mut out = Vec::new();
+    for (key, n) in &project.networks {
+        if n.external {
+            continue;
+        }
+        let name = n
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}_{key}", project.name));
+        let exec = network_create(rt, &name, n);
+        out.push(base(
+            "network",
+            key,
+            &name,
+            network_unit(project, key),
+            exec,
+        ));
+    }
+    for (key, v) in &project.volumes {
+        if v.external {
+            continue;
+        }
+        let name = v
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}_{key}", project.name));
+        let mut w = vec![rt.command().to_string(), "volume".into(), "create".into()];
+        if rt == Runtime::Podman {
+            w.push("--ignore".into());
+        }
+        opt_words(&mut w, "--driver", v.driver.as_deref());
+        for (k, val) in &v.driver_opts {
+            w.push(format!("--opt {}", exec_word(&format!("{k}={val}"))));
+        }
+        for (k, val) in &v.labels {
+            w.push(format!("--label {}", exec_word(&format!("{k}={val}"))));
+        }
+        w.push(exec_word(&name));
+        out.push(base(
+            "volume",
+            key,
+            &name,
+            volume_unit(project, key),
+            w.join(" "),
+        ));
+    }
+    out
+}
+
+fn opt_words(w: &mut Vec<String>, flag: &str, v: Option<&str>) {
+    if let Some(v) = v.filter(|v| !v.is_empty()) {
+        w.push(format!("{flag} {}", exec_word(v)));
+    }
+}
+
+/// `docker network create` fails when the network exists, so a constant shell snippet
+/// checks first (the name and options are positional parameters, never shell text);
+/// podman has `--ignore`.
+fn network_create(rt: Runtime, name: &str, n: &crate::model::Network) -> String {
+    let mut opts: Vec<String> = Vec::new();
+    opt_words(&mut opts, "--driver", n.driver.as_deref());
+    for (k, v) in &n.driver_opts {
+        opts.push(format!("--opt {}", exec_word(&format!("{k}={v}"))));
+    }
+    if n.internal == Some(true) {
+        opts.push("--internal".into());
+    }
+    if n.attachable == Some(true) && rt == Runtime::Docker {
+        opts.push("--attachable".into());
+    }
+    if n.enable_ipv6 == Some(true) {
+        opts.push("--ipv6".into());
+    }
+    if n.enable_ipv4 == Some(false) && rt == Runtime::Docker {
+        opts.push("--ipv4=false".into());
+    }
+    opt_words(&mut opts, "--ipam-driver", n.ipam.driver.as_deref());
+    for pool in &n.ipam.config {
+        opt_words(&mut opts, "--subnet", pool.subnet.as_deref());
+        opt_words(&mut opts, "--gateway", pool.gateway.as_deref());
+        opt_words(&mut opts, "--ip-range", pool.ip_range.as_deref());
+        for (k, v) in &pool.aux_addresses {
+            opts.push(format!("--aux-address {}", exec_word(&format!("{k}={v}"))));
+        }
+    }
+    for (k, v) in &n.labels {
+        opts.push(format!("--label {}", exec_word(&format!("{k}={v}"))));
+    }
+    match rt {
+        Runtime::Docker => {
+            let script = "docker network inspect \"$0\" >/dev/null 2>&1 || exec docker network create \"$@\" \"$0\"";
+            let mut w = vec![
+                "/bin/sh".to_string(),
+                "-c".into(),
+                exec_word(script),
+                exec_word(name),
+            ];
+            w.extend(opts);
+            w.join(" ")
+        }
+        Runtime::Podman => {
+            let mut w = vec!["podman network create --ignore".to_string()];
+            w.extend(opts);
+            w.push(exec_word(name));
+            w.join(" ")
+        }
+    }
+}
+
+/// Inline secrets and configs (`content`, `environment`) as files under `env/secrets/` and
+/// `env/configs/`, installed into the env directory; the services bind-mount them.
+pub fn object_files(project: &Project) -> Vec<OutFile> {
+    let mut out = Vec::new();
+    for (kind, defs) in [("secrets", &project.secrets), ("configs", &project.configs)] {
+        for (name, o) in defs {
+            if o.external || o.file.as_deref().is_some_and(|f| !f.is_empty()) {
+                continue;
+            }
+            if let Some(c) = &o.content {
+                out.push(OutFile {
+                    name: format!("{ENV_OUT}/{kind}/{name}"),
+                    contents: c.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn top_level_warnings(project: &Project) -> Vec<ConvertWarning> {
+    let mut out = Vec::new();
+    for (name, m) in &project.models {
+        out.push(ConvertWarning {
+            severity: Severity::Warning,
+            service: None,
+            key_path: format!("models.{name}"),
+            span: m.provenance.key_span,
+            message: "dropped for systemd: Docker Model Runner is a compose feature".into(),
+        });
+    }
+    for (kind, defs) in [("secrets", &project.secrets), ("configs", &project.configs)] {
+        for (name, o) in defs {
+            if o.external {
+                out.push(ConvertWarning {
+                    severity: Severity::Warning,
+                    service: None,
+                    key_path: format!("{kind}.{name}"),
+                    span: o.provenance.key_span,
+                    message: format!("dropped for systemd: external {kind} exist only in Swarm"),
+                });
+            }
+        }
+    }
+    let _ = Span::SYNTHETIC;
+    out
+}

@@ -1,0 +1,119 @@
+//! The tera templates that lay out every unit file: built into the binary, each replaceable
+//! by a file of the same name in `--templates DIR`. Templates only arrange text: every value
+//! they receive from a compose file is already escaped (see [`super::escape`]).
+
+use crate::backend::EmitError;
+use crate::source::Span;
+use serde::Serialize;
+use std::path::Path;
+
+/// Built-in templates, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("service.tera", include_str!("templates/service.tera")),
+    (
+        "service-target.tera",
+        include_str!("templates/service-target.tera"),
+    ),
+    (
+        "project-target.tera",
+        include_str!("templates/project-target.tera"),
+    ),
+    ("resource.tera", include_str!("templates/resource.tera")),
+    (
+        "quadlet-container.tera",
+        include_str!("templates/quadlet-container.tera"),
+    ),
+    (
+        "quadlet-network.tera",
+        include_str!("templates/quadlet-network.tera"),
+    ),
+    (
+        "quadlet-volume.tera",
+        include_str!("templates/quadlet-volume.tera"),
+    ),
+];
+
+pub struct Templates {
+    tera: tera::Tera,
+}
+
+fn error(what: String) -> EmitError {
+    EmitError::new(Span::SYNTHETIC, "--templates", what)
+}
+
+impl Templates {
+    /// The built-in templates, with those found in `dir` (same file name) taking their place.
+    ///
+    /// # Errors
+    /// An override cannot be read or does not parse.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, EmitError> {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(Vec::new());
+        for (name, builtin) in BUILTIN {
+            let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+                Some(p) => std::fs::read_to_string(&p)
+                    .map_err(|e| error(format!("{}: {e}", p.display())))?,
+                None => (*builtin).to_string(),
+            };
+            tera.add_raw_template(name, &text)
+                .map_err(|e| error(format!("{name}: {}", chain(&e))))?;
+        }
+        Ok(Templates { tera })
+    }
+
+    /// Render template `name` with `ctx`.
+    ///
+    /// # Errors
+    /// The template refers to something `ctx` lacks (only possible with overrides).
+    pub fn render<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, EmitError> {
+        let c = tera::Context::from_serialize(ctx).map_err(|e| error(chain(&e)))?;
+        self.tera
+            .render(name, &c)
+            .map_err(|e| error(format!("{name}: {}", chain(&e))))
+    }
+}
+
+/// A tera error with its causes (the top message alone says little).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_replaces_one_template() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("project-target.tera"),
+            "custom {{ unit }}\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let t = Templates::load(Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = serde_json::json!({"unit": "p.target", "project": "p", "description": "d", "wants": []});
+        assert_eq!(
+            t.render("project-target.tera", &ctx).ok().as_deref(),
+            Some("custom p.target\n")
+        );
+        let builtin = t
+            .render("service-target.tera", &serde_json::json!({}))
+            .is_err();
+        assert!(builtin, "built-in service-target needs its context");
+    }
+
+    #[test]
+    fn broken_override_is_an_error() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("service.tera"), "{% if %}")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(Templates::load(Some(dir.path())).is_err());
+    }
+}

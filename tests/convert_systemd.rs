@@ -1,0 +1,286 @@
+//! systemd and Quadlet backends on fixtures: every `fixtures/convert/*/` case whose `targets`
+//! include `systemd` (or `quadlet`) is converted (`case.json` may add `"systemd": {"runtime":
+//! "podman", "fleet": true, "instance_port": true}`) and the files and warnings are
+//! snapshotted. A property test parses the unit and env file the way systemd does and checks
+//! that environment values, command arguments and labels come back byte for byte, with no
+//! extra directive.
+
+use crate::util::{cases, options_for, read_case, redact, root};
+use proptest::prelude::*;
+use std::path::Path;
+use transship::backend::Emitted;
+use transship::backend::systemd::{Options, Runtime, emit, quadlet};
+use transship::load;
+use transship::model::{Project, Service};
+use transship::source::SourceMap;
+
+fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options)> {
+    let mut out = Vec::new();
+    for dir in cases("convert") {
+        let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{e}"));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let targets = v["targets"].as_array().cloned().unwrap_or_default();
+        if !targets.iter().any(|t| t == target) {
+            continue;
+        }
+        let s = &v["systemd"];
+        let opts = Options {
+            runtime: if s["runtime"] == "podman" {
+                Runtime::Podman
+            } else {
+                Runtime::Docker
+            },
+            instance_port: s["instance_port"].as_bool().unwrap_or(false),
+            fleet: s["fleet"].as_bool().unwrap_or(false),
+            env_dir: None,
+            templates: None,
+        };
+        out.push((dir, opts));
+    }
+    out
+}
+
+fn load_case(dir: &Path) -> (Result<Project, String>, SourceMap) {
+    let case = read_case(dir);
+    let sources = SourceMap::new();
+    let r = load::load(&options_for(dir, &case), &sources)
+        .map(|l| l.project)
+        .map_err(|e| e.render(&sources));
+    (r, sources)
+}
+
+fn render(e: &Emitted, sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for f in &e.files {
+        out.push_str(&format!("# file: {}\n{}", f.name, f.contents));
+        if !f.contents.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    for w in &e.warnings {
+        let at = if w.span.is_synthetic() {
+            String::new()
+        } else {
+            format!("{}: ", sources.describe(w.span))
+        };
+        let sev = serde_json::to_value(w.severity)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out.push_str(&format!("# {sev}: {at}{}: {}\n", w.key_path, w.message));
+    }
+    out
+}
+
+fn snapshots(target: &str, min: usize) {
+    let all = systemd_cases(target);
+    assert!(
+        all.len() >= min,
+        "expected at least {min} {target} fixtures, found {}",
+        all.len()
+    );
+    for (dir, opts) in all {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let (project, sources) = load_case(&dir);
+        let run = |p: &Project| {
+            if target == "quadlet" {
+                quadlet::emit(p, &opts)
+            } else {
+                emit(p, &opts)
+            }
+        };
+        let text = match project {
+            Err(e) => format!("load error: {e}\n"),
+            Ok(p) => match run(&p) {
+                Ok(e) => {
+                    let again = run(&p).map(|e| e.files).unwrap_or_default();
+                    assert_eq!(e.files, again, "{name}: output differs between runs");
+                    render(&e, &sources)
+                }
+                Err(e) => format!("error: {e}\n"),
+            },
+        };
+        insta::with_settings!({
+            snapshot_path => root().join("snapshots/convert"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}@{target}"), redact(&text, &dir));
+        });
+    }
+}
+
+#[test]
+fn systemd_snapshots() {
+    snapshots("systemd", 15);
+}
+
+#[test]
+fn quadlet_snapshots() {
+    snapshots("quadlet", 5);
+}
+
+/// Directive lines of a unit file, continuation lines joined as systemd joins them.
+fn directives(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in text.lines() {
+        if pending.is_empty() && (line.starts_with('#') || line.starts_with(';')) {
+            continue;
+        }
+        if let Some(head) = line.strip_suffix('\\') {
+            pending.push_str(head);
+            pending.push(' ');
+            continue;
+        }
+        pending.push_str(line);
+        let full = std::mem::take(&mut pending);
+        if full.starts_with('[') || full.trim().is_empty() {
+            continue;
+        }
+        if let Some((k, v)) = full.split_once('=') {
+            out.push((k.trim().to_string(), v.trim_start().to_string()));
+        }
+    }
+    out
+}
+
+/// systemd's `extract_first_word` with unquoting and C unescaping, then `%%` and `$$`.
+fn exec_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut w = String::new();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => quoted = !quoted,
+                '\\' => match chars.next() {
+                    Some('n') => w.push('\n'),
+                    Some('t') => w.push('\t'),
+                    Some('r') => w.push('\r'),
+                    Some('x') => {
+                        let hex: String = chars.by_ref().take(2).collect();
+                        w.push(char::from(u8::from_str_radix(&hex, 16).unwrap_or(0)));
+                    }
+                    Some(other) => w.push(other),
+                    None => {}
+                },
+                c if c.is_whitespace() && !quoted => break,
+                c => w.push(c),
+            }
+        }
+        words.push(w.replace("%%", "%").replace("$$", "$"));
+    }
+    words
+}
+
+/// systemd's EnvironmentFile parser for `KEY="value"` lines.
+fn env_file(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while chars.peek().is_some() {
+        let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
+        let mut value = String::new();
+        if chars.next() == Some('"') {
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match chars.next() {
+                        Some(n @ ('"' | '\\' | '`' | '$')) => value.push(n),
+                        Some('\n') => {}
+                        Some(n) => {
+                            value.push('\\');
+                            value.push(n);
+                        }
+                        None => {}
+                    },
+                    c => value.push(c),
+                }
+            }
+        }
+        while chars.peek().is_some_and(|c| *c != '\n') {
+            chars.next();
+        }
+        chars.next();
+        out.push((key.trim().to_string(), value));
+    }
+    out
+}
+
+fn arbitrary_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[^\u{0}]{0,24}",
+        proptest::collection::vec(
+            prop_oneof![
+                Just("%".to_string()),
+                Just("$".to_string()),
+                Just("\"".to_string()),
+                Just("'".to_string()),
+                Just("\\".to_string()),
+                Just("\n".to_string()),
+                Just("\nExecStartPre=/bin/evil".to_string()),
+                Just(" ".to_string()),
+                Just(";".to_string()),
+                Just("#".to_string()),
+                Just("%i".to_string()),
+                Just("${HOME}".to_string()),
+                "[a-z]{0,3}".prop_map(|s| s),
+            ],
+            0..10
+        )
+        .prop_map(|v| v.concat()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn strings_survive_systemd_parsing(
+        env in arbitrary_text(),
+        arg in arbitrary_text(),
+        label in arbitrary_text(),
+    ) {
+        let mut svc = Service {
+            name: "web".into(),
+            image: Some("img".into()),
+            command: Some(vec![arg.clone()]),
+            ..Service::default()
+        };
+        svc.environment.insert("V".into(), Some(env.clone()));
+        svc.labels.insert("k".into(), label.clone());
+        let mut project = Project { name: "p".into(), ..Project::default() };
+        project.services.insert("web".into(), svc);
+        let emitted = emit(&project, &Options::default()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let unit = emitted.files.iter().find(|f| f.name == "p-web@.service").ok_or_else(|| TestCaseError::fail("no unit"))?;
+        let dirs = directives(&unit.contents);
+        let keys: Vec<&str> = dirs.iter().map(|(k, _)| k.as_str()).collect();
+        for k in &keys {
+            prop_assert!(
+                ["Description", "PartOf", "Requires", "Wants", "After", "Type", "EnvironmentFile",
+                 "ExecStartPre", "ExecStart", "ExecStop", "Restart", "TimeoutStartSec",
+                 "TimeoutStopSec", "WantedBy"].contains(k),
+                "unexpected directive {k} in\n{}", unit.contents
+            );
+        }
+        prop_assert_eq!(keys.iter().filter(|k| **k == "ExecStart").count(), 1);
+        let exec = dirs.iter().find(|(k, _)| k == "ExecStart").map(|(_, v)| v.clone()).unwrap_or_default();
+        let words = exec_words(&exec);
+        prop_assert_eq!(words.last(), Some(&arg), "{}", exec);
+        let label_word = words.iter().skip_while(|w| *w != "--label").nth(1).cloned();
+        prop_assert_eq!(label_word, Some(format!("k={label}")));
+        let env_out = emitted.files.iter().find(|f| f.name == "env/web.env");
+        let vars = env_out.map(|f| env_file(&f.contents)).unwrap_or_default();
+        prop_assert_eq!(vars, vec![("V".to_string(), env)]);
+    }
+}

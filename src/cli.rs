@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "transship",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("TRANSSHIP_GIT_REV"), ")"),
     about = "Docker Compose projects in; Nomad jobs, Swarm stacks and systemd units out; and a compose linter for CI"
 )]
 pub struct Cli {
@@ -35,6 +35,10 @@ pub struct LoadArgs {
     /// Profile(s) to enable
     #[arg(long = "profile", global = true, value_name = "NAME")]
     pub profiles: Vec<String>,
+    /// Ignore the shell's environment: variables come only from --env-file / .env, so CI
+    /// and a laptop produce the same output
+    #[arg(long, global = true)]
+    pub hermetic: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,6 +53,17 @@ pub enum Command {
     Lint(LintArgs),
     /// List the lint rules, or show one rule's documentation
     Rules(RulesArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

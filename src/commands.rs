@@ -4,6 +4,7 @@ pub mod config;
 pub mod convert;
 pub mod explain;
 pub mod lint;
+pub mod packaging;
 pub mod rules;
 pub mod stamp;
 pub mod validate;
@@ -31,7 +32,8 @@ pub fn load_options(args: &LoadArgs, interpolate: bool) -> anyhow::Result<LoadOp
         env_files: args.env_files.clone(),
         profiles: args.profiles.clone(),
         interpolate,
-        environment: None,
+        // Hermetic: an empty process environment; `.env` and --env-file still apply.
+        environment: args.hermetic.then(indexmap::IndexMap::new),
         cwd: None,
         stdin,
     })

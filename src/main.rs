@@ -15,6 +15,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Lint(args) => commands::lint::run(&cli.load, args),
         Command::Rules(args) => commands::rules::run(args),
+        Command::Completions(args) => commands::packaging::completions(args.shell),
+        Command::Man => commands::packaging::man(),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,164 @@
+//! Hostile input is refused quickly, with a message naming the file and what is wrong, and
+//! nothing is written: alias bombs, deep nesting, a 100 MB file, invalid UTF-8, NUL bytes,
+//! symlink loops in include / extends / env_file, extends and include cycles. (Speed is
+//! measured by the benchmarks, not here; each case would time out the suite if it hung.)
+
+use std::path::Path;
+use std::process::Command;
+
+/// Run `transship -f compose.yaml convert --to swarm -o out` in `dir`; return (exit code,
+/// stderr) and assert the output directory stayed empty.
+fn convert(dir: &Path) -> (Option<i32>, String) {
+    let out = dir.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_transship"))
+        .current_dir(dir)
+        .args(["-f", "compose.yaml", "convert", "--to", "swarm", "-o"])
+        .arg(&out)
+        .env_clear()
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let written = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(written, 0, "{}: files were written", dir.display());
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+fn case(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, body) in files {
+        std::fs::write(dir.path().join(name), body).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+fn refused(dir: &Path, wanted: &[&str]) {
+    let (code, err) = convert(dir);
+    assert_eq!(code, Some(1), "{err}");
+    for w in wanted {
+        assert!(err.contains(w), "expected {w:?} in: {err}");
+    }
+}
+
+#[test]
+fn alias_bomb() {
+    let mut y = String::from("x-bomb:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        y.push_str(&format!("  a{i}: &a{i} [{refs}]\n"));
+    }
+    y.push_str("services:\n  s:\n    image: x\n");
+    let d = case(&[("compose.yaml", y.as_bytes())]);
+    refused(d.path(), &["compose.yaml:", "alias bomb"]);
+}
+
+#[test]
+fn nesting_ten_thousand_deep() {
+    let y = format!(
+        "services:\n  s:\n    image: x\nx-deep: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let d = case(&[("compose.yaml", y.as_bytes())]);
+    refused(d.path(), &["compose.yaml:4:", "nesting too deep"]);
+}
+
+#[test]
+fn hundred_megabyte_file() {
+    let d = case(&[]);
+    let mut body = b"services:\n  s:\n    image: x\nx-big: |\n".to_vec();
+    let line = [b"    ".as_slice(), &[b'a'; 95], b"\n"].concat();
+    while body.len() < 100 * 1024 * 1024 {
+        body.extend_from_slice(&line);
+    }
+    std::fs::write(d.path().join("compose.yaml"), &body).unwrap_or_else(|e| panic!("{e}"));
+    refused(d.path(), &["compose.yaml", "byte limit"]);
+}
+
+#[test]
+fn invalid_utf8() {
+    let d = case(&[("compose.yaml", b"services:\n  s:\n    image: \xff\xfe\n")]);
+    refused(d.path(), &["compose.yaml", "not valid UTF-8"]);
+}
+
+#[test]
+fn nul_byte() {
+    let d = case(&[("compose.yaml", b"services:\n  s:\n    image: a\x00b\n")]);
+    refused(d.path(), &["compose.yaml:3:", "U+0000"]);
+}
+
+#[cfg(unix)]
+fn symlink_loop(dir: &Path, a: &str, b: &str) {
+    std::os::unix::fs::symlink(b, dir.join(a)).unwrap_or_else(|e| panic!("{e}"));
+    if a != b {
+        std::os::unix::fs::symlink(a, dir.join(b)).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_in_include() {
+    let d = case(&[(
+        "compose.yaml",
+        b"include:\n  - loop.yaml\nservices:\n  s:\n    image: x\n",
+    )]);
+    symlink_loop(d.path(), "loop.yaml", "loop2.yaml");
+    refused(d.path(), &["loop.yaml", "symbolic links"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_in_extends() {
+    let d = case(&[(
+        "compose.yaml",
+        b"services:\n  s:\n    image: x\n    extends: {file: e.yaml, service: s}\n",
+    )]);
+    symlink_loop(d.path(), "e.yaml", "e.yaml");
+    refused(
+        d.path(),
+        &[
+            "compose.yaml:4:",
+            "services.s.extends.file",
+            "symbolic links",
+        ],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_in_env_file() {
+    let d = case(&[(
+        "compose.yaml",
+        b"services:\n  s:\n    image: x\n    env_file: [a.env]\n",
+    )]);
+    symlink_loop(d.path(), "a.env", "a.env");
+    refused(
+        d.path(),
+        &["compose.yaml:4:", "services.s.env_file[0]", "a.env"],
+    );
+}
+
+#[test]
+fn extends_cycle() {
+    let d = case(&[(
+        "compose.yaml",
+        b"services:\n  a:\n    image: x\n    extends: b\n  b:\n    image: x\n    extends: a\n",
+    )]);
+    refused(d.path(), &["compose.yaml:", "Circular reference"]);
+}
+
+#[test]
+fn include_cycle() {
+    let d = case(&[
+        (
+            "compose.yaml",
+            b"include: [b.yaml]\nservices:\n  s:\n    image: x\n",
+        ),
+        (
+            "b.yaml",
+            b"include: [compose.yaml]\nservices:\n  t:\n    image: x\n",
+        ),
+    ]);
+    refused(d.path(), &["b.yaml:1:", "include cycle"]);
+}

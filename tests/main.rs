@@ -1,5 +1,13 @@
 //! One test binary for everything that runs the library end to end on fixtures.
 
+// Test helpers may panic: a failing fixture should stop loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod cli;
 mod convert_nomad;
 mod convert_swarm;

@@ -159,11 +159,14 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
                 rest
             };
             (0..=s.len()).any(|i| {
-                let skipped = &s[..i];
-                (deep || !skipped.contains(&b'/')) && glob(rest, &s[i..])
+                let (skipped, tail) = s.split_at(i);
+                (deep || !skipped.contains(&b'/')) && glob(rest, tail)
             })
         }
-        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+        Some((c, rest)) => match s.split_first() {
+            Some((first, tail)) => first == c && glob(rest, tail),
+            None => false,
+        },
     }
 }
 

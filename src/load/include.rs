@@ -150,10 +150,11 @@ pub fn apply_include(
         if chain.contains(&main) {
             chain.push(main.clone());
             let listing: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+            let main_name = main.display().to_string();
+            let (first, rest) = listing.split_first().unwrap_or((&main_name, &[]));
             let msg = format!(
-                "include cycle detected:\n{}\n include {}",
-                listing[0],
-                listing[1..].join("\n include ")
+                "include cycle detected:\n{first}\n include {}",
+                rest.join("\n include ")
             );
             return Err(LoadError::new(
                 inc.span,

@@ -102,8 +102,10 @@ fn normalize_service(svc: &mut Node, env: &Environment) {
     if let Some(links) = s.get("links").and_then(Node::as_seq) {
         for l in links {
             let Some(link) = l.as_str() else { continue };
-            let parts: Vec<&str> = link.split(':').collect();
-            let name = if parts.len() == 2 { parts[0] } else { link };
+            let name = match link.split_once(':') {
+                Some((name, alias)) if !alias.contains(':') => name,
+                _ => link,
+            };
             depends.entry(name.to_string()).or_insert_with(|| dep(true));
         }
     }

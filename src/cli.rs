@@ -241,6 +241,13 @@ pub struct LintArgs {
     /// Never run these rules (IDs or names, comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "ID,..")]
     pub ignore: Vec<String>,
+    /// Report only findings not recorded in this baseline file (recorded ones are kept,
+    /// marked suppressed, in JSON and SARIF)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (written atomically) and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

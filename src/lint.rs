@@ -6,6 +6,7 @@
 //! severity, docs) and a `check` over the loaded project. Rules read only the model and its
 //! provenance (plus the loaded tree for keys the model normalises away).
 
+pub mod baseline;
 pub mod config;
 pub mod portability;
 pub mod render;
@@ -63,6 +64,35 @@ pub struct Finding {
     /// Key path of the offending value, e.g. `services.web.image`.
     pub key_path: String,
     pub help: Option<String>,
-    /// Set when the finding is suppressed (config or inline comment): the reason given.
-    pub suppressed: Option<String>,
+    /// Set when the finding is suppressed (inline comment, config or baseline).
+    pub suppressed: Option<Suppression>,
+}
+
+/// Why a finding is kept but not reported as a failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    /// The reason given (empty when none was).
+    pub reason: String,
+}
+
+/// Where a suppression was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// A `# transship-ignore:` comment in the compose file.
+    Inline,
+    /// A `[[lint.suppress]]` entry in the configuration file.
+    Config,
+    /// A finding recorded in the `--baseline` file.
+    Baseline,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Inline => "inline",
+            SuppressionKind::Config => "config",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
 }

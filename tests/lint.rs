@@ -348,6 +348,163 @@ fn inline_suppression_on_the_line_or_above() {
     assert!(!human.contains("TS401"), "{human}");
 }
 
+fn json_findings(stdout: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(stdout).unwrap_or_default();
+    v["findings"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn config_suppressions_carry_their_reason_to_json_and_sarif() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "services:\n  agent:\n    image: busybox:1.36\n    privileged: true\n  web:\n    image: nginx:1.27\n    privileged: true\n",
+        ),
+        (
+            ".transship.toml",
+            "[[lint.suppress]]\nrule = \"privileged-container\"\nservice = \"agent\"\nreason = \"the node agent needs the host\"\n",
+        ),
+    ]);
+    let r = transship(
+        dir.path(),
+        &["lint", "--format", "json", "--select", "TS401"],
+        &[],
+    );
+    let findings = json_findings(&r.stdout);
+    let of = |svc: &str| {
+        findings
+            .iter()
+            .find(|f| f["key_path"] == format!("services.{svc}.privileged"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(of("agent")["suppressed"], true, "{findings:?}");
+    assert_eq!(of("agent")["suppression_kind"], "config");
+    assert_eq!(
+        of("agent")["suppression_reason"],
+        "the node agent needs the host"
+    );
+    // Narrowed to `agent`: `web` still fails the gate.
+    assert_eq!(of("web")["suppressed"], false);
+    assert_eq!(r.code, 1);
+    let r = transship(
+        dir.path(),
+        &["lint", "--format", "sarif", "--select", "TS401"],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let results = v["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let sup: Vec<_> = results
+        .iter()
+        .filter_map(|r| r["suppressions"].as_array().cloned())
+        .collect();
+    assert_eq!(sup.len(), 1, "{results:?}");
+    assert_eq!(sup[0][0]["kind"], "external");
+    assert_eq!(sup[0][0]["justification"], "the node agent needs the host");
+}
+
+#[test]
+fn baseline_reports_only_new_findings() {
+    let old = "services:\n  web:\n    image: nginx:latest\n    privileged: true\n";
+    let dir = project(&[("compose.yaml", old)]);
+    let before = transship(dir.path(), &["lint"], &[]);
+    assert_eq!(before.code, 1, "{}", before.stdout);
+    let w = transship(
+        dir.path(),
+        &["lint", "--write-baseline", "lint-baseline.json"],
+        &[],
+    );
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let recorded = std::fs::read_to_string(dir.path().join("lint-baseline.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        recorded.contains("\"file\": \"compose.yaml\""),
+        "{recorded}"
+    );
+    assert!(
+        !recorded.contains("\"line\""),
+        "lines are not part of the identity: {recorded}"
+    );
+    // Writing it again gives the same bytes.
+    transship(
+        dir.path(),
+        &["lint", "--write-baseline", "lint-baseline.json"],
+        &[],
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("lint-baseline.json")).unwrap_or_default(),
+        recorded
+    );
+
+    // Lines move, nothing new: clean, the old findings kept as suppressed.
+    let moved = format!("# a comment\n\n{old}");
+    std::fs::write(dir.path().join("compose.yaml"), &moved).unwrap_or_else(|e| panic!("{e}"));
+    let r = transship(
+        dir.path(),
+        &["lint", "--baseline", "lint-baseline.json"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = transship(
+        dir.path(),
+        &[
+            "lint",
+            "--baseline",
+            "lint-baseline.json",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let findings = json_findings(&r.stdout);
+    assert!(!findings.is_empty());
+    assert!(
+        findings.iter().all(|f| f["suppression_kind"] == "baseline"),
+        "{findings:?}"
+    );
+
+    // A new problem is reported, and only it.
+    let grown = format!("{moved}  db:\n    image: postgres:16\n    privileged: true\n");
+    std::fs::write(dir.path().join("compose.yaml"), grown).unwrap_or_else(|e| panic!("{e}"));
+    let r = transship(
+        dir.path(),
+        &[
+            "lint",
+            "--baseline",
+            "lint-baseline.json",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let new: Vec<_> = json_findings(&r.stdout)
+        .into_iter()
+        .filter(|f| f["suppressed"] == false)
+        .collect();
+    assert!(!new.is_empty());
+    assert!(
+        new.iter().all(|f| f["key_path"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("services.db"))),
+        "{new:?}"
+    );
+
+    // A missing or malformed baseline is a usage error, not a silent pass.
+    assert_eq!(
+        transship(dir.path(), &["lint", "--baseline", "nope.json"], &[]).code,
+        2
+    );
+    std::fs::write(dir.path().join("bad.json"), "{}").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        transship(dir.path(), &["lint", "--baseline", "bad.json"], &[]).code,
+        2
+    );
+}
+
 #[test]
 fn config_file_severities_and_ignores() {
     let dir = project(&[

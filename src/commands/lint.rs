@@ -6,6 +6,7 @@ use crate::cli::{FailOn, LintArgs, LintFormat, LoadArgs, Target};
 use crate::commands::load_options;
 use crate::diag::Severity;
 use crate::lint::Finding;
+use crate::lint::baseline;
 use crate::lint::config::{self, ConfigFile};
 use crate::lint::portability::target_table;
 use crate::lint::render;
@@ -64,7 +65,31 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let findings = lint(&loaded, &sources, &lint_opts);
+    let mut findings = lint(&loaded, &sources, &lint_opts);
+    if let Some(path) = &args.write_baseline {
+        let text = baseline::render(&findings, &sources, &loaded.working_dir);
+        write_one_atomic(path, &text)?;
+        let recorded = findings.iter().filter(|f| f.suppressed.is_none()).count();
+        eprintln!("recorded {recorded} finding(s) in {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.baseline {
+        let entries = match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| baseline::parse(&t))
+        {
+            Ok(e) => e,
+            Err(e) => return usage(format!("{}: {e}", path.display())),
+        };
+        let reason = format!("recorded in baseline {}", path.display());
+        baseline::apply(
+            &mut findings,
+            &entries,
+            &sources,
+            &loaded.working_dir,
+            &reason,
+        );
+    }
     let color = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = render_findings(&findings, &sources, args.format, color);
@@ -75,6 +100,26 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Write `text` to `path` through a temporary file in the same directory, so an
+/// interrupted run leaves the previous baseline whole.
+fn write_one_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{}: not a file name", path.display()))?;
+    crate::output::write_all_atomic(
+        &dir,
+        &[crate::backend::OutFile {
+            name: name.to_string_lossy().into_owned(),
+            contents: text.to_string(),
+        }],
+    )?;
+    Ok(())
 }
 
 fn fail_on_severity(f: FailOn) -> Severity {

@@ -1,4 +1,5 @@
-//! `.transship.toml`: per-rule severity (or `off`), ignored services and paths.
+//! `.transship.toml`: per-rule severity (or `off`), ignored services and paths, and
+//! suppressions with their reasons.
 //!
 //! ```toml
 //! [lint]
@@ -9,6 +10,13 @@
 //! [lint.rules]
 //! TS201 = "off"
 //! image-latest-tag = "error"
+//!
+//! # Kept in the output, marked suppressed, never failing the run:
+//! [[lint.suppress]]
+//! rule = "privileged-container"
+//! service = "node-agent"          # optional
+//! path = "compose.ops.yaml"       # optional, same patterns as ignore-paths
+//! reason = "reads the host's cgroups"
 //! ```
 
 use crate::diag::Severity;
@@ -34,6 +42,23 @@ pub struct LintConfig {
     /// Rule ID or name → severity or `off`.
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
+    /// Findings kept but marked suppressed, each with its reason (`[[lint.suppress]]`).
+    #[serde(default)]
+    pub suppress: Vec<Suppress>,
+}
+
+/// One `[[lint.suppress]]` entry: a rule (ID or name), optionally narrowed to a service
+/// and/or a file (same patterns as `ignore-paths`), and why.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppress {
+    pub rule: String,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub reason: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -2,7 +2,7 @@
 //! code scanning, and GitHub workflow commands.
 
 use crate::diag::Severity;
-use crate::lint::{Finding, RuleMeta};
+use crate::lint::{Finding, RuleMeta, SuppressionKind};
 use crate::source::SourceMap;
 use serde_json::{Value, json};
 
@@ -120,7 +120,8 @@ pub fn json(findings: &[Finding], sources: &SourceMap) -> String {
                 "key_path": f.key_path,
                 "help": f.help,
                 "suppressed": f.suppressed.is_some(),
-                "suppression_reason": f.suppressed.as_deref().filter(|r| !r.is_empty()),
+                "suppression_kind": f.suppressed.as_ref().map(|s| s.kind.as_str()),
+                "suppression_reason": f.suppressed.as_ref().map(|s| s.reason.as_str()).filter(|r| !r.is_empty()),
             })
         })
         .collect();
@@ -178,8 +179,13 @@ pub fn sarif(
             if let (Some(i), Some(obj)) = (rule_index(f.rule), res.as_object_mut()) {
                 obj.insert("ruleIndex".into(), json!(i));
             }
-            if let (Some(reason), Some(obj)) = (&f.suppressed, res.as_object_mut()) {
-                obj.insert("suppressions".into(), json!([{ "kind": "inSource", "justification": reason }]));
+            if let (Some(sup), Some(obj)) = (&f.suppressed, res.as_object_mut()) {
+                // SARIF knows two kinds: in the analysed file, or kept elsewhere.
+                let kind = match sup.kind {
+                    SuppressionKind::Inline => "inSource",
+                    SuppressionKind::Config | SuppressionKind::Baseline => "external",
+                };
+                obj.insert("suppressions".into(), json!([{ "kind": kind, "justification": sup.reason }]));
             }
             res
         })

@@ -8,7 +8,7 @@
 use crate::diag::Severity;
 use crate::lint::config::{Level, LintConfig};
 use crate::lint::rules::{ALL, Ctx, Hit, Rule, TargetTable, find};
-use crate::lint::{Finding, RuleMeta};
+use crate::lint::{Finding, RuleMeta, Suppression, SuppressionKind};
 use crate::load::Loaded;
 use crate::source::{SourceMap, Span};
 
@@ -30,6 +30,7 @@ impl LintOptions {
             .iter()
             .chain(&self.ignore)
             .chain(self.config.rules.keys())
+            .chain(self.config.suppress.iter().map(|s| &s.rule))
             .filter(|r| find(r).is_none())
             .cloned()
             .collect()
@@ -79,7 +80,19 @@ pub fn lint(loaded: &Loaded, sources: &SourceMap, opts: &LintOptions) -> Vec<Fin
             if ignored(&hit, sources, &opts.config) {
                 continue;
             }
-            let suppressed = suppression(sources, hit.span, rule.meta);
+            let suppressed = suppression(sources, hit.span, rule.meta)
+                .map(|reason| Suppression {
+                    kind: SuppressionKind::Inline,
+                    reason,
+                })
+                .or_else(|| {
+                    configured_suppression(&hit, sources, rule.meta, &opts.config).map(|reason| {
+                        Suppression {
+                            kind: SuppressionKind::Config,
+                            reason,
+                        }
+                    })
+                });
             out.push(Finding {
                 rule: rule.meta.id,
                 severity,
@@ -113,6 +126,33 @@ pub fn fails(findings: &[Finding], fail_on: Severity) -> bool {
     findings
         .iter()
         .any(|f| f.suppressed.is_none() && f.severity >= fail_on)
+}
+
+/// The reason of the first `[[lint.suppress]]` entry that covers `hit`.
+fn configured_suppression(
+    hit: &Hit,
+    sources: &SourceMap,
+    meta: &RuleMeta,
+    config: &LintConfig,
+) -> Option<String> {
+    let display = sources
+        .get(hit.span.file)
+        .map(|f| f.display.trim_start_matches("./").to_string());
+    config
+        .suppress
+        .iter()
+        .find(|s| {
+            (s.rule == meta.id || s.rule == meta.name)
+                && s.service
+                    .as_ref()
+                    .is_none_or(|svc| hit.service.as_ref() == Some(svc))
+                && s.path.as_ref().is_none_or(|p| {
+                    display
+                        .as_deref()
+                        .is_some_and(|d| path_matches(p.trim_start_matches("./"), d))
+                })
+        })
+        .map(|s| s.reason.clone())
 }
 
 /// In an ignored service, or written in an ignored file.

@@ -7,7 +7,7 @@ def main():
     n = int(sys.argv[1])
     out = sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    base = ["name: bench", "x-common: &common", "  restart: unless-stopped",
+    base = ["x-common: &common", "  restart: unless-stopped",
             "  logging:", "    driver: json-file", "    options:", '      max-size: "10m"',
             "  environment:", "    REGION: ${REGION:-eu-west-1}", "    TAG: ${TAG}", "services:"]
     for i in range(n):

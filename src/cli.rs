@@ -87,9 +87,16 @@ impl Target {
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// Target to generate
-    #[arg(long, value_enum)]
-    pub to: Target,
+    /// Target(s) to generate; several (comma-separated) load the project once and write each
+    /// target's files under DIR/<target>/ (needs -o)
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        required = true,
+        value_name = "TARGET"
+    )]
+    pub to: Vec<Target>,
     /// Output directory (files written atomically); without it, everything goes to stdout
     #[arg(short = 'o', long, value_name = "DIR")]
     pub output: Option<PathBuf>,

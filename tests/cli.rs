@@ -135,3 +135,80 @@ fn an_interrupted_run_leaves_whole_files() {
         }
     }
 }
+
+#[test]
+fn several_targets_from_one_load_each_in_its_own_directory() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let env = [("PATH", "/usr/bin:/bin")];
+    let all = ["convert", "--to", "nomad,swarm,systemd", "-o", "out"];
+    let o = run(d.path(), &all, &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (target, file) in [
+        ("nomad", "nomad/"),
+        ("swarm", "swarm/"),
+        ("systemd", "systemd/"),
+    ] {
+        let sub = d.path().join("out").join(target);
+        let n = std::fs::read_dir(&sub).map(|r| r.count()).unwrap_or(0);
+        assert!(n > 0, "nothing under {file}");
+    }
+    // Each target's files are exactly what converting to it alone gives.
+    let alone = run(d.path(), &["convert", "--to", "nomad", "-o", "alone"], &env);
+    assert!(alone.status.success());
+    let name = std::fs::read_dir(d.path().join("alone"))
+        .ok()
+        .and_then(|mut r| r.next())
+        .and_then(Result::ok)
+        .map(|e| e.file_name())
+        .unwrap_or_default();
+    assert_eq!(
+        std::fs::read(d.path().join("alone").join(&name)).unwrap_or_default(),
+        std::fs::read(d.path().join("out/nomad").join(&name)).unwrap_or_default()
+    );
+    let check = [
+        "convert",
+        "--to",
+        "nomad,swarm,systemd",
+        "-o",
+        "out",
+        "--check",
+    ];
+    assert!(run(d.path(), &check, &env).status.success());
+    let stack = std::fs::read_dir(d.path().join("out/swarm"))
+        .ok()
+        .and_then(|mut r| r.next())
+        .and_then(Result::ok)
+        .map(|e| e.path())
+        .unwrap_or_default();
+    std::fs::write(stack, "stale\n").unwrap_or_else(|e| panic!("{e}"));
+    let stale = run(d.path(), &check, &env);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(stdout(&stale).contains("swarm/"), "{}", stdout(&stale));
+    // Without -o there is nowhere to put several targets.
+    let no_dir = run(d.path(), &["convert", "--to", "nomad,swarm"], &env);
+    assert_eq!(no_dir.status.code(), Some(2));
+}
+
+#[test]
+fn several_targets_write_nothing_when_one_refuses() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // Swarm refuses a service that can only be built; Nomad and systemd would not.
+    std::fs::write(
+        d.path().join("compose.yaml"),
+        "services:\n  app:\n    build: .\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = run(
+        d.path(),
+        &["convert", "--to", "nomad,swarm", "-o", "out"],
+        &[("PATH", "/usr/bin:/bin")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[swarm]"));
+    assert!(!d.path().join("out").exists());
+}

@@ -10,12 +10,18 @@ use crate::load;
 use crate::model::Project;
 use crate::source::SourceMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// # Errors
 /// Output cannot be written (tool failure, not a user finding).
 pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode> {
+    let targets = distinct(&args.to);
+    let many = targets.len() > 1;
+    if many && args.output.is_none() {
+        eprintln!("error: several targets need -o DIR (each writes under DIR/<target>/)");
+        return Ok(ExitCode::from(2));
+    }
     let opts = load_options(load_args, true)?;
     let sources = SourceMap::new();
     let loaded = match load::load(&opts, &sources) {
@@ -26,82 +32,143 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         }
     };
     print_warnings(&loaded.warnings, &sources);
-    let mut emitted = match emit(args.to, &loaded.project, args) {
-        Ok(e) => e,
-        Err(e) => {
-            let at = if e.span.is_synthetic() {
-                String::new()
-            } else {
-                format!("{}: ", sources.describe(e.span))
-            };
-            eprintln!("error: {at}{}: {}", e.key_path, e.message);
-            return Ok(ExitCode::from(1));
-        }
-    };
     let header = crate::commands::stamp::header(&loaded.files, &loaded.working_dir);
-    crate::commands::stamp::stamp(
-        &mut emitted.files,
-        &emitted.anchors,
-        &sources,
-        &loaded.working_dir,
-        &header,
-        !args.no_provenance,
-    );
-    report(&emitted.warnings, &sources, args.strict);
-    let blocking = emitted
-        .warnings
-        .iter()
-        .filter(|w| w.severity != Severity::Info)
-        .count();
+    // Every target is lowered before anything is written: one failure writes nothing.
+    let mut outputs: Vec<(Target, Option<PathBuf>, Emitted)> = Vec::new();
+    let mut blocking = 0;
+    for &target in &targets {
+        let dir = args
+            .output
+            .as_ref()
+            .map(|d| if many { d.join(target.id()) } else { d.clone() });
+        let mut emitted = match emit(target, &loaded.project, args, dir.as_deref()) {
+            Ok(e) => e,
+            Err(e) => {
+                let at = if e.span.is_synthetic() {
+                    String::new()
+                } else {
+                    format!("{}: ", sources.describe(e.span))
+                };
+                let prefix = if many {
+                    format!("[{}] ", target.id())
+                } else {
+                    String::new()
+                };
+                eprintln!("error: {prefix}{at}{}: {}", e.key_path, e.message);
+                return Ok(ExitCode::from(1));
+            }
+        };
+        crate::commands::stamp::stamp(
+            &mut emitted.files,
+            &emitted.anchors,
+            &sources,
+            &loaded.working_dir,
+            &header,
+            !args.no_provenance,
+        );
+        let prefix = if many {
+            format!("[{}] ", target.id())
+        } else {
+            String::new()
+        };
+        report(&emitted.warnings, &sources, args.strict, &prefix);
+        blocking += emitted
+            .warnings
+            .iter()
+            .filter(|w| w.severity != Severity::Info)
+            .count();
+        outputs.push((target, dir, emitted));
+    }
     if args.strict && blocking > 0 {
         eprintln!("error: {blocking} conversion warning(s) and --strict: nothing written");
         return Ok(ExitCode::from(1));
     }
-    match (&args.output, args.check) {
-        (Some(dir), true) => check(dir, &emitted.files),
-        (Some(dir), false) => {
-            let written = crate::output::write_all_atomic(dir, &emitted.files)?;
-            if !args.validate {
-                return Ok(ExitCode::SUCCESS);
+    let Some(root) = &args.output else {
+        let Some((_, _, emitted)) = outputs.first() else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        let mut out = std::io::stdout().lock();
+        let several = emitted.files.len() > 1;
+        for f in &emitted.files {
+            if several {
+                writeln!(out, "# ---- {} ----", f.name)?;
             }
-            use crate::commands::validate::{Verdict, validate};
-            Ok(match validate(args.to, dir, &written) {
-                Verdict::Passed => {
-                    eprintln!(
-                        "validate: the {} validator accepts the output",
-                        args.to.id()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Verdict::Failed(why) => {
-                    eprintln!(
-                        "error: the {} validator rejects the output:\n{why}",
-                        args.to.id()
-                    );
-                    ExitCode::from(1)
-                }
-                Verdict::Unavailable(why) => {
-                    eprintln!("validate: {why}");
-                    ExitCode::SUCCESS
-                }
-            })
+            out.write_all(f.contents.as_bytes())?;
         }
-        (None, _) => {
-            let mut out = std::io::stdout().lock();
-            let many = emitted.files.len() > 1;
-            for f in &emitted.files {
-                if many {
-                    writeln!(out, "# ---- {} ----", f.name)?;
-                }
-                out.write_all(f.contents.as_bytes())?;
-            }
-            Ok(ExitCode::SUCCESS)
+        return Ok(ExitCode::SUCCESS);
+    };
+    // One file list relative to the root, so the write (or check) is one atomic set.
+    let all: Vec<OutFile> = outputs
+        .iter()
+        .flat_map(|(target, _, e)| {
+            e.files.iter().map(move |f| OutFile {
+                name: if many {
+                    format!("{}/{}", target.id(), f.name)
+                } else {
+                    f.name.clone()
+                },
+                contents: f.contents.clone(),
+            })
+        })
+        .collect();
+    if args.check {
+        return check(root, &all);
+    }
+    let written = crate::output::write_all_atomic(root, &all)?;
+    if !args.validate {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut code = ExitCode::SUCCESS;
+    for (target, dir, _) in &outputs {
+        let dir = dir.as_deref().unwrap_or(root);
+        let mine: Vec<PathBuf> = written
+            .iter()
+            .filter(|p| p.starts_with(dir))
+            .cloned()
+            .collect();
+        if validation_failed(*target, dir, &mine) {
+            code = ExitCode::from(1);
+        }
+    }
+    Ok(code)
+}
+
+/// `--to` without repeats, in the order given.
+fn distinct(targets: &[Target]) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for t in targets {
+        if !out.contains(t) {
+            out.push(*t);
+        }
+    }
+    out
+}
+
+/// Run the target's validator on the files written for it and say what it found; true when
+/// it rejects them.
+fn validation_failed(target: Target, dir: &Path, written: &[PathBuf]) -> bool {
+    use crate::commands::validate::{Verdict, validate};
+    match validate(target, dir, written) {
+        Verdict::Passed => {
+            eprintln!("validate: the {} validator accepts the output", target.id());
+            false
+        }
+        Verdict::Failed(why) => {
+            eprintln!(
+                "error: the {} validator rejects the output:\n{why}",
+                target.id()
+            );
+            true
+        }
+        Verdict::Unavailable(why) => {
+            eprintln!("validate: {why}");
+            false
         }
     }
 }
 
 /// One line per warning: severity, `file:line`, key path, what was done.
-fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool) {
+fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool, prefix: &str) {
     for w in warnings {
         let sev = match w.severity {
             Severity::Info => "note",
@@ -114,7 +181,7 @@ fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool) {
         } else {
             format!("{}: ", sources.describe(w.span))
         };
-        eprintln!("{sev}: {at}{}: {}", w.key_path, w.message);
+        eprintln!("{sev}: {prefix}{at}{}: {}", w.key_path, w.message);
     }
 }
 
@@ -144,17 +211,20 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
 ///
 /// # Errors
 /// What the backend cannot express at all.
-pub fn emit(target: Target, project: &Project, args: &ConvertArgs) -> Result<Emitted, EmitError> {
+pub fn emit(
+    target: Target,
+    project: &Project,
+    args: &ConvertArgs,
+    output_dir: Option<&Path>,
+) -> Result<Emitted, EmitError> {
     match target {
         Target::Swarm => {
             let opts = crate::backend::swarm::Options {
                 stateful: args.stateful.clone(),
                 placement_label: args.placement_label.clone(),
                 anchors: args.anchors,
-                output_dir: args
-                    .output
-                    .as_ref()
-                    .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+                output_dir: output_dir
+                    .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf())),
             };
             crate::backend::swarm::emit(project, &opts)
         }

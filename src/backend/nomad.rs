@@ -347,7 +347,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     warnings.extend(top_level_warnings(project));
     Ok(Emitted {
         files,
-        warnings: one_per_key(warnings),
+        warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,
     })
 }
@@ -390,41 +390,6 @@ fn job_header(project: &Project, opts: &Options, jt: JobType) -> Vec<::hcl::stru
         out.push(hcl::attr("priority", p.clamp(1, 100)));
     }
     out
-}
-
-/// Whether `w` is the table's general warning for its key (from [`report`]).
-fn is_general(w: &ConvertWarning) -> bool {
-    let Some(key) = w
-        .key_path
-        .strip_prefix("services.")
-        .and_then(|r| r.split_once('.'))
-        .map(|(_, k)| k)
-    else {
-        return false;
-    };
-    crate::backend::mapping::rule_for(mapping::TABLE, key).is_some_and(|r| {
-        w.message == format!("{} for nomad: {}", r.support.label(), r.support.note())
-    })
-}
-
-/// A specific note about a key replaces the table's general warning for it, so each key
-/// that is not translated exactly is reported once, with the most precise message.
-fn one_per_key(warnings: Vec<ConvertWarning>) -> Vec<ConvertWarning> {
-    let specific: Vec<String> = warnings
-        .iter()
-        .filter(|w| !is_general(w))
-        .map(|w| w.key_path.clone())
-        .collect();
-    let covered = |general: &str| {
-        specific.iter().any(|s| {
-            s.strip_prefix(general)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-        })
-    };
-    warnings
-        .into_iter()
-        .filter(|w| !is_general(w) || !covered(&w.key_path))
-        .collect()
 }
 
 fn top_level_warnings(project: &Project) -> Vec<ConvertWarning> {

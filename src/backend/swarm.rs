@@ -219,7 +219,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         .unwrap_or_default();
     Ok(Emitted {
         files,
-        warnings,
+        warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "swarm"),
         anchors,
     })
 }

@@ -188,7 +188,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     warnings.extend(top_level_warnings(project));
     Ok(Emitted {
         files,
-        warnings,
+        warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "systemd"),
         anchors: Vec::new(),
     })
 }

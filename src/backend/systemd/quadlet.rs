@@ -177,7 +177,11 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     files.extend(env_files);
     Ok(Emitted {
         files,
-        warnings,
+        warnings: crate::backend::mapping::one_per_key(
+            warnings,
+            super::mapping::QUADLET_TABLE,
+            "quadlet",
+        ),
         anchors: Vec::new(),
     })
 }

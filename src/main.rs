@@ -7,6 +7,11 @@ use std::process::ExitCode;
 use transship::cli::{Cli, Command};
 use transship::commands;
 
+// Loading builds many small strings and maps; mimalloc makes those allocations cheaper than
+// glibc's malloc (about a third of the instructions of a small run were in malloc/free).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {

@@ -167,6 +167,45 @@ pub fn to_text(table: &[KeyRule]) -> String {
     out
 }
 
+/// Whether `w` is the table's general warning for its key (from [`report`]).
+fn is_general(w: &ConvertWarning, table: &[KeyRule], backend: &str) -> bool {
+    let Some(key) = w
+        .key_path
+        .strip_prefix("services.")
+        .and_then(|r| r.split_once('.'))
+        .map(|(_, k)| k)
+    else {
+        return false;
+    };
+    rule_for(table, key).is_some_and(|r| {
+        w.message == format!("{} for {backend}: {}", r.support.label(), r.support.note())
+    })
+}
+
+/// A specific note about a key replaces the table's general warning for it, so each key
+/// that is not translated exactly is reported once, with the most precise message.
+pub fn one_per_key(
+    warnings: Vec<ConvertWarning>,
+    table: &[KeyRule],
+    backend: &str,
+) -> Vec<ConvertWarning> {
+    let specific: Vec<String> = warnings
+        .iter()
+        .filter(|w| !is_general(w, table, backend))
+        .map(|w| w.key_path.clone())
+        .collect();
+    let covered = |general: &str| {
+        specific.iter().any(|s| {
+            s.strip_prefix(general)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    };
+    warnings
+        .into_iter()
+        .filter(|w| !is_general(w, table, backend) || !covered(&w.key_path))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,43 +280,4 @@ mod tests {
         let md = to_markdown("nomad", &t);
         assert!(md.contains("| `name` | approximated | `job` | a\\|b |"));
     }
-}
-
-/// Whether `w` is the table's general warning for its key (from [`report`]).
-fn is_general(w: &ConvertWarning, table: &[KeyRule], backend: &str) -> bool {
-    let Some(key) = w
-        .key_path
-        .strip_prefix("services.")
-        .and_then(|r| r.split_once('.'))
-        .map(|(_, k)| k)
-    else {
-        return false;
-    };
-    rule_for(table, key).is_some_and(|r| {
-        w.message == format!("{} for {backend}: {}", r.support.label(), r.support.note())
-    })
-}
-
-/// A specific note about a key replaces the table's general warning for it, so each key
-/// that is not translated exactly is reported once, with the most precise message.
-pub fn one_per_key(
-    warnings: Vec<ConvertWarning>,
-    table: &[KeyRule],
-    backend: &str,
-) -> Vec<ConvertWarning> {
-    let specific: Vec<String> = warnings
-        .iter()
-        .filter(|w| !is_general(w, table, backend))
-        .map(|w| w.key_path.clone())
-        .collect();
-    let covered = |general: &str| {
-        specific.iter().any(|s| {
-            s.strip_prefix(general)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-        })
-    };
-    warnings
-        .into_iter()
-        .filter(|w| !is_general(w, table, backend) || !covered(&w.key_path))
-        .collect()
 }

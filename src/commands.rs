@@ -41,6 +41,9 @@ pub fn load_options(args: &LoadArgs, interpolate: bool) -> anyhow::Result<LoadOp
 
 /// Print warnings the way compose does, on stderr, each with its position.
 pub fn print_warnings(warnings: &[crate::diag::Warning], sources: &crate::source::SourceMap) {
+    use std::io::Write;
+    // Buffered: thousands of warnings are thousands of writes on an unbuffered stderr.
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for w in warnings {
         let at = if w.span.is_synthetic() {
             String::new()
@@ -52,6 +55,6 @@ pub fn print_warnings(warnings: &[crate::diag::Warning], sources: &crate::source
         } else {
             format!("{}: ", w.path)
         };
-        eprintln!("warning: {at}{path}{}", w.message);
+        let _ = writeln!(err, "warning: {at}{path}{}", w.message);
     }
 }

@@ -122,16 +122,21 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
 /// The most specific service-key pattern that covers `path` (a key path relative to the
 /// service, e.g. `deploy.resources.limits.memory` or `ports[0]`), if any.
 pub fn service_key_for(path: &str) -> Option<&'static str> {
-    // Called for every recorded path of every service: no allocation.
+    // Called for every recorded path of every service: no allocation, and a binary search
+    // of the sorted table for each dotted prefix, longest first.
     let bare = path.split('[').next().unwrap_or(path);
-    SERVICE_KEYS
-        .iter()
-        .filter(|k| {
-            bare.strip_prefix(**k)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-        })
-        .max_by_key(|k| k.len())
-        .copied()
+    let ends = bare
+        .match_indices('.')
+        .map(|(i, _)| i)
+        .chain(std::iter::once(bare.len()));
+    let mut found = None;
+    for end in ends {
+        let prefix = bare.get(..end).unwrap_or(bare);
+        if let Ok(i) = SERVICE_KEYS.binary_search(&prefix) {
+            found = SERVICE_KEYS.get(i).copied();
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -156,5 +161,8 @@ mod tests {
         assert_eq!(service_key_for("healthcheck.interval"), Some("healthcheck"));
         assert_eq!(service_key_for("deploy.resources.limits"), None);
         assert_eq!(service_key_for("x-foo"), None);
+        assert_eq!(service_key_for("imagex"), None);
+        assert_eq!(service_key_for("image"), Some("image"));
+        assert_eq!(service_key_for("deploy.mode"), Some("deploy.mode"));
     }
 }

@@ -145,28 +145,33 @@ impl Provenance {
             key_span: node.key_span,
             keys: BTreeMap::new(),
         };
-        p.walk(node, "");
+        p.walk(node, &mut String::with_capacity(64));
         p
     }
 
-    fn walk(&mut self, node: &Node, prefix: &str) {
+    /// Record every path below `node`; `path` is the node's own path, extended in place and
+    /// restored (one buffer for the whole walk instead of a string per level).
+    fn walk(&mut self, node: &Node, path: &mut String) {
+        use std::fmt::Write;
+        let len = path.len();
         match &node.value {
             Value::Map(m) => {
                 for (k, v) in m {
-                    let path = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    self.record(&path, v);
-                    self.walk(v, &path);
+                    if len > 0 {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    self.record(path, v);
+                    self.walk(v, path);
+                    path.truncate(len);
                 }
             }
             Value::Seq(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    let path = format!("{prefix}[{i}]");
-                    self.record(&path, v);
-                    self.walk(v, &path);
+                    let _ = write!(path, "[{i}]");
+                    self.record(path, v);
+                    self.walk(v, path);
+                    path.truncate(len);
                 }
             }
             _ => {}

@@ -16,6 +16,11 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
     let mut staged = Vec::with_capacity(files.len());
     for f in files {
         let target = dir.join(&f.name);
+        // An up-to-date file is left alone: its mtime stays, and renaming over an existing
+        // file is what costs most on ext4 (it forces the new data out first).
+        if std::fs::read(&target).is_ok_and(|old| old == f.contents.as_bytes()) {
+            continue;
+        }
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -23,16 +28,15 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
         let mut tmp = tempfile::Builder::new()
             .prefix(".transship-")
             .tempfile_in(parent)?;
+        // No fsync: the rename makes the set atomic against interruption, which is what a
+        // build step needs; syncing each of thousands of unit files cost 10x the conversion.
         tmp.write_all(f.contents.as_bytes())?;
-        tmp.as_file().sync_all()?;
         staged.push((tmp, target));
     }
-    let mut written = Vec::with_capacity(staged.len());
     for (tmp, target) in staged {
         tmp.persist(&target).map_err(|e| e.error)?;
-        written.push(target);
     }
-    Ok(written)
+    Ok(files.iter().map(|f| dir.join(&f.name)).collect())
 }
 
 #[cfg(test)]
@@ -73,6 +77,40 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".transship-"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn up_to_date_files_are_not_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let inode = |name: &str| {
+            std::fs::metadata(dir.path().join(name))
+                .map(|m| m.ino())
+                .unwrap_or_default()
+        };
+        let one = |contents: &str| {
+            vec![
+                OutFile {
+                    name: "same.hcl".into(),
+                    contents: "same".into(),
+                },
+                OutFile {
+                    name: "changes.hcl".into(),
+                    contents: contents.into(),
+                },
+            ]
+        };
+        write_all_atomic(dir.path(), &one("v1")).unwrap_or_else(|e| panic!("{e}"));
+        let (same, changes) = (inode("same.hcl"), inode("changes.hcl"));
+        let written = write_all_atomic(dir.path(), &one("v2")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(written.len(), 2, "every file is reported, written or not");
+        assert_eq!(inode("same.hcl"), same, "an identical file was replaced");
+        assert_ne!(inode("changes.hcl"), changes);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("changes.hcl")).unwrap_or_default(),
+            "v2"
+        );
     }
 
     #[test]

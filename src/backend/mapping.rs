@@ -189,20 +189,35 @@ pub fn one_per_key(
     table: &[KeyRule],
     backend: &str,
 ) -> Vec<ConvertWarning> {
-    let specific: Vec<String> = warnings
+    let general: Vec<bool> = warnings
         .iter()
-        .filter(|w| !is_general(w, table, backend))
-        .map(|w| w.key_path.clone())
+        .map(|w| is_general(w, table, backend))
         .collect();
+    let specific: std::collections::BTreeSet<&str> = warnings
+        .iter()
+        .zip(&general)
+        .filter(|(_, g)| !**g)
+        .map(|(w, _)| w.key_path.as_str())
+        .collect();
+    // Paths that extend `general` sort right after it, so a range scan finds them.
     let covered = |general: &str| {
-        specific.iter().any(|s| {
-            s.strip_prefix(general)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-        })
+        specific
+            .range(general..)
+            .take_while(|s| s.starts_with(general))
+            .any(|s| {
+                s.get(general.len()..)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+            })
     };
+    let keep: Vec<bool> = warnings
+        .iter()
+        .zip(&general)
+        .map(|(w, g)| !*g || !covered(&w.key_path))
+        .collect();
     warnings
         .into_iter()
-        .filter(|w| !is_general(w, table, backend) || !covered(&w.key_path))
+        .zip(keep)
+        .filter_map(|(w, k)| k.then_some(w))
         .collect()
 }
 

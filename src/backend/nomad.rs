@@ -26,6 +26,7 @@ use crate::model::{Project, Service};
 use crate::source::Span;
 use ::hcl::structure::{Block, Body};
 use serde_json::Value as Json;
+use std::collections::HashMap;
 
 /// The task driver.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -247,6 +248,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let mut warnings: Vec<ConvertWarning> = Vec::new();
     // group name → (job type, member services in name order)
     let mut groups: Vec<(String, JobType, Vec<&Service>)> = Vec::new();
+    let mut group_index: HashMap<String, usize> = HashMap::new();
     for name in project.service_names() {
         let Some(svc) = project.services.get(name) else {
             continue;
@@ -262,7 +264,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let gname = service_ext(svc, "group")
             .and_then(Json::as_str)
             .map_or_else(|| label(name), label);
-        match groups.iter_mut().find(|(g, _, _)| *g == gname) {
+        match group_index.get(&gname).and_then(|&i| groups.get_mut(i)) {
             Some((_, t, members)) => {
                 if *t != jt {
                     notes.warn(
@@ -276,7 +278,10 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 }
                 members.push(svc);
             }
-            None => groups.push((gname, jt, vec![svc])),
+            None => {
+                group_index.insert(gname.clone(), groups.len());
+                groups.push((gname, jt, vec![svc]));
+            }
         }
         warnings.append(&mut notes.warnings);
     }
@@ -313,29 +318,31 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("printing HCL: {e}")))?;
         let name = format!("{id}.nomad.hcl");
         // Provenance anchors: a one-service group at its `group` line, else each `task`.
-        let in_job: Vec<&(String, JobType, Vec<&Service>)> =
-            groups.iter().filter(|(_, t, _)| t == jt).collect();
+        // Looked up once per `group`/`task` line: indexed, not searched.
+        let in_job: HashMap<&str, &[&Service]> = groups
+            .iter()
+            .filter(|(_, t, _)| t == jt)
+            .map(|(n, _, m)| (n.as_str(), m.as_slice()))
+            .collect();
+        let mut shared_tasks: HashMap<String, &Service> = HashMap::new();
+        for (_, _, m) in groups.iter().filter(|(_, t, m)| t == jt && m.len() > 1) {
+            for s in m {
+                shared_tasks.entry(label(&s.name)).or_insert(*s);
+            }
+        }
         anchors.extend(crate::backend::anchors_where(&name, &text, |line| {
             let t = line.trim_start();
             let svc = if let Some(g) = t
                 .strip_prefix("group \"")
                 .and_then(|r| r.strip_suffix("\" {"))
             {
-                match in_job
-                    .iter()
-                    .find(|(n, _, _)| n == g)
-                    .map(|(_, _, m)| m.as_slice())
-                {
+                match in_job.get(g) {
                     Some([only]) => *only,
                     _ => return None,
                 }
             } else {
                 let task = t.strip_prefix("task \"")?.strip_suffix("\" {")?;
-                in_job
-                    .iter()
-                    .filter(|(_, _, m)| m.len() > 1)
-                    .flat_map(|(_, _, m)| m.iter())
-                    .find(|s| label(&s.name) == task)?
+                *shared_tasks.get(task)?
             };
             Some((format!("services.{}", svc.name), svc.provenance.key_span))
         }));

@@ -99,16 +99,19 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     };
     // One file list relative to the root, so the write (or check) is one atomic set.
     let all: Vec<OutFile> = outputs
-        .iter()
+        .iter_mut()
         .flat_map(|(target, _, e)| {
-            e.files.iter().map(move |f| OutFile {
-                name: if many {
-                    format!("{}/{}", target.id(), f.name)
-                } else {
-                    f.name.clone()
-                },
-                contents: f.contents.clone(),
-            })
+            let target = *target;
+            std::mem::take(&mut e.files)
+                .into_iter()
+                .map(move |f| OutFile {
+                    name: if many {
+                        format!("{}/{}", target.id(), f.name)
+                    } else {
+                        f.name
+                    },
+                    contents: f.contents,
+                })
         })
         .collect();
     if args.check {
@@ -169,6 +172,8 @@ fn validation_failed(target: Target, dir: &Path, written: &[PathBuf]) -> bool {
 
 /// One line per warning: severity, `file:line`, key path, what was done.
 fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool, prefix: &str) {
+    // Buffered: thousands of warnings are thousands of writes on an unbuffered stderr.
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for w in warnings {
         let sev = match w.severity {
             Severity::Info => "note",
@@ -181,7 +186,7 @@ fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool, prefix
         } else {
             format!("{}: ", sources.describe(w.span))
         };
-        eprintln!("{sev}: {prefix}{at}{}: {}", w.key_path, w.message);
+        let _ = writeln!(err, "{sev}: {prefix}{at}{}: {}", w.key_path, w.message);
     }
 }
 

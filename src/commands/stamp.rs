@@ -6,6 +6,7 @@
 
 use crate::backend::{Anchor, OutFile};
 use crate::source::SourceMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The comment marker for files we may annotate; others (copied config files) stay as they
@@ -62,32 +63,48 @@ pub fn stamp(
     header: &str,
     provenance: bool,
 ) {
+    // Anchors by file, then by line: one pass over each file, whatever the number of files.
+    let mut by_file: HashMap<&str, Vec<&Anchor>> = HashMap::new();
+    if provenance {
+        for a in anchors {
+            by_file.entry(a.file.as_str()).or_default().push(a);
+        }
+    }
     for f in files.iter_mut() {
         let Some(prefix) = comment_prefix(&f.name) else {
             continue;
         };
-        let mut lines: Vec<String> = f.contents.lines().map(str::to_string).collect();
-        if provenance {
-            let mut here: Vec<&Anchor> = anchors.iter().filter(|a| a.file == f.name).collect();
-            here.sort_by_key(|a| std::cmp::Reverse(a.line));
-            for a in here {
-                let Some(target) = lines.get(a.line) else {
-                    continue;
-                };
-                let indent: String = target.chars().take_while(|c| *c == ' ').collect();
+        let mut here = by_file.remove(f.name.as_str()).unwrap_or_default();
+        // Several anchors on one line: the last given ends up on top.
+        here.reverse();
+        here.sort_by_key(|a| a.line);
+        let mut here = here.into_iter().peekable();
+        let mut text = String::with_capacity(f.contents.len() + 128);
+        let header_line = format!("{prefix} {header}\n");
+        // A shebang must stay the first line.
+        let shebang = f.contents.starts_with("#!");
+        if !shebang {
+            text.push_str(&header_line);
+        }
+        for (i, line) in f.contents.lines().enumerate() {
+            while let Some(a) = here.next_if(|a| a.line == i) {
+                let indent = line
+                    .get(..line.len() - line.trim_start_matches(' ').len())
+                    .unwrap_or_default();
                 let at = sources
                     .path_of(a.span.file)
                     .map(|p| format!("{}:{}", relative(&p, working_dir), a.span.line))
                     .unwrap_or_default();
-                lines.insert(a.line, format!("{indent}{prefix} {}: {at}", a.key_path));
+                text.push_str(&format!("{indent}{prefix} {}: {at}\n", a.key_path));
+            }
+            text.push_str(line);
+            text.push('\n');
+            if i == 0 && shebang {
+                text.push_str(&header_line);
             }
         }
-        // A shebang must stay the first line.
-        let at = usize::from(lines.first().is_some_and(|l| l.starts_with("#!")));
-        lines.insert(at, format!("{prefix} {header}"));
-        let mut text = lines.join("\n");
-        if f.contents.ends_with('\n') || f.contents.is_empty() {
-            text.push('\n');
+        if !(f.contents.ends_with('\n') || f.contents.is_empty()) {
+            text.pop();
         }
         f.contents = text;
     }

@@ -162,3 +162,36 @@ fn include_cycle() {
     ]);
     refused(d.path(), &["b.yaml:1:", "include cycle"]);
 }
+
+/// Found by fuzzing (a timeout): a published port range expands to one entry per port, and
+/// every pass over ports used to compare each with all before it. Each target still gets
+/// one port per container port, first to last.
+#[test]
+fn a_port_range_of_thousands_of_ports() {
+    let d = case(&[(
+        "compose.yaml",
+        b"services:\n  s:\n    image: x\n    ports: [\"20000-24999:20000-24999\"]\n",
+    )]);
+    for (target, needle) in [
+        ("nomad", "port \"port_"),
+        ("swarm", "target: "),
+        ("systemd", "--publish "),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_transship"))
+            .current_dir(d.path())
+            .args(["-f", "compose.yaml", "convert", "--to", target])
+            .env_clear()
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            o.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(out.matches(needle).count(), 5000, "{target}");
+        for edge in ["20000", "24999"] {
+            assert!(out.contains(edge), "{target}: {edge} missing");
+        }
+    }
+}

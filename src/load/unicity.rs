@@ -3,6 +3,7 @@
 
 use crate::diag::LoadError;
 use crate::load::node::{KeyPath, Node, Value};
+use std::collections::HashMap;
 
 #[derive(Clone, Copy)]
 enum Indexer {
@@ -95,17 +96,18 @@ fn walk(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
         Value::Seq(items) => {
             if let Some((_, indexer)) = SPLIT.iter().find(|(p, _)| matches(path, p)) {
                 let mut out: Vec<Node> = Vec::with_capacity(items.len());
-                let mut keys: Vec<String> = Vec::with_capacity(items.len());
+                // Key → position in `out`: a port range expands to thousands of entries.
+                let mut seen: HashMap<String, usize> = HashMap::with_capacity(items.len());
                 for (i, entry) in std::mem::take(items).into_iter().enumerate() {
                     let key = index(*indexer, &entry, path, i)?;
-                    match keys.iter().position(|k| *k == key) {
-                        Some(j) => {
+                    match seen.get(&key) {
+                        Some(&j) => {
                             if let Some(slot) = out.get_mut(j) {
                                 *slot = entry;
                             }
                         }
                         None => {
-                            keys.push(key);
+                            seen.insert(key, out.len());
                             out.push(entry);
                         }
                     }

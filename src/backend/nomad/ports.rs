@@ -6,6 +6,7 @@
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
 use crate::model::Service;
+use std::collections::{HashMap, HashSet};
 
 /// Most ports one `expose` range may add.
 const MAX_EXPOSE_RANGE: u32 = 100;
@@ -24,6 +25,10 @@ pub struct PortDef {
 /// The service's ports, in compose order, then exposed ports not already mapped.
 pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
     let mut out: Vec<PortDef> = Vec::new();
+    // Indexes over `out`: a port range expands to thousands of entries.
+    let mut labels: HashSet<String> = HashSet::new();
+    let mut by_host: HashMap<u32, usize> = HashMap::new();
+    let mut targets: HashSet<u32> = HashSet::new();
     for (i, p) in svc.ports.iter().enumerate() {
         if p.target == 0 {
             continue;
@@ -76,7 +81,7 @@ pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
         }
         // Nomad maps a port label for TCP and UDP alike: the same mapping twice is one port.
         if let Some(h) = host
-            && let Some(prev) = out.iter().find(|q| q.host == Some(h))
+            && let Some(prev) = by_host.get(&h).and_then(|&j| out.get(j))
         {
             if prev.target != p.target {
                 notes.warn(
@@ -90,7 +95,12 @@ pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
             }
             continue;
         }
-        let label = unique(&out, base);
+        let label = unique_in(&labels, base);
+        labels.insert(label.clone());
+        if let Some(h) = host {
+            by_host.insert(h, out.len());
+        }
+        targets.insert(p.target);
         out.push(PortDef {
             label,
             host,
@@ -116,14 +126,15 @@ pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
             continue;
         }
         for target in lo..=hi {
-            if out.iter().any(|p| p.target == target) {
+            if !targets.insert(target) {
                 continue;
             }
             let base = format!(
                 "expose_{target}{}",
                 if proto == "udp" { "_udp" } else { "" }
             );
-            let label = unique(&out, base);
+            let label = unique_in(&labels, base);
+            labels.insert(label.clone());
             out.push(PortDef {
                 label,
                 host: None,
@@ -163,6 +174,17 @@ pub fn port_label(s: &str) -> String {
         })
         .collect();
     if out.is_empty() { "port".into() } else { out }
+}
+
+/// `base`, or `base_N` with the first N not in `taken`.
+fn unique_in(taken: &HashSet<String>, base: String) -> String {
+    if !taken.contains(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|l| !taken.contains(l))
+        .unwrap_or(base)
 }
 
 fn unique(existing: &[PortDef], base: String) -> String {

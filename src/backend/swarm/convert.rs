@@ -82,15 +82,11 @@ fn nonblank(v: &Option<String>) -> Option<String> {
     v.clone().filter(|s| !s.is_empty())
 }
 
-/// The schema wants unique items in most lists; keep the first of each.
-pub fn dedup<T: Clone + PartialEq>(items: &[T]) -> Vec<T> {
-    let mut out: Vec<T> = Vec::with_capacity(items.len());
-    for i in items {
-        if !out.contains(i) {
-            out.push(i.clone());
-        }
-    }
-    out
+/// The schema wants unique items in most lists; keep the first of each (hashed: a port
+/// range can expand to thousands of items).
+pub fn dedup<T: Clone + Eq + std::hash::Hash>(items: &[T]) -> Vec<T> {
+    let mut seen: std::collections::HashSet<&T> = std::collections::HashSet::new();
+    items.iter().filter(|i| seen.insert(*i)).cloned().collect()
 }
 
 /// `"8080"` → 8080; a range `"8000-8010"` → its first port and `true`.

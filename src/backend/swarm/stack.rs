@@ -93,7 +93,7 @@ pub struct StackService {
 }
 
 /// A published port, long syntax (`published` must be an integer for the Docker CLI).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StackPort {
     pub target: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,7 +111,7 @@ pub struct StackServiceNetwork {
 }
 
 /// A mount, long syntax.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StackMount {
     #[serde(rename = "type")]
     pub kind: String,
@@ -130,12 +130,12 @@ pub struct StackMount {
     pub tmpfs: Option<StackTmpfs>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StackBind {
     pub propagation: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StackVolumeOpts {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nocopy: Option<bool>,
@@ -143,13 +143,13 @@ pub struct StackVolumeOpts {
     pub subpath: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StackTmpfs {
     pub size: i64,
 }
 
 /// A service's use of a secret or config.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StackFileRef {
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -329,7 +329,7 @@ pub struct StackIpam {
     pub config: Vec<StackSubnet>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StackSubnet {
     pub subnet: String,
 }

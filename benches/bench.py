@@ -33,13 +33,14 @@ def run_once(cmd, cwd, check=True):
     return elapsed, usage.ru_maxrss
 
 def measure(cmd, cwd, runs, check=True, fresh=None):
-    """Median time and peak RSS of `runs` runs; `fresh` (a directory) is removed before each
-    run, so every run writes its files anew rather than finding them up to date."""
+    """Median time and peak RSS of `runs` runs. With `fresh` (a directory), `{out}` in the
+    command becomes a new directory under it for every run, so each run writes its files
+    anew; nothing is deleted between runs (ext4 slows down creating files right after
+    many were deleted, which would measure the file system, not transship)."""
     results = []
-    for _ in range(runs):
-        if fresh:
-            shutil.rmtree(fresh, ignore_errors=True)
-        results.append(run_once(cmd, cwd, check))
+    for i in range(runs):
+        argv = [a.replace("{out}", os.path.join(fresh, f"run{i}")) for a in cmd] if fresh else cmd
+        results.append(run_once(argv, cwd, check))
     if any(r is None for r in results):
         return None
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
@@ -71,9 +72,9 @@ def main():
             conv = {}
             for t in targets:
                 out = os.path.join(work, f"out-{t}-{n}")
-                conv[t] = measure([binary] + files + ["convert", "--to", t, "-o", out], d, runs, check=False, fresh=out)
+                conv[t] = measure([binary] + files + ["convert", "--to", t, "-o", "{out}"], d, runs, check=False, fresh=out)
             out = os.path.join(work, f"out-all-{n}")
-            conv["all"] = measure([binary] + files + ["convert", "--to", ",".join(targets), "-o", out], d, runs, check=False, fresh=out)
+            conv["all"] = measure([binary] + files + ["convert", "--to", ",".join(targets), "-o", "{out}"], d, runs, check=False, fresh=out)
             parse = measure([binary] + files + ["config", "-q"], d, runs)
             stack = measure([shutil.which(a.docker) or a.docker, "stack", "config", "-c", "compose.yaml", "-c", "compose.prod.yaml"], d, runs, check=False)
             ratio = "n/a" if conv["all"] is None else f"{conv['all'][0] / parse[0]:.1f}x"

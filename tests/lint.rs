@@ -439,6 +439,13 @@ fn baseline_reports_only_new_findings() {
         recorded
     );
 
+    let with_baseline_json = [
+        "lint",
+        "--baseline",
+        "lint-baseline.json",
+        "--format",
+        "json",
+    ];
     // Lines move, nothing new: clean, the old findings kept as suppressed.
     let moved = format!("# a comment\n\n{old}");
     std::fs::write(dir.path().join("compose.yaml"), &moved).unwrap_or_else(|e| panic!("{e}"));
@@ -448,17 +455,7 @@ fn baseline_reports_only_new_findings() {
         &[],
     );
     assert_eq!(r.code, 0, "{}", r.stdout);
-    let r = transship(
-        dir.path(),
-        &[
-            "lint",
-            "--baseline",
-            "lint-baseline.json",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let r = transship(dir.path(), &with_baseline_json, &[]);
     let findings = json_findings(&r.stdout);
     assert!(!findings.is_empty());
     assert!(
@@ -469,17 +466,7 @@ fn baseline_reports_only_new_findings() {
     // A new problem is reported, and only it.
     let grown = format!("{moved}  db:\n    image: postgres:16\n    privileged: true\n");
     std::fs::write(dir.path().join("compose.yaml"), grown).unwrap_or_else(|e| panic!("{e}"));
-    let r = transship(
-        dir.path(),
-        &[
-            "lint",
-            "--baseline",
-            "lint-baseline.json",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let r = transship(dir.path(), &with_baseline_json, &[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     let new: Vec<_> = json_findings(&r.stdout)
         .into_iter()

@@ -88,3 +88,46 @@ impl EmitError {
         }
     }
 }
+
+/// `path` with the project directory prefix replaced by `root` (`root/<relative part>`);
+/// paths outside the project directory are returned unchanged.
+pub fn rebase(path: &str, project_dir: &std::path::Path, root: &str) -> String {
+    let p = std::path::Path::new(path);
+    match p.strip_prefix(project_dir) {
+        Ok(rel) if project_dir.is_absolute() && !project_dir.as_os_str().is_empty() => {
+            let rel = rel.to_string_lossy();
+            let root = root.trim_end_matches('/');
+            if rel.is_empty() {
+                root.to_string()
+            } else {
+                format!("{root}/{rel}")
+            }
+        }
+        _ => path.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rebase;
+    use std::path::Path;
+
+    #[test]
+    fn paths_below_the_project_move_to_the_root_and_others_stay() {
+        let dir = Path::new("/home/ci/checkout");
+        assert_eq!(
+            rebase("/home/ci/checkout/conf", dir, "/srv/app"),
+            "/srv/app/conf"
+        );
+        assert_eq!(rebase("/home/ci/checkout", dir, "/srv/app/"), "/srv/app");
+        assert_eq!(
+            rebase("/home/ci/checkout2/x", dir, "/srv/app"),
+            "/home/ci/checkout2/x"
+        );
+        assert_eq!(
+            rebase("/var/run/docker.sock", dir, "/srv/app"),
+            "/var/run/docker.sock"
+        );
+        assert_eq!(rebase("/x/conf", Path::new(""), "/srv/app"), "/x/conf");
+    }
+}

@@ -167,6 +167,10 @@ pub struct ConvertArgs {
     /// [systemd] Directory of tera templates overriding the built-in ones
     #[arg(long, value_name = "DIR", help_heading = "systemd")]
     pub templates: Option<PathBuf>,
+    /// [systemd] Where the project directory is on the machines that run the units: bind
+    /// mounts and secret files below it are read from there (default: /srv/<project>)
+    #[arg(long, value_name = "DIR", help_heading = "systemd")]
+    pub project_root: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -83,7 +83,8 @@ pub fn load(opts: &LoadOptions, sources: &SourceMap) -> Result<Loaded, LoadError
             ..loaded
         });
     }
-    let project = bind::bind(&tree)?;
+    let mut project = bind::bind(&tree)?;
+    project.working_dir.clone_from(&loaded.working_dir);
     Ok(Loaded {
         project,
         tree,

@@ -58,6 +58,10 @@ pub struct Project {
     pub extensions: Extensions,
     /// Positions in the whole tree (paths from the root, e.g. `services.web.image`).
     pub provenance: Provenance,
+    /// The project directory (absolute): relative paths in the files were resolved against
+    /// it. Backends use it to write paths below it relative to somewhere else, so output
+    /// does not depend on where the checkout lives.
+    pub working_dir: std::path::PathBuf,
 }
 
 impl Project {

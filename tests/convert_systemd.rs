@@ -34,6 +34,7 @@ fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options)> {
             fleet: s["fleet"].as_bool().unwrap_or(false),
             env_dir: None,
             templates: None,
+            project_root: s["project_root"].as_str().map(str::to_string),
         };
         out.push((dir, opts));
     }

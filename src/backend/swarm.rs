@@ -109,7 +109,8 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             continue;
         };
         let mut notes = convert::Notes::new(svc);
-        let converted = convert::service(svc, image, &mut notes);
+        let host = resources::HostPaths::new(project, opts.output_dir.as_deref());
+        let converted = convert::service(svc, image, &host, &mut notes);
         warnings.append(&mut notes.warnings);
         let vols = stateful::named_volumes(&converted, &stack.volumes);
         let flagged = opts.stateful.iter().any(|s| s == name);

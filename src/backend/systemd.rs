@@ -55,6 +55,9 @@ pub struct Options {
     pub env_dir: Option<String>,
     /// `--templates DIR`: tera templates overriding the built-in ones by file name.
     pub templates: Option<PathBuf>,
+    /// `--project-root DIR`: where the project directory is on the machines that run the
+    /// units (default `/srv/<project>`).
+    pub project_root: Option<String>,
 }
 
 pub struct SystemdBackend;
@@ -75,6 +78,18 @@ pub fn env_dir(project: &Project, opts: &Options) -> String {
         .clone()
         .unwrap_or_else(|| format!("/etc/{}/", project.name));
     if d.ends_with('/') { d } else { format!("{d}/") }
+}
+
+/// Where bind-mounted project files live on the target machines, without a trailing slash.
+pub fn project_root(project: &Project, opts: &Options) -> String {
+    let d = opts
+        .project_root
+        .clone()
+        .unwrap_or_else(|| format!("/srv/{}", project.name));
+    match d.trim_end_matches('/') {
+        "" => "/".to_string(),
+        t => t.to_string(),
+    }
 }
 
 /// Unit name of a service's template (`proj-web@.service`) without the suffix parts.
@@ -311,7 +326,8 @@ fn service_unit(
     warnings.extend(report(mapping::TABLE, "systemd", name, present));
     let mut notes = Notes { svc, out: warnings };
     let (instances, port_index) = instances(svc, opts.instance_port);
-    let run = flags::run_flags(project, svc, opts.runtime, dir, port_index);
+    let root = project_root(project, opts);
+    let run = flags::run_flags(project, svc, opts.runtime, dir, &root, port_index);
     for (rel, msg) in &run.notes {
         notes.warn(rel, msg.clone());
     }

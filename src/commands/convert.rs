@@ -245,6 +245,7 @@ pub fn emit(
                 fleet: args.fleet,
                 env_dir: args.env_dir.clone(),
                 templates: args.templates.clone(),
+                project_root: args.project_root.clone(),
             };
             if target == Target::Quadlet {
                 systemd::quadlet::emit(project, &opts)

@@ -22,7 +22,12 @@ use std::collections::BTreeMap;
 pub use crate::backend::notes::Notes;
 
 /// Convert `svc` (which has an image). Whole-key drops are not reported here.
-pub fn service(svc: &Service, image: String, notes: &mut Notes) -> StackService {
+pub fn service(
+    svc: &Service,
+    image: String,
+    host: &super::resources::HostPaths,
+    notes: &mut Notes,
+) -> StackService {
     let mut out = StackService {
         image,
         hostname: nonblank(&svc.hostname),
@@ -34,7 +39,7 @@ pub fn service(svc: &Service, image: String, notes: &mut Notes) -> StackService 
         labels: svc.labels.clone(),
         ports: ports(&svc.ports, notes),
         networks: networks(svc, notes),
-        volumes: mounts(svc, notes),
+        volumes: mounts(svc, host, notes),
         configs: file_refs(&svc.configs),
         secrets: file_refs(&svc.secrets),
         healthcheck: svc.healthcheck.as_ref().map(healthcheck),
@@ -210,11 +215,11 @@ fn networks(svc: &Service, notes: &mut Notes) -> BTreeMap<String, Option<StackSe
     out
 }
 
-fn mounts(svc: &Service, notes: &mut Notes) -> Vec<StackMount> {
+fn mounts(svc: &Service, host: &super::resources::HostPaths, notes: &mut Notes) -> Vec<StackMount> {
     let mut out = Vec::new();
     let mut binds = false;
     for (i, v) in svc.volumes.iter().enumerate() {
-        match mount(v, &format!("volumes[{i}]"), notes) {
+        match mount(v, &format!("volumes[{i}]"), host, notes) {
             Some(m) => {
                 binds |= m.kind == "bind";
                 out.push(m);
@@ -243,7 +248,12 @@ fn mounts(svc: &Service, notes: &mut Notes) -> Vec<StackMount> {
     dedup(&out)
 }
 
-fn mount(v: &ServiceVolume, path: &str, notes: &mut Notes) -> Option<StackMount> {
+fn mount(
+    v: &ServiceVolume,
+    path: &str,
+    host: &super::resources::HostPaths,
+    notes: &mut Notes,
+) -> Option<StackMount> {
     let kind = v.kind.clone().unwrap_or_else(|| "volume".into());
     let Some(target) = v.target.clone().filter(|t| !t.is_empty()) else {
         notes.warn(
@@ -253,9 +263,13 @@ fn mount(v: &ServiceVolume, path: &str, notes: &mut Notes) -> Option<StackMount>
         );
         return None;
     };
+    let source = match kind.as_str() {
+        "bind" => nonblank(&v.source).map(|s| host.rel(&s)),
+        _ => nonblank(&v.source),
+    };
     let mut m = StackMount {
         kind: kind.clone(),
-        source: nonblank(&v.source),
+        source,
         target,
         read_only: v.read_only.filter(|r| *r),
         consistency: nonblank(&v.consistency),
@@ -551,7 +565,9 @@ fn update_config(u: &UpdateConfig) -> StackUpdateConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::swarm::resources::HostPaths;
     use crate::model::Deploy;
+    use crate::model::Project;
 
     fn svc() -> Service {
         Service {
@@ -691,7 +707,8 @@ mod tests {
             ..svc()
         };
         let mut n = Notes::new(&s);
-        let m = mounts(&s, &mut n);
+        let p = Project::default();
+        let m = mounts(&s, &HostPaths::new(&p, None), &mut n);
         assert_eq!(m.len(), 3);
         assert_eq!(m[0].tmpfs, Some(StackTmpfs { size: 64 << 20 }));
         assert_eq!(m[1].target, "/tmp");
@@ -720,7 +737,8 @@ mod tests {
         };
         s.networks.insert("default".into(), None);
         let mut n = Notes::new(&s);
-        let out = service(&s, "x".into(), &mut n);
+        let p = Project::default();
+        let out = service(&s, "x".into(), &HostPaths::new(&p, None), &mut n);
         assert_eq!(
             out.networks["default"].as_ref().map(|n| n.aliases.clone()),
             Some(vec!["mydb".to_string()])

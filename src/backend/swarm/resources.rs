@@ -162,6 +162,33 @@ pub fn relative_to(path: &str, base: Option<&Path>) -> String {
     }
 }
 
+/// How host paths are written in the stack file: those below the project directory
+/// relative to the stack file's directory (the `-o` directory, else the project directory,
+/// as `docker stack deploy` resolves them), so the file does not depend on where the
+/// checkout lives; others (system paths) as they are.
+pub struct HostPaths<'a> {
+    project_dir: &'a Path,
+    base: &'a Path,
+}
+
+impl<'a> HostPaths<'a> {
+    pub fn new(project: &'a Project, out_dir: Option<&'a Path>) -> Self {
+        let project_dir = project.working_dir.as_path();
+        HostPaths {
+            project_dir,
+            base: out_dir.unwrap_or(project_dir),
+        }
+    }
+
+    pub fn rel(&self, path: &str) -> String {
+        if self.project_dir.is_absolute() && Path::new(path).starts_with(self.project_dir) {
+            relative_to(path, Some(self.base))
+        } else {
+            path.to_string()
+        }
+    }
+}
+
 /// Which kind of top-level object: secrets and configs differ in what Swarm allows.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -190,7 +217,10 @@ pub fn objects(
         &p.configs
     };
     src.iter()
-        .map(|(k, o)| (k.clone(), object(&p.name, k, o, kind, out_dir, x)))
+        .map(|(k, o)| {
+            let host = HostPaths::new(p, out_dir);
+            (k.clone(), object(&p.name, k, o, kind, &host, x))
+        })
         .collect()
 }
 
@@ -199,7 +229,7 @@ fn object(
     key: &str,
     o: &FileObject,
     kind: Kind,
-    out_dir: Option<&Path>,
+    host: &HostPaths,
     x: &mut Extras,
 ) -> StackObject {
     let section = kind.section();
@@ -220,7 +250,7 @@ fn object(
     }
     if let Some(file) = o.file.as_deref().filter(|s| !s.is_empty()) {
         out.name = custom_name(project, key, &name);
-        out.file = Some(relative_to(file, out_dir));
+        out.file = Some(host.rel(file));
         return out;
     }
     let env = o.environment.clone().filter(|s| !s.is_empty());
@@ -327,7 +357,15 @@ mod tests {
             content: Some("a $b\n".into()),
             ..FileObject::default()
         };
-        let s = object("p", "conf", &o, Kind::Config, None, &mut x);
+        let p = Project::default();
+        let s = object(
+            "p",
+            "conf",
+            &o,
+            Kind::Config,
+            &HostPaths::new(&p, None),
+            &mut x,
+        );
         assert_eq!(s.file.as_deref(), Some("./configs/conf"));
         assert_eq!(x.files[0].contents, "a $b\n");
     }
@@ -340,7 +378,15 @@ mod tests {
             content: Some("s3cret".into()),
             ..FileObject::default()
         };
-        let s = object("p", "tok", &o, Kind::Secret, None, &mut x);
+        let p = Project::default();
+        let s = object(
+            "p",
+            "tok",
+            &o,
+            Kind::Secret,
+            &HostPaths::new(&p, None),
+            &mut x,
+        );
         assert_eq!((s.external, s.name.as_deref()), (Some(true), Some("p_tok")));
         assert_eq!(
             x.plan,

@@ -65,6 +65,7 @@ pub fn run_flags(
     svc: &Service,
     runtime: Runtime,
     env_dir: &str,
+    project_root: &str,
     instance_port: Option<usize>,
 ) -> RunFlags {
     let mut f = RunFlags::default();
@@ -72,6 +73,7 @@ pub fn run_flags(
         project,
         svc,
         runtime,
+        project_root,
     };
     c.identity(&mut f);
     c.environment(&mut f, env_dir);
@@ -91,6 +93,16 @@ struct Ctx<'a> {
     project: &'a Project,
     svc: &'a Service,
     runtime: Runtime,
+    /// Where the project directory is on the machines that run the units.
+    project_root: &'a str,
+}
+
+impl Ctx<'_> {
+    /// A host path as the target machine sees it: below the project directory means below
+    /// `--project-root` there (never the path of this checkout).
+    fn host_path(&self, path: &str) -> String {
+        crate::backend::rebase(path, &self.project.working_dir, self.project_root)
+    }
 }
 
 fn push(f: &mut RunFlags, flag: &str, value: &str) {
@@ -311,7 +323,8 @@ impl Ctx<'_> {
         let mut parts = vec![format!("type={kind}")];
         let source = v.source.as_deref().filter(|s| !s.is_empty());
         match kind {
-            "bind" | "image" => parts.push(format!("source={}", source?)),
+            "bind" => parts.push(format!("source={}", self.host_path(source?))),
+            "image" => parts.push(format!("source={}", source?)),
             "volume" => {
                 if let Some(src) = source {
                     let real = self
@@ -389,7 +402,7 @@ impl Ctx<'_> {
                 };
                 let Some(def) = defs.get(src) else { continue };
                 let host = if let Some(file) = def.file.as_deref().filter(|s| !s.is_empty()) {
-                    file.to_string()
+                    self.host_path(file)
                 } else if def.external {
                     f.notes.push((
                         format!("{kind}[{i}]"),

@@ -67,6 +67,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         ..opts.clone()
     };
     let dir = env_dir(project, &opts);
+    let root = super::project_root(project, &opts);
     let mut files = Vec::new();
     let mut env_files = Vec::new();
     let mut warnings: Vec<ConvertWarning> = Vec::new();
@@ -85,12 +86,12 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             name,
             present,
         ));
-        let ctx = container(project, svc, &dir, &mut warnings);
+        let ctx = container(project, svc, (&dir, &root), &mut warnings);
         files.push(OutFile {
             name: ctx.unit.clone(),
             contents: templates.render("quadlet-container.tera", &ctx)?,
         });
-        let run = flags::run_flags(project, svc, Runtime::Podman, &dir, None);
+        let run = flags::run_flags(project, svc, Runtime::Podman, &dir, &root, None);
         if !run.env_lines.is_empty() {
             env_files.push(OutFile {
                 name: format!("{}/{name}.env", super::ENV_OUT),
@@ -189,11 +190,11 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
 fn container(
     project: &Project,
     svc: &Service,
-    dir: &str,
+    (dir, root): (&str, &str),
     warnings: &mut Vec<ConvertWarning>,
 ) -> ContainerCtx {
     let name = svc.name.as_str();
-    let run = flags::run_flags(project, svc, Runtime::Podman, dir, None);
+    let run = flags::run_flags(project, svc, Runtime::Podman, dir, root, None);
     let mut note = |rel: &str, message: String| {
         warnings.push(ConvertWarning {
             severity: Severity::Warning,

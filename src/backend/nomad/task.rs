@@ -51,6 +51,17 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     };
     b = b.add_block(cfg.into_block());
     let (env, from_files) = environment(svc, ctx.opts.env_from_variables);
+    for (k, v) in &env {
+        if let Some(var) = client_runtime_variable(v) {
+            notes.warn(
+                Severity::Warning,
+                &format!("environment.{k}"),
+                format!(
+                    "the Nomad client replaces its runtime variable `{var}` in env values and no escape stops it: the container will not see this text as written"
+                ),
+            );
+        }
+    }
     if !env.is_empty() {
         b = b.add_structure(map("env", env.iter().map(|(k, v)| (*k, *v))));
     }
@@ -88,6 +99,26 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
         b = b.add_block(r);
     }
     b.build()
+}
+
+/// The first `${...}` in `value` that the Nomad client interpolates at run time (after HCL
+/// has turned our `$${` back into `${`): `NOMAD_*`, `node.*`, `attr.*`, `meta.*`, `env[...]`.
+fn client_runtime_variable(value: &str) -> Option<&str> {
+    let mut rest = value;
+    while let Some(at) = rest.find("${") {
+        let tail = rest.get(at..).unwrap_or_default();
+        let end = tail.find('}').map_or(tail.len(), |e| e + 1);
+        let var = tail.get(..end).unwrap_or_default();
+        let inner = var.get(2..).unwrap_or_default();
+        if ["NOMAD_", "node.", "attr.", "meta.", "env["]
+            .iter()
+            .any(|p| inner.starts_with(p))
+        {
+            return Some(var);
+        }
+        rest = tail.get(2..).unwrap_or_default();
+    }
+    None
 }
 
 /// `environment` entries with a value (a variable without one stays unset, as in compose),
@@ -591,4 +622,24 @@ fn resources(ctx: &Ctx, svc: &Service, notes: &mut Notes) -> Option<Block> {
         }
     }
     any.then(|| b.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_runtime_variable;
+
+    #[test]
+    fn finds_the_variables_the_client_interpolates() {
+        assert_eq!(
+            client_runtime_variable("id-${NOMAD_ALLOC_ID}-x"),
+            Some("${NOMAD_ALLOC_ID}")
+        );
+        assert_eq!(
+            client_runtime_variable("${HOME} ${node.unique.name}"),
+            Some("${node.unique.name}")
+        );
+        assert_eq!(client_runtime_variable("${meta.rack"), Some("${meta.rack"));
+        assert_eq!(client_runtime_variable("${HOME} $$ ${"), None);
+        assert_eq!(client_runtime_variable("plain"), None);
+    }
 }

@@ -195,3 +195,36 @@ fn a_port_range_of_thousands_of_ports() {
         }
     }
 }
+
+/// Variable substitution the way compose does it is quadratic (each `${VAR:-...}` re-reads
+/// the rest of its line): 100,000 nested or chained defaults took minutes and gigabytes.
+#[test]
+fn substitution_nested_or_chained_without_end() {
+    let nested = format!(
+        "services:\n  s:\n    image: \"x{}z{}\"\n",
+        "${A:-".repeat(100_000),
+        "}".repeat(100_000)
+    );
+    let d = case(&[("compose.yaml", nested.as_bytes())]);
+    refused(
+        d.path(),
+        &[
+            "compose.yaml:3:12",
+            "services.s.image",
+            "variable substitution",
+        ],
+    );
+    let chained = format!(
+        "services:\n  s:\n    image: \"x{}\"\n",
+        "${A:-x}".repeat(100_000)
+    );
+    let d = case(&[("compose.yaml", chained.as_bytes())]);
+    refused(
+        d.path(),
+        &[
+            "compose.yaml:3:12",
+            "services.s.image",
+            "variable substitution",
+        ],
+    );
+}

@@ -178,7 +178,7 @@ fn template_message(e: &TemplateError) -> String {
             "invalid interpolation format {}: you may need to escape any $ with another $",
             go_quote(template)
         ),
-        TemplateError::Required { .. } => e.to_string(),
+        TemplateError::Required { .. } | TemplateError::TooComplex { .. } => e.to_string(),
     }
 }
 

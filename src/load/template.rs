@@ -17,7 +17,15 @@ pub enum TemplateError {
     Invalid { template: String },
     /// `${VAR:?message}` / `${VAR?message}` with `VAR` missing (or empty, for `:?`).
     Required { var: String, message: String },
+    /// Nested deeper than [`MAX_DEPTH`], or more than [`MAX_WORK`] bytes substituted: compose's
+    /// algorithm is quadratic in both, and hostile input must not take unbounded memory.
+    TooComplex { why: &'static str },
 }
+
+/// Deepest nesting of substitutions (`${A:-${B:-...}}`, or the parts after a `}` on one line).
+pub const MAX_DEPTH: usize = 250;
+/// Most bytes of template text substituted for one value, all levels together.
+pub const MAX_WORK: usize = 64 << 20;
 
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -31,6 +39,7 @@ impl fmt::Display for TemplateError {
             TemplateError::Required { var, message } => {
                 write!(f, "required variable {var} is missing a value: {message}")
             }
+            TemplateError::TooComplex { why } => write!(f, "variable substitution {why}"),
         }
     }
 }
@@ -56,6 +65,8 @@ pub fn substitute(
     let mut ctx = Ctx {
         lookup,
         unset: Vec::new(),
+        depth: 0,
+        work: 0,
     };
     let value = ctx.substitute(template)?;
     Ok(Substituted {
@@ -104,11 +115,34 @@ impl Op {
 struct Ctx<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     unset: Vec<String>,
+    /// Current nesting of [`Ctx::substitute`] calls.
+    depth: usize,
+    /// Bytes of template text substituted so far, all levels together.
+    work: usize,
 }
 
 impl Ctx<'_> {
-    /// compose's `Substitute`: replace every match left to right; the first error wins.
+    /// [`Ctx::substitute_level`] within the depth and work limits.
     fn substitute(&mut self, template: &str) -> Result<String, TemplateError> {
+        self.work = self.work.saturating_add(template.len());
+        if self.work > MAX_WORK {
+            return Err(TemplateError::TooComplex {
+                why: "handles more than 64 MiB of text for one value",
+            });
+        }
+        if self.depth > MAX_DEPTH {
+            return Err(TemplateError::TooComplex {
+                why: "is nested more than 250 levels deep",
+            });
+        }
+        self.depth += 1;
+        let out = self.substitute_level(template);
+        self.depth -= 1;
+        out
+    }
+
+    /// compose's `Substitute`: replace every match left to right; the first error wins.
+    fn substitute_level(&mut self, template: &str) -> Result<String, TemplateError> {
         let mut out = String::with_capacity(template.len());
         let mut pos = 0;
         while let Some(rel) = template.get(pos..).and_then(|t| t.find('$')) {
@@ -607,5 +641,16 @@ mod tests {
             let r = substitute(&escaped, &|_| Some("X".to_string()));
             prop_assert_eq!(r, Ok(Substituted { value: s.clone(), unset: vec![] }));
         }
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_compose_depths_still_work() {
+        let nested = |n: usize| format!("{}v{}", "${NOPE:-".repeat(n), "}".repeat(n));
+        let r = substitute(&nested(MAX_DEPTH), &base()).map(|s| s.value);
+        assert_eq!(r, Ok("v".to_string()));
+        assert!(matches!(
+            substitute(&nested(MAX_DEPTH + 1), &base()),
+            Err(TemplateError::TooComplex { .. })
+        ));
     }
 }

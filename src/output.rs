@@ -31,7 +31,9 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
         // No fsync: the rename makes the set atomic against interruption, which is what a
         // build step needs; syncing each of thousands of unit files cost 10x the conversion.
         tmp.write_all(f.contents.as_bytes())?;
-        staged.push((tmp, target));
+        // Keep the path, close the descriptor: a project can have more files than the
+        // process may hold open at once.
+        staged.push((tmp.into_temp_path(), target));
     }
     for (tmp, target) in staged {
         tmp.persist(&target).map_err(|e| e.error)?;

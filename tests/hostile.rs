@@ -228,3 +228,67 @@ fn substitution_nested_or_chained_without_end() {
         ],
     );
 }
+
+/// Each `extends` link and each nested `include` is a recursion: 50,000 of them overflowed
+/// the stack. Both are refused past 100 levels, naming the link.
+#[test]
+fn extends_and_include_chains_without_end() {
+    let mut y = String::from("services:\n");
+    for i in 0..5000 {
+        y.push_str(&format!("  s{i}:\n    extends: s{}\n", i + 1));
+    }
+    y.push_str("  s5000:\n    image: x\n");
+    let d = case(&[("compose.yaml", y.as_bytes())]);
+    refused(
+        d.path(),
+        &["compose.yaml:", "extends", "more than 100 services long"],
+    );
+
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..500 {
+        let next = if i == 0 {
+            "compose.yaml".to_string()
+        } else {
+            format!("f{i}.yaml")
+        };
+        std::fs::write(
+            d.path().join(next),
+            format!(
+                "include: [f{}.yaml]\nservices:\n  s{i}:\n    image: x\n",
+                i + 1
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(
+        d.path().join("f500.yaml"),
+        "services:\n  last:\n    image: x\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    refused(d.path(), &["include", "nested more than 100 files deep"]);
+}
+
+/// More output files than a process may hold open at once (1,100 services give over 2,200
+/// systemd units): staged files are closed before they are renamed into place.
+#[test]
+fn more_files_than_open_descriptors() {
+    let mut y = String::from("services:\n");
+    for i in 0..1100 {
+        y.push_str(&format!("  s{i}:\n    image: x\n"));
+    }
+    let d = case(&[("compose.yaml", y.as_bytes())]);
+    let o = Command::new("sh")
+        .current_dir(d.path())
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 256 && exec {} -f compose.yaml convert --to systemd -o out",
+            env!("CARGO_BIN_EXE_transship")
+        ))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let n = std::fs::read_dir(d.path().join("out"))
+        .map(|r| r.count())
+        .unwrap_or(0);
+    assert!(n > 2200, "{n} files");
+}

@@ -9,6 +9,9 @@ use crate::load::options::{Environment, absolute};
 use crate::load::paths;
 use std::path::{Path, PathBuf};
 
+/// Longest `extends` chain: each link is a recursion, and no real project comes near it.
+pub const MAX_EXTENDS_DEPTH: usize = 100;
+
 /// Chain of `(file, service)` already being extended, for cycle messages.
 #[derive(Clone, Default)]
 struct Tracker(Vec<(PathBuf, String)>);
@@ -34,6 +37,13 @@ impl Tracker {
                 span,
                 KeyPath::root().key("services").key(service).key("extends"),
                 lines.join("\n"),
+            ));
+        }
+        if self.0.len() >= MAX_EXTENDS_DEPTH {
+            return Err(LoadError::new(
+                span,
+                KeyPath::root().key("services").key(service).key("extends"),
+                format!("extends chain is more than {MAX_EXTENDS_DEPTH} services long"),
             ));
         }
         let mut next = self.clone();

@@ -116,6 +116,10 @@ fn parse_includes(node: &Node, working_dir: &Path) -> Result<Vec<Include>, LoadE
 ///
 /// # Errors
 /// Cycles, missing files, conflicting resources, any load error of the included project.
+/// Deepest chain of files including each other: each level is a recursion, and no real
+/// project comes near it.
+pub const MAX_INCLUDE_DEPTH: usize = 100;
+
 pub fn apply_include(
     ctx: &mut Ctx,
     root: &mut Node,
@@ -160,6 +164,16 @@ pub fn apply_include(
                 inc.span,
                 KeyPath::root().key("include"),
                 msg,
+            ));
+        }
+        if chain.len() > MAX_INCLUDE_DEPTH {
+            return Err(LoadError::new(
+                inc.span,
+                KeyPath::root().key("include"),
+                format!(
+                    "includes are nested more than {MAX_INCLUDE_DEPTH} files deep (at {})",
+                    ctx.display(&main)
+                ),
             ));
         }
         let env_files: Vec<PathBuf> = if inc.env_files.is_empty() {

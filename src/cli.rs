@@ -167,8 +167,9 @@ pub struct ConvertArgs {
     /// [systemd] Directory of tera templates overriding the built-in ones
     #[arg(long, value_name = "DIR", help_heading = "systemd")]
     pub templates: Option<PathBuf>,
-    /// [systemd] Where the project directory is on the machines that run the units: bind
-    /// mounts and secret files below it are read from there (default: /srv/<project>)
+    /// [systemd, nomad] Where the project directory is on the machines that run the
+    /// containers: bind mounts and secret files below it are read from there (default:
+    /// /srv/<project>; Nomad embeds small project files in the job instead)
     #[arg(long, value_name = "DIR", help_heading = "systemd")]
     pub project_root: Option<String>,
 }

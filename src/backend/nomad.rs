@@ -83,6 +83,9 @@ pub struct Options {
     pub cpu_mhz_per_core: u32,
     /// Render `env_file` variables from Nomad Variables instead of inlining them.
     pub env_from_variables: bool,
+    /// Where the project directory is on the clients, for project files too large to embed
+    /// (default `/srv/<project>`).
+    pub project_root: Option<String>,
 }
 
 impl Default for Options {
@@ -97,6 +100,7 @@ impl Default for Options {
             volume_type: VolumeType::Host,
             cpu_mhz_per_core: 1000,
             env_from_variables: false,
+            project_root: None,
         }
     }
 }

@@ -279,5 +279,6 @@ fn nomad_options(args: &ConvertArgs) -> crate::backend::nomad::Options {
         },
         cpu_mhz_per_core: args.cpu_mhz_per_core,
         env_from_variables: args.env_from_variables,
+        project_root: args.project_root.clone(),
     }
 }

@@ -45,6 +45,7 @@ pub fn parse_into(
     };
     let mut parser = Parser {
         text,
+        newlines: text.match_indices('\n').map(|(i, _)| i).collect(),
         file,
         lookup,
         warnings,
@@ -70,6 +71,8 @@ struct KeyLoc {
 
 struct Parser<'a> {
     text: &'a str,
+    /// Offsets of every `\n`, so a position is found without rescanning the file.
+    newlines: Vec<usize>,
     file: FileId,
     lookup: &'a dyn Fn(&str) -> Option<String>,
     warnings: &'a mut Vec<Warning>,
@@ -78,10 +81,20 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn span(&self, offset: usize) -> Span {
-        let before = self.text.get(..offset).unwrap_or(self.text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+        let offset = offset.min(self.text.len());
+        // Newlines before `offset`: their count is the line index, the last one ends the
+        // previous line.
+        let above = self.newlines.partition_point(|&n| n < offset);
+        let line = above + 1;
+        let line_start = above
+            .checked_sub(1)
+            .and_then(|i| self.newlines.get(i))
+            .map_or(0, |n| n + 1);
+        let col = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |l| l.chars().count())
+            + 1;
         Span::new(
             self.file,
             u32::try_from(line).unwrap_or(u32::MAX),

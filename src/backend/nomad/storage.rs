@@ -303,7 +303,7 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
 
 #[allow(clippy::too_many_arguments)]
 fn bind(
-    _ctx: &Ctx,
+    ctx: &Ctx,
     v: &ServiceVolume,
     target: &str,
     ro: bool,
@@ -316,7 +316,13 @@ fn bind(
         return;
     };
     let propagation = v.bind.as_ref().and_then(|b| b.propagation.clone());
-    if let Some(files) = embeddable(Path::new(source)) {
+    // Only the project's own files travel in the job; any other host path names a path on
+    // the client, and reading it here would copy this machine's file instead.
+    let in_project = {
+        let dir = &ctx.project.working_dir;
+        dir.is_absolute() && Path::new(source).starts_with(dir)
+    };
+    if let Some(files) = in_project.then(|| embeddable(Path::new(source))).flatten() {
         let base = local_path(target);
         let single = files.len() == 1 && files.first().is_some_and(|(r, _)| r.is_empty());
         for (rel, data) in &files {
@@ -366,9 +372,18 @@ fn bind(
             "approximated for nomad: host bind mount of {source}: the path must exist on every client and the client must allow docker volumes (plugin \"docker\" {{ config {{ volumes {{ enabled = true }} }} }})"
         ),
     );
+    let root = ctx
+        .opts
+        .project_root
+        .clone()
+        .unwrap_or_else(|| format!("/srv/{}", ctx.project.name));
     st.mounts.push(Mount {
         kind: "bind",
-        source: Some(source.to_string()),
+        source: Some(crate::backend::rebase(
+            source,
+            &ctx.project.working_dir,
+            &root,
+        )),
         target: target.to_string(),
         readonly: ro,
         propagation,

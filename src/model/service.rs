@@ -485,6 +485,26 @@ impl HostsList {
         self.0.is_empty()
     }
 
+    /// `host{sep}address` entries whose address a container runtime accepts (an IP, or
+    /// Docker's `host-gateway`), sorted; and the `(host, address)` pairs it would refuse
+    /// (compose itself accepts any text there).
+    pub fn usable(&self, sep: &str) -> (Vec<String>, Vec<(String, String)>) {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for (host, ips) in &self.0 {
+            for ip in ips {
+                let bare = ip.trim_start_matches('[').trim_end_matches(']');
+                if ip == "host-gateway" || bare.parse::<std::net::IpAddr>().is_ok() {
+                    ok.push(format!("{host}{sep}{ip}"));
+                } else {
+                    bad.push((host.clone(), ip.clone()));
+                }
+            }
+        }
+        ok.sort();
+        (ok, bad)
+    }
+
     /// `host{sep}address` entries, sorted.
     pub fn as_list(&self, sep: &str) -> Vec<String> {
         let mut out: Vec<String> = self

@@ -260,7 +260,14 @@ fn docker_config(ctx: &Ctx, svc: &Service, input: &TaskInputs, notes: &mut Notes
         }
         cfg.add(Structure::Block(db.build()));
     }
-    let hosts = svc.extra_hosts.as_list(":");
+    let (hosts, bad) = svc.extra_hosts.usable(":");
+    for (host, ip) in bad {
+        notes.warn(
+            Severity::Warning,
+            "extra_hosts",
+            format!("dropped for nomad: {ip:?} (for host {host:?}) is not an IP address, and Docker would refuse to start the task"),
+        );
+    }
     list(&mut cfg, "extra_hosts", &hosts);
     if !svc.ulimits.is_empty() {
         let values: Vec<(String, String)> = svc

@@ -49,7 +49,7 @@ pub fn service(
         credential_spec: credential_spec(svc),
         dns: dedup(&svc.dns),
         dns_search: dedup(&svc.dns_search),
-        extra_hosts: dedup(&svc.extra_hosts.as_list(":")),
+        extra_hosts: dedup(&extra_hosts(svc, notes)),
         init: svc.init,
         isolation: nonblank(&svc.isolation),
         logging: svc.logging.as_ref().map(|l| StackLogging {
@@ -81,6 +81,20 @@ pub fn service(
         n.aliases = dedup(&n.aliases);
     }
     out
+}
+
+/// `host:address` entries; an address that is not an IP (nor Docker's `host-gateway`)
+/// is dropped with a warning: Swarm refuses the whole service for it at deploy time.
+fn extra_hosts(svc: &Service, notes: &mut Notes) -> Vec<String> {
+    let (ok, bad) = svc.extra_hosts.usable(":");
+    for (host, ip) in bad {
+        notes.warn(
+            Severity::Warning,
+            "extra_hosts",
+            format!("dropped for swarm: {ip:?} (for host {host:?}) is not an IP address"),
+        );
+    }
+    ok
 }
 
 fn nonblank(v: &Option<String>) -> Option<String> {

@@ -292,3 +292,28 @@ fn more_files_than_open_descriptors() {
         .unwrap_or(0);
     assert!(n > 2200, "{n} files");
 }
+
+/// A mapping with 100,000 keys: duplicate-key detection compared each key with all before
+/// it (300,000 labels took over a minute). Loads, and a repeated key is still refused.
+#[test]
+fn a_mapping_with_a_hundred_thousand_keys() {
+    let mut y = String::from("services:\n  s:\n    image: x\n    labels:\n");
+    for i in 0..100_000 {
+        y.push_str(&format!("      l{i}: v\n"));
+    }
+    let d = case(&[("compose.yaml", y.as_bytes())]);
+    let o = Command::new(env!("CARGO_BIN_EXE_transship"))
+        .current_dir(d.path())
+        .args(["-f", "compose.yaml", "config", "--services"])
+        .env_clear()
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "s\n");
+    y.push_str("      l5: again\n");
+    let d = case(&[("compose.yaml", y.as_bytes())]);
+    refused(
+        d.path(),
+        &["compose.yaml:100005:7", "already defined at line 10"],
+    );
+}

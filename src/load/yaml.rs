@@ -343,7 +343,8 @@ impl Builder {
         resets: &mut Vec<String>,
     ) -> Result<Node, LoadError> {
         let mut map = Map::new();
-        let mut lines: Vec<(String, u32)> = Vec::new();
+        // Key → the line it was first written on (duplicate keys are an error).
+        let mut lines: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let mut merged: Vec<Node> = Vec::new();
         loop {
             let (ev, sp) = next(parser, self.file)?;
@@ -380,14 +381,14 @@ impl Builder {
             };
             let is_merge = key == "<<";
             if !is_merge {
-                if let Some((_, line)) = lines.iter().find(|(k, _)| *k == key) {
+                if let Some(line) = lines.get(&key) {
                     return Err(LoadError::new(
                         key_at,
                         path.key(&key),
                         format!("mapping key {key:?} already defined at line {line}"),
                     ));
                 }
-                lines.push((key.clone(), key_at.line));
+                lines.insert(key.clone(), key_at.line);
             }
             let (vev, vsp) = next(parser, self.file)?;
             let child_path = path.key(&key);

@@ -413,6 +413,9 @@ fn dependencies(project: &Project, svc: &Service, rt: Runtime, ctx: &mut Service
         }
     }
     let mut resources = Vec::new();
+    // Units already required (a volume mounted twice is one unit): hashed, a service may
+    // mount thousands.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     if svc.network_mode.as_deref().is_none_or(str::is_empty) {
         for n in svc.networks.keys() {
             if project.networks.get(n).is_some_and(|x| !x.external) {
@@ -426,7 +429,7 @@ fn dependencies(project: &Project, svc: &Service, rt: Runtime, ctx: &mut Service
             && project.volumes.get(src).is_some_and(|x| !x.external)
         {
             let u = volume_unit(project, src);
-            if !resources.contains(&u) {
+            if seen.insert(u.clone()) {
                 resources.push(u);
             }
         }

@@ -155,6 +155,8 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
     let mut st = Storage::default();
     let reload = reload_signal(svc);
     let mut group_volumes: Vec<(String, String, bool, bool)> = Vec::new(); // label, source, ro, external
+    let mut volume_index: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     for (i, v) in svc.volumes.iter().enumerate() {
         let path = format!("volumes[{i}]");
         let Some(target) = v.target.clone() else {
@@ -176,9 +178,15 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
                         })
                         .unwrap_or_else(|| (src.to_string(), false));
                     let vlabel = label(src);
-                    match group_volumes.iter_mut().find(|g| g.0 == vlabel) {
+                    match volume_index
+                        .get(&vlabel)
+                        .and_then(|&i| group_volumes.get_mut(i))
+                    {
                         Some(g) => g.2 &= ro,
-                        None => group_volumes.push((vlabel.clone(), real, ro, external)),
+                        None => {
+                            volume_index.insert(vlabel.clone(), group_volumes.len());
+                            group_volumes.push((vlabel.clone(), real, ro, external));
+                        }
                     }
                     let mut m = Block::builder("volume_mount")
                         .add_attribute(attr("volume", literal(&vlabel)))

@@ -32,6 +32,7 @@ pub fn marked(svc: &Service) -> Option<bool> {
 /// Local named volumes `s` mounts (sources of `type: volume` mounts that are declared).
 pub fn named_volumes(s: &StackService, volumes: &BTreeMap<String, StackVolume>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for m in &s.volumes {
         if m.kind != "volume" {
             continue;
@@ -39,7 +40,7 @@ pub fn named_volumes(s: &StackService, volumes: &BTreeMap<String, StackVolume>) 
         if let Some(src) = m
             .source
             .as_ref()
-            .filter(|s| volumes.contains_key(*s) && !out.contains(*s))
+            .filter(|s| volumes.contains_key(*s) && seen.insert(s.as_str()))
         {
             out.push(src.clone());
         }

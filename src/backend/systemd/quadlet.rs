@@ -245,13 +245,15 @@ fn container(
             }
         }
     }
+    // Volume units already required (hashed: a service may mount thousands).
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for v in &svc.volumes {
         let named = v.kind.as_deref().is_none_or(|k| k == "volume");
         if let Some(src) = v.source.as_deref().filter(|_| named)
             && project.volumes.get(src).is_some_and(|x| !x.external)
         {
             let u = format!("{}-volume.service", stem(project, "", src));
-            if !ctx.requires.contains(&u) {
+            if seen.insert(u.clone()) {
                 ctx.requires.push(u.clone());
                 ctx.after.push(u);
             }

@@ -352,9 +352,10 @@ impl Builder {
                 break;
             }
             let key_at = pos(self.file, &sp);
-            let key = match ev {
+            // Only a plain `<<` is a merge key (as in go-yaml): `"<<"` is an ordinary key.
+            let (key, plain_key) = match ev {
                 Event::Scalar(text, style, _, tag) => match scalar(&text, style, &tag) {
-                    Value::Str(s) => s,
+                    Value::Str(s) => (s, matches!(style, ScalarStyle::Plain) && tag.is_none()),
                     other => {
                         let shown = Node::new(other, key_at)
                             .scalar_to_string()
@@ -379,7 +380,7 @@ impl Builder {
                     ));
                 }
             };
-            let is_merge = key == "<<";
+            let is_merge = plain_key && key == "<<";
             if !is_merge {
                 if let Some(line) = lines.get(&key) {
                     return Err(LoadError::new(
@@ -539,7 +540,56 @@ fn is_yaml_float(s: &str) -> bool {
 /// # Errors
 /// Values YAML cannot represent.
 pub fn to_yaml_string<T: serde::Serialize>(v: &T) -> Result<String, String> {
-    yaml_serde::to_string(v).map_err(|e| e.to_string())
+    yaml_serde::to_string(v)
+        .map(|t| quote_merge_keys(&t))
+        .map_err(|e| e.to_string())
+}
+
+/// The emitter writes a `<<` key plain, which every YAML reader (ours, compose's) takes for
+/// a merge key: quote it, outside block scalars, so the text reads back as the same tree.
+fn quote_merge_keys(text: &str) -> String {
+    if !text.contains("<<:") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    // Indentation of the line that opened a block scalar (`|`, `|-`, `>`...): deeper lines
+    // are its content.
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        if let Some(b) = block {
+            if body.trim().is_empty() || indent > b {
+                out.push_str(line);
+                continue;
+            }
+            block = None;
+        }
+        let mut item = body.get(indent..).unwrap_or_default();
+        while let Some(r) = item.strip_prefix("- ") {
+            item = r;
+        }
+        let prefix_len = body.len() - item.len();
+        if item == "<<:" || item.starts_with("<<: ") {
+            out.push_str(body.get(..prefix_len).unwrap_or_default());
+            out.push_str("'<<'");
+            out.push_str(item.get(2..).unwrap_or_default());
+            out.push_str(line.get(body.len()..).unwrap_or_default());
+        } else {
+            out.push_str(line);
+        }
+        let opens_block = body.rsplit_once(' ').is_some_and(|(_, last)| {
+            last.starts_with(['|', '>'])
+                && last
+                    .chars()
+                    .skip(1)
+                    .all(|c| c == '-' || c == '+' || c.is_ascii_digit())
+        });
+        if opens_block {
+            block = Some(indent);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,6 +13,23 @@ import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, ti
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 def run_once(cmd, cwd, check=True):
+    # subprocess spawns with vfork/posix_spawn: os.fork of this Python process would add
+    # about a millisecond to every run, which is most of a small run.
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         close_fds=False)
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        if check:
+            sys.exit(f"failed: {' '.join(cmd)}")
+        return None
+    return elapsed, usage.ru_maxrss, usage.ru_utime
+
+def peak_rss(cmd, cwd):
+    """Peak RSS (KiB) of one run, forked so that the child's own pages are counted (a
+    vfork'd child reports the parent's size before exec)."""
     pid = os.fork()
     if pid == 0:
         os.chdir(cwd)
@@ -23,14 +40,8 @@ def run_once(cmd, cwd, check=True):
             os.execv(cmd[0], cmd)
         finally:
             os._exit(127)
-    t0 = time.perf_counter()
-    _, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        if check:
-            sys.exit(f"failed: {' '.join(cmd)}")
-        return None
-    return elapsed, usage.ru_maxrss, usage.ru_utime
+    _, _, usage = os.wait4(pid, 0)
+    return usage.ru_maxrss
 
 def measure(cmd, cwd, runs, check=True, fresh=None):
     """Median time and peak RSS of `runs` runs. With `fresh` (a directory), `{out}` in the
@@ -43,7 +54,8 @@ def measure(cmd, cwd, runs, check=True, fresh=None):
         results.append(run_once(argv, cwd, check))
     if any(r is None for r in results):
         return None
-    return (statistics.median(r[0] for r in results), max(r[1] for r in results),
+    argv = [a.replace("{out}", os.path.join(fresh, "rss")) for a in cmd] if fresh else cmd
+    return (statistics.median(r[0] for r in results), peak_rss(argv, cwd),
             statistics.median(r[2] for r in results))
 
 def cell(m):

@@ -89,12 +89,23 @@ impl EmitError {
     }
 }
 
+/// Whether `path` is the project directory or below it (never true without a known,
+/// absolute project directory).
+pub fn below_project(path: &str, project_dir: &std::path::Path) -> bool {
+    project_dir.is_absolute() && std::path::Path::new(path).starts_with(project_dir)
+}
+
+/// `--project-root`, else `/srv/<project>`: where the project directory is on the machines
+/// that run the containers.
+pub fn project_root(project: &crate::model::Project, given: Option<&str>) -> String {
+    given.map_or_else(|| format!("/srv/{}", project.name), str::to_string)
+}
+
 /// `path` with the project directory prefix replaced by `root` (`root/<relative part>`);
 /// paths outside the project directory are returned unchanged.
 pub fn rebase(path: &str, project_dir: &std::path::Path, root: &str) -> String {
-    let p = std::path::Path::new(path);
-    match p.strip_prefix(project_dir) {
-        Ok(rel) if project_dir.is_absolute() && !project_dir.as_os_str().is_empty() => {
+    match std::path::Path::new(path).strip_prefix(project_dir) {
+        Ok(rel) if below_project(path, project_dir) => {
             let rel = rel.to_string_lossy();
             let root = root.trim_end_matches('/');
             if rel.is_empty() {

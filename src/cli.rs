@@ -75,6 +75,17 @@ pub enum Target {
 }
 
 impl Target {
+    /// `targets` without repeats, in the order given.
+    pub fn distinct(targets: &[Target]) -> Vec<Target> {
+        let mut out: Vec<Target> = Vec::new();
+        for t in targets {
+            if !out.contains(t) {
+                out.push(*t);
+            }
+        }
+        out
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Target::Nomad => "nomad",

@@ -95,6 +95,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let mut groups: Vec<AnchorGroup> = Vec::new();
     let mut plan: Vec<String> = Vec::new();
     let mut copied: Vec<String> = Vec::new();
+    let host = resources::HostPaths::new(project, opts.output_dir.as_deref());
     for name in project.service_names() {
         let Some(svc) = project.services.get(name) else {
             continue;
@@ -109,7 +110,6 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             continue;
         };
         let mut notes = convert::Notes::new(svc);
-        let host = resources::HostPaths::new(project, opts.output_dir.as_deref());
         let converted = convert::service(svc, image, &host, &mut notes);
         warnings.append(&mut notes.warnings);
         let vols = stateful::named_volumes(&converted, &stack.volumes);

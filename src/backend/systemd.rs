@@ -80,12 +80,25 @@ pub fn env_dir(project: &Project, opts: &Options) -> String {
     if d.ends_with('/') { d } else { format!("{d}/") }
 }
 
+/// Where a unit finds its files on the machine that runs it: the env directory (with a
+/// trailing slash) and the project directory (without one). Computed once per conversion.
+pub struct HostDirs {
+    pub env: String,
+    pub project_root: String,
+}
+
+impl HostDirs {
+    pub fn new(project: &Project, opts: &Options) -> Self {
+        HostDirs {
+            env: env_dir(project, opts),
+            project_root: project_root(project, opts),
+        }
+    }
+}
+
 /// Where bind-mounted project files live on the target machines, without a trailing slash.
-pub fn project_root(project: &Project, opts: &Options) -> String {
-    let d = opts
-        .project_root
-        .clone()
-        .unwrap_or_else(|| format!("/srv/{}", project.name));
+fn project_root(project: &Project, opts: &Options) -> String {
+    let d = crate::backend::project_root(project, opts.project_root.as_deref());
     match d.trim_end_matches('/') {
         "" => "/".to_string(),
         t => t.to_string(),
@@ -136,7 +149,7 @@ pub const ENV_OUT: &str = "env";
 pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     refuse_nul(project)?;
     let templates = render::Templates::load(opts.templates.as_deref())?;
-    let dir = env_dir(project, opts);
+    let dirs = HostDirs::new(project, opts);
     let mut files = Vec::new();
     let mut env_files = Vec::new();
     let mut warnings = Vec::new();
@@ -155,7 +168,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let Some(svc) = project.services.get(name) else {
             continue;
         };
-        let unit = service_unit(project, svc, opts, &dir, &mut warnings)?;
+        let unit = service_unit(project, svc, opts, &dirs, &mut warnings)?;
         let target = TargetCtx {
             project: &project.name,
             service: name,
@@ -314,7 +327,7 @@ fn service_unit(
     project: &Project,
     svc: &Service,
     opts: &Options,
-    dir: &str,
+    dirs: &HostDirs,
     warnings: &mut Vec<ConvertWarning>,
 ) -> Result<ServiceUnit, EmitError> {
     let name = svc.name.as_str();
@@ -326,8 +339,7 @@ fn service_unit(
     warnings.extend(report(mapping::TABLE, "systemd", name, present));
     let mut notes = Notes { svc, out: warnings };
     let (instances, port_index) = instances(svc, opts.instance_port);
-    let root = project_root(project, opts);
-    let run = flags::run_flags(project, svc, opts.runtime, dir, &root, port_index);
+    let run = flags::run_flags(project, svc, opts.runtime, dirs, port_index);
     for (rel, msg) in &run.notes {
         notes.warn(rel, msg.clone());
     }
@@ -353,7 +365,7 @@ fn service_unit(
     dependencies(project, svc, rt, &mut ctx);
     runtime_specifics(rt, &mut ctx);
     if !run.env_lines.is_empty() {
-        ctx.environment_file = Some(directive_value(&format!("{dir}{name}.env")));
+        ctx.environment_file = Some(directive_value(&format!("{}{name}.env", dirs.env)));
     }
     pull_policy(svc, &mut ctx, &mut notes);
     restart(svc, &mut ctx);

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 /// # Errors
 /// Output cannot be written (tool failure, not a user finding).
 pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode> {
-    let targets = distinct(&args.to);
+    let targets = Target::distinct(&args.to);
     let many = targets.len() > 1;
     if many && args.output.is_none() {
         eprintln!("error: several targets need -o DIR (each writes under DIR/<target>/)");
@@ -41,6 +41,11 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             .output
             .as_ref()
             .map(|d| if many { d.join(target.id()) } else { d.clone() });
+        let prefix = if many {
+            format!("[{}] ", target.id())
+        } else {
+            String::new()
+        };
         let mut emitted = match emit(target, &loaded.project, args, dir.as_deref()) {
             Ok(e) => e,
             Err(e) => {
@@ -48,11 +53,6 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
                     String::new()
                 } else {
                     format!("{}: ", sources.describe(e.span))
-                };
-                let prefix = if many {
-                    format!("[{}] ", target.id())
-                } else {
-                    String::new()
                 };
                 eprintln!("error: {prefix}{at}{}: {}", e.key_path, e.message);
                 return Ok(ExitCode::from(1));
@@ -66,11 +66,6 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             &header,
             !args.no_provenance,
         );
-        let prefix = if many {
-            format!("[{}] ", target.id())
-        } else {
-            String::new()
-        };
         report(&emitted.warnings, &sources, args.strict, &prefix);
         blocking += emitted
             .warnings
@@ -134,17 +129,6 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         }
     }
     Ok(code)
-}
-
-/// `--to` without repeats, in the order given.
-fn distinct(targets: &[Target]) -> Vec<Target> {
-    let mut out: Vec<Target> = Vec::new();
-    for t in targets {
-        if !out.contains(t) {
-            out.push(*t);
-        }
-    }
-    out
 }
 
 /// Run the target's validator on the files written for it and say what it found; true when

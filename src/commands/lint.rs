@@ -132,16 +132,13 @@ fn fail_on_severity(f: FailOn) -> Severity {
 
 /// The `--target` values with their backends' mapping tables.
 pub fn target_tables(targets: &[Target]) -> Vec<TargetTable> {
-    let mut out: Vec<TargetTable> = Vec::new();
-    for t in targets {
-        if out.iter().all(|x| x.id != t.id()) {
-            out.push(TargetTable {
-                id: t.id(),
-                table: target_table(t.id()),
-            });
-        }
-    }
-    out
+    Target::distinct(targets)
+        .into_iter()
+        .map(|t| TargetTable {
+            id: t.id(),
+            table: target_table(t.id()),
+        })
+        .collect()
 }
 
 /// Findings in one of the output formats.

@@ -17,9 +17,10 @@ pub enum TemplateError {
     Invalid { template: String },
     /// `${VAR:?message}` / `${VAR?message}` with `VAR` missing (or empty, for `:?`).
     Required { var: String, message: String },
-    /// Nested deeper than [`MAX_DEPTH`], or more than [`MAX_WORK`] bytes substituted: compose's
-    /// algorithm is quadratic in both, and hostile input must not take unbounded memory.
-    TooComplex { why: &'static str },
+    /// Nested deeper than [`MAX_DEPTH`] (`too_deep`), or more than [`MAX_WORK`] bytes
+    /// substituted: compose's algorithm is quadratic in both, and hostile input must not take
+    /// unbounded memory.
+    TooComplex { too_deep: bool },
 }
 
 /// Deepest nesting of substitutions (`${A:-${B:-...}}`, or the parts after a `}` on one line).
@@ -39,7 +40,15 @@ impl fmt::Display for TemplateError {
             TemplateError::Required { var, message } => {
                 write!(f, "required variable {var} is missing a value: {message}")
             }
-            TemplateError::TooComplex { why } => write!(f, "variable substitution {why}"),
+            TemplateError::TooComplex { too_deep: true } => write!(
+                f,
+                "variable substitution is nested more than {MAX_DEPTH} levels deep"
+            ),
+            TemplateError::TooComplex { too_deep: false } => write!(
+                f,
+                "variable substitution handles more than {} MiB of text for one value",
+                MAX_WORK >> 20
+            ),
         }
     }
 }
@@ -126,14 +135,10 @@ impl Ctx<'_> {
     fn substitute(&mut self, template: &str) -> Result<String, TemplateError> {
         self.work = self.work.saturating_add(template.len());
         if self.work > MAX_WORK {
-            return Err(TemplateError::TooComplex {
-                why: "handles more than 64 MiB of text for one value",
-            });
+            return Err(TemplateError::TooComplex { too_deep: false });
         }
         if self.depth > MAX_DEPTH {
-            return Err(TemplateError::TooComplex {
-                why: "is nested more than 250 levels deep",
-            });
+            return Err(TemplateError::TooComplex { too_deep: true });
         }
         self.depth += 1;
         let out = self.substitute_level(template);

@@ -151,7 +151,8 @@ pub fn label_for(ports: &mut Vec<PortDef>, target: u32) -> String {
     if let Some(p) = ports.iter().find(|p| p.target == target) {
         return p.label.clone();
     }
-    let label = unique(ports, format!("health_{target}"));
+    let taken: HashSet<String> = ports.iter().map(|p| p.label.clone()).collect();
+    let label = unique_in(&taken, format!("health_{target}"));
     ports.push(PortDef {
         label: label.clone(),
         host: None,
@@ -184,16 +185,6 @@ fn unique_in(taken: &HashSet<String>, base: String) -> String {
     (2..)
         .map(|n| format!("{base}_{n}"))
         .find(|l| !taken.contains(l))
-        .unwrap_or(base)
-}
-
-fn unique(existing: &[PortDef], base: String) -> String {
-    if !existing.iter().any(|p| p.label == base) {
-        return base;
-    }
-    (2..)
-        .map(|n| format!("{base}_{n}"))
-        .find(|l| !existing.iter().any(|p| &p.label == l))
         .unwrap_or(base)
 }
 

@@ -326,10 +326,7 @@ fn bind(
     let propagation = v.bind.as_ref().and_then(|b| b.propagation.clone());
     // Only the project's own files travel in the job; any other host path names a path on
     // the client, and reading it here would copy this machine's file instead.
-    let in_project = {
-        let dir = &ctx.project.working_dir;
-        dir.is_absolute() && Path::new(source).starts_with(dir)
-    };
+    let in_project = crate::backend::below_project(source, &ctx.project.working_dir);
     if let Some(files) = in_project.then(|| embeddable(Path::new(source))).flatten() {
         let base = local_path(target);
         let single = files.len() == 1 && files.first().is_some_and(|(r, _)| r.is_empty());
@@ -380,11 +377,7 @@ fn bind(
             "approximated for nomad: host bind mount of {source}: the path must exist on every client and the client must allow docker volumes (plugin \"docker\" {{ config {{ volumes {{ enabled = true }} }} }})"
         ),
     );
-    let root = ctx
-        .opts
-        .project_root
-        .clone()
-        .unwrap_or_else(|| format!("/srv/{}", ctx.project.name));
+    let root = crate::backend::project_root(ctx.project, ctx.opts.project_root.as_deref());
     st.mounts.push(Mount {
         kind: "bind",
         source: Some(crate::backend::rebase(

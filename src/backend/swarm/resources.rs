@@ -181,7 +181,7 @@ impl<'a> HostPaths<'a> {
     }
 
     pub fn rel(&self, path: &str) -> String {
-        if self.project_dir.is_absolute() && Path::new(path).starts_with(self.project_dir) {
+        if crate::backend::below_project(path, self.project_dir) {
             relative_to(path, Some(self.base))
         } else {
             path.to_string()
@@ -216,11 +216,9 @@ pub fn objects(
     } else {
         &p.configs
     };
+    let host = HostPaths::new(p, out_dir);
     src.iter()
-        .map(|(k, o)| {
-            let host = HostPaths::new(p, out_dir);
-            (k.clone(), object(&p.name, k, o, kind, &host, x))
-        })
+        .map(|(k, o)| (k.clone(), object(&p.name, k, o, kind, &host, x)))
         .collect()
 }
 

@@ -3,10 +3,10 @@
 //! per entry, so the template can lay them out one per line), plus the environment split
 //! into files. Notes about values that cannot be carried are collected for warnings.
 
-use super::Runtime;
 use super::escape::{
     csv_field, exec_word, exec_word_raw, runtime_env_ok, shell_word, systemd_env_name_ok,
 };
+use super::{HostDirs, Runtime};
 use crate::model::{Healthcheck, Project, Service, ServiceVolume, Ulimit};
 
 /// The run flags of one service and what goes with them.
@@ -64,8 +64,7 @@ pub fn run_flags(
     project: &Project,
     svc: &Service,
     runtime: Runtime,
-    env_dir: &str,
-    project_root: &str,
+    dirs: &HostDirs,
     instance_port: Option<usize>,
 ) -> RunFlags {
     let mut f = RunFlags::default();
@@ -73,8 +72,9 @@ pub fn run_flags(
         project,
         svc,
         runtime,
-        project_root,
+        project_root: &dirs.project_root,
     };
+    let env_dir = dirs.env.as_str();
     c.identity(&mut f);
     c.environment(&mut f, env_dir);
     c.ports(&mut f, instance_port);

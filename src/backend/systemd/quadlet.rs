@@ -7,7 +7,7 @@
 
 use super::escape::{directive_value, exec_word, unit_name_part};
 use super::render::Templates;
-use super::{Options, Runtime, env_dir, flags};
+use super::{HostDirs, Options, Runtime, flags};
 use crate::backend::mapping::ConvertWarning;
 use crate::backend::{EmitError, Emitted, OutFile};
 use crate::diag::Severity;
@@ -66,8 +66,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         runtime: Runtime::Podman,
         ..opts.clone()
     };
-    let dir = env_dir(project, &opts);
-    let root = super::project_root(project, &opts);
+    let dirs = HostDirs::new(project, &opts);
     let mut files = Vec::new();
     let mut env_files = Vec::new();
     let mut warnings: Vec<ConvertWarning> = Vec::new();
@@ -86,12 +85,12 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             name,
             present,
         ));
-        let ctx = container(project, svc, (&dir, &root), &mut warnings);
+        let mut run = flags::run_flags(project, svc, Runtime::Podman, &dirs, None);
+        let ctx = container(project, svc, &mut run, &dirs.env, &mut warnings);
         files.push(OutFile {
             name: ctx.unit.clone(),
             contents: templates.render("quadlet-container.tera", &ctx)?,
         });
-        let run = flags::run_flags(project, svc, Runtime::Podman, &dir, &root, None);
         if !run.env_lines.is_empty() {
             env_files.push(OutFile {
                 name: format!("{}/{name}.env", super::ENV_OUT),
@@ -190,11 +189,11 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
 fn container(
     project: &Project,
     svc: &Service,
-    (dir, root): (&str, &str),
+    run: &mut flags::RunFlags,
+    dir: &str,
     warnings: &mut Vec<ConvertWarning>,
 ) -> ContainerCtx {
     let name = svc.name.as_str();
-    let run = flags::run_flags(project, svc, Runtime::Podman, dir, root, None);
     let mut note = |rel: &str, message: String| {
         warnings.push(ConvertWarning {
             severity: Severity::Warning,
@@ -221,7 +220,7 @@ fn container(
         description: directive_value(&format!("{name} (compose project {})", project.name)),
         image: run.args.first().cloned().unwrap_or_default(),
         container_name: exec_word(&format!("{}-{name}", project.name)),
-        podman_args: run.flags,
+        podman_args: std::mem::take(&mut run.flags),
         exec: run.args.iter().skip(1).cloned().collect(),
         timeout_stop_sec: {
             let grace = svc

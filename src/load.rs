@@ -95,14 +95,21 @@ pub fn load(opts: &LoadOptions, sources: &SourceMap) -> Result<Loaded, LoadError
 fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), LoadError> {
     let prepared = options::prepare(opts, sources)?;
     let mut env = prepared.environment.clone();
+    let limits = yaml::Limits::default();
     let mut ctx = Ctx {
         sources,
-        limits: yaml::Limits::default(),
+        ports: canonical::PortBudget {
+            limit: limits.max_ports,
+            used: 0,
+        },
+        extends_nodes: 0,
+        limits,
         interpolate: opts.interpolate,
         warnings: Vec::new(),
         include_stack: Vec::new(),
         cwd: prepared.cwd.clone(),
         parsed: std::collections::HashMap::new(),
+        extends_bases: std::collections::HashMap::new(),
     };
     let name = project_name(opts, &prepared, &mut ctx, &env)?;
     env.insert("COMPOSE_PROJECT_NAME".into(), name.clone());

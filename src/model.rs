@@ -56,7 +56,8 @@ pub struct Project {
     pub models: IndexMap<String, Model>,
     /// Top-level `x-*` keys (compose prints these).
     pub extensions: Extensions,
-    /// Positions in the whole tree (paths from the root, e.g. `services.web.image`).
+    /// Positions of the top-level sections and the entities in them (`services.web`); each
+    /// entity keeps its own settings' positions.
     pub provenance: Provenance,
     /// The project directory (absolute): relative paths in the files were resolved against
     /// it. Backends use it to write paths below it relative to somewhere else, so output
@@ -138,25 +139,38 @@ pub struct Provenance {
     pub span: Span,
     /// The entity's key (e.g. `web:`).
     pub key_span: Span,
-    pub keys: BTreeMap<String, Origin>,
+    /// Sorted by path (built once, then only read: a sorted vector is far cheaper to build
+    /// than a tree when a port range expands into tens of thousands of paths).
+    pub keys: Vec<(String, Origin)>,
 }
 
 impl Provenance {
     /// Record `node` and everything under it.
     pub fn from_node(node: &Node) -> Provenance {
+        Provenance::to_depth(node, usize::MAX)
+    }
+
+    /// Record `node` and what is at most `depth` levels under it: the project's own record
+    /// needs its sections and entity names, not again every setting of every service.
+    pub fn to_depth(node: &Node, depth: usize) -> Provenance {
         let mut p = Provenance {
             span: node.span,
             key_span: node.key_span,
-            keys: BTreeMap::new(),
+            keys: Vec::new(),
         };
-        p.walk(node, &mut String::with_capacity(64));
+        p.walk(node, &mut String::with_capacity(64), depth);
+        // Paths are unique (mapping keys are), so an unstable sort is deterministic.
+        p.keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         p
     }
 
     /// Record every path below `node`; `path` is the node's own path, extended in place and
     /// restored (one buffer for the whole walk instead of a string per level).
-    fn walk(&mut self, node: &Node, path: &mut String) {
+    fn walk(&mut self, node: &Node, path: &mut String, depth: usize) {
         use std::fmt::Write;
+        if depth == 0 {
+            return;
+        }
         let len = path.len();
         match &node.value {
             Value::Map(m) => {
@@ -166,7 +180,7 @@ impl Provenance {
                     }
                     path.push_str(k);
                     self.record(path, v);
-                    self.walk(v, path);
+                    self.walk(v, path, depth - 1);
                     path.truncate(len);
                 }
             }
@@ -174,7 +188,7 @@ impl Provenance {
                 for (i, v) in items.iter().enumerate() {
                     let _ = write!(path, "[{i}]");
                     self.record(path, v);
-                    self.walk(v, path);
+                    self.walk(v, path, depth - 1);
                     path.truncate(len);
                 }
             }
@@ -184,28 +198,35 @@ impl Provenance {
 
     fn record(&mut self, path: &str, node: &Node) {
         if !node.span.is_synthetic() || !node.key_span.is_synthetic() {
-            self.keys.insert(
+            self.keys.push((
                 path.to_string(),
                 Origin {
                     span: node.span,
                     key_span: node.key_span,
                 },
-            );
+            ));
         }
+    }
+
+    /// Where `path` was written, if it was.
+    pub fn origin(&self, path: &str) -> Option<&Origin> {
+        self.keys
+            .binary_search_by(|(k, _)| k.as_str().cmp(path))
+            .ok()
+            .and_then(|i| self.keys.get(i))
+            .map(|(_, o)| o)
     }
 
     /// Where the value at `path` was written.
     pub fn span(&self, path: &str) -> Option<Span> {
-        self.keys
-            .get(path)
+        self.origin(path)
             .map(|o| o.span)
             .filter(|s| !s.is_synthetic())
     }
 
     /// Where the key holding `path` was written (the item itself for list items).
     pub fn key_span(&self, path: &str) -> Option<Span> {
-        self.keys
-            .get(path)
+        self.origin(path)
             .map(|o| o.key_span)
             .filter(|s| !s.is_synthetic())
     }

@@ -317,3 +317,63 @@ fn a_mapping_with_a_hundred_thousand_keys() {
         &["compose.yaml:100005:7", "already defined at line 10"],
     );
 }
+
+/// One short port string can stand for 65,535 entries, and an anchor repeats it per service:
+/// the whole load may expand ranges into at most 65,536 ports, so a few lines cannot ask for
+/// millions. The error points at the entry that went over.
+#[test]
+fn port_ranges_repeated_by_an_anchor() {
+    let mut y = String::from("x-p: &p [\"1-65535\"]\nservices:\n");
+    for i in 0..1000 {
+        y.push_str(&format!("  s{i}:\n    image: x\n    ports: *p\n"));
+    }
+    let d = case(&[("compose.yaml", y.as_bytes())]);
+    refused(
+        d.path(),
+        &[
+            "compose.yaml:1:",
+            "services.s1.ports[0]",
+            "more than 65536 ports",
+        ],
+    );
+}
+
+/// `extends` gives every extending service its own copy of the base: a base with 20,000
+/// labels extended by 100 services would be two million nodes. Refused at the `extends`
+/// that goes over, whether the base is in the same file or another one.
+#[test]
+fn a_large_base_extended_by_many_services() {
+    let mut base = String::from("services:\n  base:\n    image: x\n    labels:\n");
+    for i in 0..20_000 {
+        base.push_str(&format!("      l{i}: v\n"));
+    }
+    let mut other = String::from("services:\n");
+    let mut same = base.clone();
+    for i in 0..100 {
+        other.push_str(&format!(
+            "  s{i}:\n    extends: {{file: base.yaml, service: base}}\n"
+        ));
+        same.push_str(&format!("  s{i}:\n    extends: base\n"));
+    }
+    let d = case(&[
+        ("compose.yaml", other.as_bytes()),
+        ("base.yaml", base.as_bytes()),
+    ]);
+    refused(
+        d.path(),
+        &[
+            "compose.yaml:",
+            ".extends",
+            "more than 1000000 nodes through extends",
+        ],
+    );
+    let d = case(&[("compose.yaml", same.as_bytes())]);
+    refused(
+        d.path(),
+        &[
+            "compose.yaml:",
+            ".extends",
+            "more than 1000000 nodes through extends",
+        ],
+    );
+}

@@ -139,7 +139,11 @@ mod tests {
             Span::new(FileId(1), 4, 5),
         );
         let mut p = Provenance::from_node(&n);
-        if let Some(o) = p.keys.get_mut("deploy.resources.limits.memory") {
+        if let Some((_, o)) = p
+            .keys
+            .iter_mut()
+            .find(|(k, _)| k == "deploy.resources.limits.memory")
+        {
             o.key_span = Span::new(FileId(1), 2, 9);
         }
         let keys = present_keys(&p);

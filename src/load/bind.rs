@@ -26,7 +26,7 @@ pub use scalar::shell_split;
 pub fn bind(root: &Node) -> Result<Project, LoadError> {
     let p = KeyPath::root();
     let mut project = Project {
-        provenance: Provenance::from_node(root),
+        provenance: Provenance::to_depth(root, 2),
         ..Project::default()
     };
     let mut ext = Extensions::new();

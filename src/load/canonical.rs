@@ -5,7 +5,7 @@
 mod ports;
 mod volume;
 
-pub use ports::parse_port;
+pub use ports::{PortBudget, parse_port};
 pub use volume::parse_volume;
 
 use crate::diag::LoadError;
@@ -40,7 +40,11 @@ fn map_node(entries: Vec<(&str, Node)>, like: &Node) -> Node {
 ///
 /// # Errors
 /// Invalid ports, volumes, devices and wrongly typed values, with their position.
-pub fn canonical(root: &mut Node, ignore_parse_error: bool) -> Result<(), LoadError> {
+pub fn canonical(
+    root: &mut Node,
+    ignore_parse_error: bool,
+    ports: &mut PortBudget,
+) -> Result<(), LoadError> {
     if let Some(services) = root.get_mut("services").and_then(Node::as_map_mut) {
         for (name, svc) in services.iter_mut() {
             if svc.as_map().is_some() {
@@ -48,6 +52,7 @@ pub fn canonical(root: &mut Node, ignore_parse_error: bool) -> Result<(), LoadEr
                     svc,
                     &["services".to_string(), name.clone()],
                     ignore_parse_error,
+                    ports,
                 )?;
             }
         }
@@ -62,7 +67,12 @@ pub fn canonical(root: &mut Node, ignore_parse_error: bool) -> Result<(), LoadEr
     Ok(())
 }
 
-fn service(svc: &mut Node, path: &[String], lenient: bool) -> Result<(), LoadError> {
+fn service(
+    svc: &mut Node,
+    path: &[String],
+    lenient: bool,
+    ports: &mut PortBudget,
+) -> Result<(), LoadError> {
     let Some(s) = svc.as_map_mut() else {
         return Ok(());
     };
@@ -100,7 +110,7 @@ fn service(svc: &mut Node, path: &[String], lenient: bool) -> Result<(), LoadErr
                 }
             }
             "secrets" | "configs" => file_mounts(value, &p)?,
-            "ports" => ports::transform_ports(value, &p, lenient)?,
+            "ports" => ports::transform_ports(value, &p, lenient, ports)?,
             "ulimits" => ulimits(value, &p)?,
             "develop" => develop(value),
             _ => {}

@@ -4,7 +4,7 @@
 use crate::diag::LoadError;
 use crate::load::file::{Ctx, Phases, apply_resets, empty_dict};
 use crate::load::merge;
-use crate::load::node::{KeyPath, Map, Node};
+use crate::load::node::{KeyPath, Map, Node, Value};
 use crate::load::options::{Environment, absolute};
 use crate::load::paths;
 use std::path::{Path, PathBuf};
@@ -142,12 +142,11 @@ fn service_extends(
         }
     };
 
-    let (mut base_services, base_path, base_resets);
-    match &base_file {
+    let base = match &base_file {
         Some(f) => {
             // Relative to the project (or include) directory, as compose's resource loader does.
             let local = absolute(working_dir, Path::new(f));
-            let loaded = load_base_file(ctx, &local, env).map_err(|e| {
+            let mut base_services = base_file_services(ctx, &local, env, name).map_err(|e| {
                 // A file that cannot be read is reported at the `extends` that names it.
                 if e.span.is_synthetic() {
                     LoadError::new(ext_span, path.key("extends").key("file"), e.message)
@@ -155,17 +154,7 @@ fn service_extends(
                     e
                 }
             })?;
-            let Some(m) = loaded.get("services").and_then(Node::as_map) else {
-                return Err(LoadError::new(
-                    ext_span,
-                    path.key("extends"),
-                    format!(
-                        "cannot extend service {name:?} in {}: no services section",
-                        ctx.display(&local)
-                    ),
-                ));
-            };
-            if !m.contains_key(&reference) {
+            if !base_services.contains_key(&reference) {
                 return Err(LoadError::new(
                     ext_span,
                     path.key("extends"),
@@ -175,9 +164,19 @@ fn service_extends(
                     ),
                 ));
             }
-            base_services = m.clone();
-            base_path = local;
-            base_resets = Vec::new();
+            let tracker = tracker.add(ctx, &local, name, ext_span)?;
+            let base_scope = Scope {
+                file: &local,
+                working_dir,
+                env,
+                resets: &[],
+            };
+            let resolved =
+                service_extends(ctx, &reference, &mut base_services, &base_scope, &tracker);
+            // Back in the cache whatever happened: it now also holds the resolved base.
+            ctx.extends_bases
+                .insert((local.clone(), fingerprint(env)), base_services);
+            resolved?
         }
         None => {
             if !services.contains_key(&reference) {
@@ -190,29 +189,19 @@ fn service_extends(
                     ),
                 ));
             }
-            base_services = Map::new();
-            base_path = file.to_path_buf();
-            base_resets = resets.to_vec();
+            let tracker = tracker.add(ctx, file, name, ext_span)?;
+            let base_scope = Scope {
+                file,
+                working_dir,
+                env,
+                resets,
+            };
+            service_extends(ctx, &reference, services, &base_scope, &tracker)?
         }
-    }
-    let tracker = tracker.add(ctx, &base_path, name, ext_span)?;
-    let base = if base_file.is_some() {
-        let base_scope = Scope {
-            file: &base_path,
-            working_dir,
-            env,
-            resets: &base_resets,
-        };
-        service_extends(ctx, &reference, &mut base_services, &base_scope, &tracker)?
-    } else {
-        let base_scope = Scope {
-            file,
-            working_dir,
-            env,
-            resets: &base_resets,
-        };
-        service_extends(ctx, &reference, services, &base_scope, &tracker)?
     };
+    if let Some(b) = &base {
+        charge_copy(ctx, b, ext_span, &path)?;
+    }
     let Some(service) = services.get(name).cloned() else {
         return Ok(None);
     };
@@ -243,6 +232,72 @@ fn service_extends(
     }
     services.insert(name.to_string(), merged.clone());
     Ok(Some(merged))
+}
+
+/// The services of a file named by `extends.file`, loaded once per load (and environment):
+/// a thousand services extending one base file must not parse it a thousand times. Taken out
+/// of the cache while in use, so resolving into it needs no second borrow of `ctx`.
+fn base_file_services(
+    ctx: &mut Ctx,
+    local: &Path,
+    env: &Environment,
+    name: &str,
+) -> Result<Map, LoadError> {
+    if let Some(m) = ctx
+        .extends_bases
+        .remove(&(local.to_path_buf(), fingerprint(env)))
+    {
+        return Ok(m);
+    }
+    let mut loaded = load_base_file(ctx, local, env)?;
+    match loaded.as_map_mut().and_then(|m| m.shift_remove("services")) {
+        Some(Node {
+            value: Value::Map(m),
+            ..
+        }) => Ok(m),
+        _ => Err(LoadError::new(
+            crate::source::Span::SYNTHETIC,
+            KeyPath::root(),
+            format!(
+                "cannot extend service {name:?} in {}: no services section",
+                ctx.display(local)
+            ),
+        )),
+    }
+}
+
+/// Every service extending a base gets its own copy of it: count them, so a large base
+/// times many services is refused instead of exhausting memory.
+fn charge_copy(
+    ctx: &mut Ctx,
+    base: &Node,
+    span: crate::source::Span,
+    path: &KeyPath,
+) -> Result<(), LoadError> {
+    ctx.extends_nodes = ctx.extends_nodes.saturating_add(base.count_nodes());
+    if ctx.extends_nodes > ctx.limits.max_extends_nodes {
+        return Err(LoadError::new(
+            span,
+            path.key("extends"),
+            format!(
+                "services inherit more than {} nodes through extends; \
+                 transship refuses that much (each extending service gets its own copy)",
+                ctx.limits.max_extends_nodes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Which environment a base file was loaded with (an included project may have its own).
+fn fingerprint(env: &Environment) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (k, v) in env {
+        k.hash(&mut h);
+        v.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Load a file named by `extends.file`: interpolated and canonical, no extends/include of its

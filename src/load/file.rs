@@ -23,6 +23,12 @@ pub struct Ctx<'a> {
     /// Documents parsed ahead of loading (the project-name pass reads every `-f` file first);
     /// taken on first load so no file is parsed twice.
     pub parsed: std::collections::HashMap<PathBuf, Vec<Document>>,
+    /// Services of files named by `extends.file`, by path and environment fingerprint.
+    pub extends_bases: std::collections::HashMap<(PathBuf, u64), Map>,
+    /// Port entries expanded so far (bounded by `limits.max_ports`).
+    pub ports: canonical::PortBudget,
+    /// Nodes inherited through `extends` so far (bounded by `limits.max_extends_nodes`).
+    pub extends_nodes: usize,
 }
 
 /// How one file is loaded: which phases run (extends files and included files skip some).
@@ -148,7 +154,7 @@ impl Ctx<'_> {
                     message: "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion".into(),
                 });
         }
-        canonical::canonical(&mut dict, !self.interpolate)?;
+        canonical::canonical(&mut dict, !self.interpolate, &mut self.ports)?;
         omit_empty_dns(&mut dict);
         unicity::enforce_unicity(&mut dict)?;
         Ok(dict)

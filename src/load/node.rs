@@ -59,6 +59,15 @@ impl Node {
         Node::new(Value::Seq(v), span)
     }
 
+    /// This node and everything under it.
+    pub fn count_nodes(&self) -> usize {
+        match &self.value {
+            Value::Seq(v) => 1 + v.iter().map(Node::count_nodes).sum::<usize>(),
+            Value::Map(m) => 1 + m.values().map(Node::count_nodes).sum::<usize>(),
+            _ => 1,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),

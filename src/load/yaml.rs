@@ -17,6 +17,12 @@ pub struct Limits {
     pub max_depth: usize,
     /// Nodes after alias expansion (an alias "billion laughs" bomb exceeds it quickly).
     pub max_nodes: usize,
+    /// Published ports after expanding ranges, over the whole load: `"1-65535"` is one node
+    /// that becomes 65,535 entries, and an anchor or `extends` can repeat it per service.
+    pub max_ports: usize,
+    /// Nodes inherited through `extends` over the whole load: every service that extends a
+    /// base gets its own copy, so a large base times many services multiplies.
+    pub max_extends_nodes: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +31,8 @@ impl Default for Limits {
             max_bytes: 64 << 20,
             max_depth: 200,
             max_nodes: 1_000_000,
+            max_ports: 65_536,
+            max_extends_nodes: 1_000_000,
         }
     }
 }
@@ -230,14 +238,6 @@ fn dotted(path: &KeyPath) -> String {
     parts.join(".")
 }
 
-fn count(node: &Node) -> usize {
-    match &node.value {
-        Value::Seq(v) => 1 + v.iter().map(count).sum::<usize>(),
-        Value::Map(m) => 1 + m.values().map(count).sum::<usize>(),
-        _ => 1,
-    }
-}
-
 impl Builder {
     fn bump(&mut self, n: usize, span: Span, path: &KeyPath) -> Result<(), LoadError> {
         self.nodes = self.nodes.saturating_add(n);
@@ -262,7 +262,7 @@ impl Builder {
             self.anchors.resize(anchor + 1, None);
         }
         if let Some(slot) = self.anchors.get_mut(anchor) {
-            *slot = Some((node.clone(), count(node)));
+            *slot = Some((node.clone(), node.count_nodes()));
         }
     }
 

@@ -5,6 +5,27 @@ use crate::diag::LoadError;
 use crate::load::node::{KeyPath, Map, Node, PathSeg, Value};
 use crate::source::Span;
 
+/// How many more port entries a load may expand ranges into (`Limits::max_ports`).
+#[derive(Debug)]
+pub struct PortBudget {
+    pub limit: usize,
+    pub used: usize,
+}
+
+impl PortBudget {
+    fn spend(&mut self, n: usize) -> Result<(), String> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.limit {
+            return Err(format!(
+                "the project publishes more than {} ports once ranges are expanded; \
+                 transship refuses that many (Compose would create one entry per port)",
+                self.limit
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One parsed port entry (long syntax fields).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortSpec {
@@ -144,7 +165,12 @@ fn to_node(p: &PortSpec, span: Span) -> Node {
 ///
 /// # Errors
 /// An invalid port (unless `lenient`, for `--no-interpolate`), or a wrongly typed entry.
-pub fn transform_ports(n: &mut Node, path: &[String], lenient: bool) -> Result<(), LoadError> {
+pub fn transform_ports(
+    n: &mut Node,
+    path: &[String],
+    lenient: bool,
+    budget: &mut PortBudget,
+) -> Result<(), LoadError> {
     let kp = KeyPath(path.iter().map(|k| PathSeg::Key(k.clone())).collect());
     let Value::Seq(items) = &n.value else {
         return Err(LoadError::new(
@@ -171,7 +197,12 @@ pub fn transform_ports(n: &mut Node, path: &[String], lenient: bool) -> Result<(
             }
         };
         match parse_port(&raw) {
-            Ok(specs) => out.extend(specs.iter().map(|p| to_node(p, it.span))),
+            Ok(specs) => {
+                budget
+                    .spend(specs.len())
+                    .map_err(|m| LoadError::new(it.span, kp.index(i), m))?;
+                out.extend(specs.iter().map(|p| to_node(p, it.span)));
+            }
             Err(_) if lenient && matches!(it.value, Value::Str(_)) => return Ok(()),
             Err(m) => {
                 return Err(LoadError::new(

@@ -91,6 +91,27 @@ impl EmitError {
 
 /// Whether `path` is the project directory or below it (never true without a known,
 /// absolute project directory).
+/// `extra_hosts` entries as `host{sep}address`, sorted, and a message for each one dropped
+/// because its address is not an IP (nor `host-gateway`): Compose accepts any text there,
+/// but Docker, Podman and Swarm refuse to start the container for it.
+pub fn usable_extra_hosts(
+    svc: &crate::model::Service,
+    target: &str,
+    sep: &str,
+) -> (Vec<String>, Vec<String>) {
+    let (ok, bad) = svc.extra_hosts.usable(sep);
+    let dropped = bad
+        .into_iter()
+        .map(|(host, ip)| {
+            format!(
+                "dropped for {target}: {ip:?} (for host {host:?}) is not an IP address, \
+                 and the runtime would refuse to start the container"
+            )
+        })
+        .collect();
+    (ok, dropped)
+}
+
 pub fn below_project(path: &str, project_dir: &std::path::Path) -> bool {
     project_dir.is_absolute() && std::path::Path::new(path).starts_with(project_dir)
 }

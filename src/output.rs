@@ -12,19 +12,29 @@ use std::path::{Path, PathBuf};
 /// The directory cannot be created, or a file cannot be written or renamed. On error before
 /// the renames start, no target file has changed.
 pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+    // Each directory is created once, not once per file (thousands of unit files share
+    // one), and remembered as new or not: a new directory has no old files to compare with.
+    let mut dirs: std::collections::HashMap<PathBuf, bool> = std::collections::HashMap::new();
+    let mut prepare = |d: &Path| -> std::io::Result<bool> {
+        if let Some(&new) = dirs.get(d) {
+            return Ok(new);
+        }
+        let new = !d.exists();
+        std::fs::create_dir_all(d)?;
+        dirs.insert(d.to_path_buf(), new);
+        Ok(new)
+    };
+    prepare(dir)?;
     let mut staged = Vec::with_capacity(files.len());
     for f in files {
         let target = dir.join(&f.name);
+        let parent = target.parent().unwrap_or(dir);
+        let new_dir = prepare(parent)?;
         // An up-to-date file is left alone: its mtime stays, and renaming over an existing
         // file is what costs most on ext4 (it forces the new data out first).
-        if std::fs::read(&target).is_ok_and(|old| old == f.contents.as_bytes()) {
+        if !new_dir && std::fs::read(&target).is_ok_and(|old| old == f.contents.as_bytes()) {
             continue;
         }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let parent = target.parent().unwrap_or(dir);
         let mut tmp = tempfile::Builder::new()
             .prefix(".transship-")
             .tempfile_in(parent)?;

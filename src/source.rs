@@ -2,7 +2,7 @@
 //! diagnostic or a provenance comment can name `file:line:col` long after merging.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Index of a file in the [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -41,6 +41,32 @@ pub struct SourceFile {
     /// Absolute path, used to resolve relative references.
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Byte offset where each line starts, computed on first use: snippets and inline
+    /// suppressions look lines up by number, and scanning from the top each time made
+    /// linting a large file quadratic.
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    /// Line `line` (1-based) without its line ending, as `str::lines` would give it.
+    pub fn line(&self, line: usize) -> Option<&str> {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let start = *starts.get(line.checked_sub(1)?)?;
+        match starts.get(line) {
+            Some(next) => {
+                let text = self.text.get(start..next - 1)?;
+                Some(text.strip_suffix('\r').unwrap_or(text))
+            }
+            // The last line: none after a final newline.
+            None => (start < self.text.len())
+                .then(|| self.text.get(start..))
+                .flatten(),
+        }
+    }
 }
 
 /// Registry of every file the loader read. File id 0 is reserved for synthetic values.
@@ -63,6 +89,7 @@ impl SourceMap {
             display,
             path,
             text,
+            line_starts: OnceLock::new(),
         }));
         id
     }
@@ -83,8 +110,7 @@ impl SourceMap {
     /// The text of line `line` (1-based) of a file, for snippets.
     pub fn line_text(&self, span: Span) -> Option<String> {
         let f = self.get(span.file)?;
-        let idx = usize::try_from(span.line).ok()?.checked_sub(1)?;
-        f.text.lines().nth(idx).map(str::to_owned)
+        f.line(usize::try_from(span.line).ok()?).map(str::to_owned)
     }
 
     pub fn path_of(&self, id: FileId) -> Option<PathBuf> {
@@ -97,4 +123,25 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     path.strip_prefix(cwd)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Line lookup by offsets agrees with `str::lines` (the definition of a line
+        /// everywhere else), including `\r\n`, bare `\r` and a missing final newline.
+        #[test]
+        fn line_agrees_with_str_lines(text in "[ab\r\n]{0,40}") {
+            let map = SourceMap::new();
+            let id = map.add("f".into(), PathBuf::from("f"), Arc::from(text.as_str()));
+            let file = map.get(id).unwrap_or_else(|| panic!("file {id:?}"));
+            for n in 0..text.len() + 3 {
+                let want = n.checked_sub(1).and_then(|i| text.lines().nth(i));
+                prop_assert_eq!(file.line(n), want, "line {}", n);
+            }
+        }
+    }
 }

@@ -194,6 +194,39 @@ fn several_targets_from_one_load_each_in_its_own_directory() {
     assert_eq!(no_dir.status.code(), Some(2));
 }
 
+/// Targets are lowered side by side, but what each reports comes in the order the targets
+/// were named, exactly as converting to it alone reports it (with a `[target]` prefix).
+#[test]
+fn several_targets_report_in_the_order_given() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    extra_hosts: [\"db:not-an-ip\"]\n    \
+         healthcheck:\n      test: [\"CMD\", \"true\"]\n  db:\n    image: postgres\n    \
+         expose: [\"5432\"]\n    stop_grace_period: 1m\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let env = [("PATH", "/usr/bin:/bin")];
+    for order in [["swarm", "nomad", "systemd"], ["systemd", "swarm", "nomad"]] {
+        let mut want = String::new();
+        for t in order {
+            let alone = run(d.path(), &["convert", "--to", t], &env);
+            let text = String::from_utf8_lossy(&alone.stderr).to_string();
+            assert!(
+                text.contains("warning: "),
+                "{t} reports nothing: test needs warnings"
+            );
+            want.push_str(&text.replace("warning: ", &format!("warning: [{t}] ")));
+        }
+        let joined = order.join(",");
+        for _ in 0..3 {
+            let o = run(d.path(), &["convert", "--to", &joined, "-o", "out"], &env);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(String::from_utf8_lossy(&o.stderr), want, "--to {joined}");
+        }
+    }
+}
+
 #[test]
 fn several_targets_write_nothing_when_one_refuses() {
     let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

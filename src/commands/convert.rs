@@ -24,29 +24,39 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     }
     let opts = load_options(load_args, true)?;
     let sources = SourceMap::new();
-    let loaded = match load::load(&opts, &sources) {
+    let mut loaded = match load::load(&opts, &sources) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {}", e.render(&sources));
             return Ok(ExitCode::from(1));
         }
     };
+    // The backends read only the model: free the YAML tree now, so they reuse its memory
+    // instead of touching (and having the kernel zero) fresh pages.
+    loaded.tree = load::node::Node::synthetic(load::node::Value::Null);
     print_warnings(&loaded.warnings, &sources);
     let header = crate::commands::stamp::header(&loaded.files, &loaded.working_dir);
     // Every target is lowered before anything is written: one failure writes nothing.
+    // The backends only read the model, so several targets are lowered side by side;
+    // results are then handled in the order the targets were given (deterministic output).
+    let dirs: Vec<Option<PathBuf>> = targets
+        .iter()
+        .map(|target| {
+            args.output
+                .as_ref()
+                .map(|d| if many { d.join(target.id()) } else { d.clone() })
+        })
+        .collect();
+    let lowered = lower_all(&targets, &dirs, &loaded.project, args);
     let mut outputs: Vec<(Target, Option<PathBuf>, Emitted)> = Vec::new();
     let mut blocking = 0;
-    for &target in &targets {
-        let dir = args
-            .output
-            .as_ref()
-            .map(|d| if many { d.join(target.id()) } else { d.clone() });
+    for ((&target, dir), result) in targets.iter().zip(dirs).zip(lowered) {
         let prefix = if many {
             format!("[{}] ", target.id())
         } else {
             String::new()
         };
-        let mut emitted = match emit(target, &loaded.project, args, dir.as_deref()) {
+        let mut emitted = match result {
             Ok(e) => e,
             Err(e) => {
                 let at = if e.span.is_synthetic() {
@@ -200,6 +210,32 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
 ///
 /// # Errors
 /// What the backend cannot express at all.
+/// Lower the project to each target, one thread per target when there are several.
+fn lower_all(
+    targets: &[Target],
+    dirs: &[Option<PathBuf>],
+    project: &Project,
+    args: &ConvertArgs,
+) -> Vec<Result<Emitted, EmitError>> {
+    if let ([target], [dir]) = (targets, dirs) {
+        return vec![emit(*target, project, args, dir.as_deref())];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .iter()
+            .zip(dirs)
+            .map(|(&target, dir)| scope.spawn(move || emit(target, project, args, dir.as_deref())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 pub fn emit(
     target: Target,
     project: &Project,

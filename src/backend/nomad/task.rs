@@ -260,13 +260,9 @@ fn docker_config(ctx: &Ctx, svc: &Service, input: &TaskInputs, notes: &mut Notes
         }
         cfg.add(Structure::Block(db.build()));
     }
-    let (hosts, bad) = svc.extra_hosts.usable(":");
-    for (host, ip) in bad {
-        notes.warn(
-            Severity::Warning,
-            "extra_hosts",
-            format!("dropped for nomad: {ip:?} (for host {host:?}) is not an IP address, and Docker would refuse to start the task"),
-        );
+    let (hosts, dropped) = crate::backend::usable_extra_hosts(svc, "nomad", ":");
+    for message in dropped {
+        notes.warn(Severity::Warning, "extra_hosts", message);
     }
     list(&mut cfg, "extra_hosts", &hosts);
     if !svc.ulimits.is_empty() {

@@ -86,13 +86,9 @@ pub fn service(
 /// `host:address` entries; an address that is not an IP (nor Docker's `host-gateway`)
 /// is dropped with a warning: Swarm refuses the whole service for it at deploy time.
 fn extra_hosts(svc: &Service, notes: &mut Notes) -> Vec<String> {
-    let (ok, bad) = svc.extra_hosts.usable(":");
-    for (host, ip) in bad {
-        notes.warn(
-            Severity::Warning,
-            "extra_hosts",
-            format!("dropped for swarm: {ip:?} (for host {host:?}) is not an IP address"),
-        );
+    let (ok, dropped) = crate::backend::usable_extra_hosts(svc, "swarm", ":");
+    for message in dropped {
+        notes.warn(Severity::Warning, "extra_hosts", message);
     }
     ok
 }

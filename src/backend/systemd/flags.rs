@@ -609,15 +609,12 @@ impl Ctx<'_> {
         push_all(f, "--dns", &s.dns);
         push_all(f, "--dns-option", &s.dns_opt);
         push_all(f, "--dns-search", &s.dns_search);
-        let (hosts, bad) = s.extra_hosts.usable(":");
+        let (hosts, dropped) = crate::backend::usable_extra_hosts(s, "systemd", ":");
         for h in hosts {
             push(f, "--add-host", &h);
         }
-        for (host, ip) in bad {
-            f.notes.push((
-                "extra_hosts".into(),
-                format!("dropped: {ip:?} (for host {host:?}) is not an IP address, and the runtime would refuse to start the container"),
-            ));
+        for message in dropped {
+            f.notes.push(("extra_hosts".into(), message));
         }
         push_opt(f, "--mac-address", s.mac_address.as_deref());
         for (flag, v) in [("--ipc", &s.ipc), ("--pid", &s.pid), ("--uts", &s.uts)] {

@@ -39,15 +39,15 @@ use node::{Node, Value};
 use options::{Environment, LoadOptions, invalid_project_name, normalize_project_name};
 use std::path::{Path, PathBuf};
 
-/// A loaded project: the typed model, the final tree it was bound from (for `--no-interpolate`
-/// and lint locations), and what was noticed on the way.
+/// A loaded project: the typed model (with the project directory, also without
+/// interpolation), the final tree it was bound from (for `--no-interpolate` and lint
+/// locations), and what was noticed on the way.
 #[derive(Debug)]
 pub struct Loaded {
     pub project: Project,
     pub tree: Node,
     pub warnings: Vec<Warning>,
     pub files: Vec<PathBuf>,
-    pub working_dir: PathBuf,
     pub environment: Environment,
 }
 
@@ -73,18 +73,14 @@ pub fn finish_model(
 /// # Errors
 /// The first problem found, with its file, line, column and key path when it has one.
 pub fn load(opts: &LoadOptions, sources: &SourceMap) -> Result<Loaded, LoadError> {
-    let (tree, loaded) = load_tree(opts, sources)?;
+    let (tree, mut loaded) = load_tree(opts, sources)?;
     if !opts.interpolate {
         // Without interpolation values may still hold `${...}` where numbers belong: compose
-        // prints the untyped model in that case, and so do we.
-        return Ok(Loaded {
-            project: Project::default(),
-            tree,
-            ..loaded
-        });
+        // prints the untyped model in that case (an empty project here), and so do we.
+        return Ok(Loaded { tree, ..loaded });
     }
     let mut project = bind::bind(&tree)?;
-    project.working_dir.clone_from(&loaded.working_dir);
+    project.working_dir = std::mem::take(&mut loaded.project.working_dir);
     Ok(Loaded {
         project,
         tree,
@@ -150,11 +146,13 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
     }
     project::drop_unused_resources(&mut dict);
     let loaded = Loaded {
-        project: Project::default(),
+        project: Project {
+            working_dir: prepared.working_dir,
+            ..Project::default()
+        },
         tree: Node::synthetic(Value::Null),
         warnings: ctx.warnings,
         files: prepared.files,
-        working_dir: prepared.working_dir,
         environment: env,
     };
     Ok((dict, loaded))

@@ -194,18 +194,26 @@ fn several_targets_from_one_load_each_in_its_own_directory() {
     assert_eq!(no_dir.status.code(), Some(2));
 }
 
-/// Targets are lowered side by side, but what each reports comes in the order the targets
-/// were named, exactly as converting to it alone reports it (with a `[target]` prefix).
+/// Targets are lowered side by side (for a project of 100 services or more), but what each
+/// reports comes in the order the targets were named, exactly as converting to it alone
+/// reports it (with a `[target]` prefix). Checked below and above that size.
 #[test]
 fn several_targets_report_in_the_order_given() {
+    for services in [2, 120] {
+        several_targets_report_in_order(services);
+    }
+}
+
+fn several_targets_report_in_order(services: usize) {
     let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        d.path().join("compose.yaml"),
-        "services:\n  web:\n    image: nginx\n    extra_hosts: [\"db:not-an-ip\"]\n    \
-         healthcheck:\n      test: [\"CMD\", \"true\"]\n  db:\n    image: postgres\n    \
-         expose: [\"5432\"]\n    stop_grace_period: 1m\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let mut yaml = String::from("services:\n");
+    for i in 0..services {
+        yaml.push_str(&format!(
+            "  web{i}:\n    image: nginx\n    extra_hosts: [\"db:not-an-ip-{i}\"]\n    \
+             healthcheck:\n      test: [\"CMD\", \"true\"]\n    stop_grace_period: 1m\n"
+        ));
+    }
+    std::fs::write(d.path().join("compose.yaml"), yaml).unwrap_or_else(|e| panic!("{e}"));
     let env = [("PATH", "/usr/bin:/bin")];
     for order in [["swarm", "nomad", "systemd"], ["systemd", "swarm", "nomad"]] {
         let mut want = String::new();

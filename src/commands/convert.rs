@@ -35,7 +35,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     // instead of touching (and having the kernel zero) fresh pages.
     loaded.tree = load::node::Node::synthetic(load::node::Value::Null);
     print_warnings(&loaded.warnings, &sources);
-    let header = crate::commands::stamp::header(&loaded.files, &loaded.working_dir);
+    let header = crate::commands::stamp::header(&loaded.files, &loaded.project.working_dir);
     // Every target is lowered before anything is written: one failure writes nothing.
     // The backends only read the model, so several targets are lowered side by side;
     // results are then handled in the order the targets were given (deterministic output).
@@ -72,7 +72,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             &mut emitted.files,
             &emitted.anchors,
             &sources,
-            &loaded.working_dir,
+            &loaded.project.working_dir,
             &header,
             !args.no_provenance,
         );
@@ -210,15 +210,22 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
 ///
 /// # Errors
 /// What the backend cannot express at all.
-/// Lower the project to each target, one thread per target when there are several.
+/// Lower the project to each target: one thread per target when there are several and the
+/// project is large enough to pay for them (each thread starts its own heap; for a few
+/// services that costs more than it saves).
 fn lower_all(
     targets: &[Target],
     dirs: &[Option<PathBuf>],
     project: &Project,
     args: &ConvertArgs,
 ) -> Vec<Result<Emitted, EmitError>> {
-    if let ([target], [dir]) = (targets, dirs) {
-        return vec![emit(*target, project, args, dir.as_deref())];
+    const WORTH_A_THREAD: usize = 100;
+    if targets.len() < 2 || project.services.len() < WORTH_A_THREAD {
+        return targets
+            .iter()
+            .zip(dirs)
+            .map(|(&target, dir)| emit(target, project, args, dir.as_deref()))
+            .collect();
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = targets

@@ -35,7 +35,7 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return usage(e.render(&sources)),
     };
     let cwd = std::env::current_dir()?;
-    let config = match find_config(args.config.as_deref(), &cwd, &loaded.working_dir) {
+    let config = match find_config(args.config.as_deref(), &cwd, &loaded.project.working_dir) {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
@@ -67,7 +67,7 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
     }
     let mut findings = lint(&loaded, &sources, &lint_opts);
     if let Some(path) = &args.write_baseline {
-        let text = baseline::render(&findings, &sources, &loaded.working_dir);
+        let text = baseline::render(&findings, &sources, &loaded.project.working_dir);
         write_one_atomic(path, &text)?;
         let recorded = findings.iter().filter(|f| f.suppressed.is_none()).count();
         eprintln!("recorded {recorded} finding(s) in {}", path.display());
@@ -86,7 +86,7 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
             &mut findings,
             &entries,
             &sources,
-            &loaded.working_dir,
+            &loaded.project.working_dir,
             &reason,
         );
     }

@@ -68,7 +68,7 @@ pub fn lint(loaded: &Loaded, sources: &SourceMap, opts: &LintOptions) -> Vec<Fin
         tree: &loaded.tree,
         warnings: &loaded.warnings,
         sources,
-        working_dir: &loaded.working_dir,
+        working_dir: &loaded.project.working_dir,
         targets: &opts.targets,
     };
     let mut out = Vec::new();

@@ -160,6 +160,8 @@ pub struct Ctx<'a> {
     pub job_type: JobType,
     /// The group's name (label).
     pub group: String,
+    /// Project files read for embedding, shared by every group of the run.
+    pub files: &'a storage::ProjectFiles,
 }
 
 /// The `x-nomad` (or `x-transship`) extension value `key` of a service, if any.
@@ -297,6 +299,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     }
     let mut files = Vec::new();
     let mut anchors = Vec::new();
+    let project_files = storage::ProjectFiles::default();
     for (i, jt) in types.iter().enumerate() {
         let id = if i == 0 {
             base.clone()
@@ -312,6 +315,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 job: id.clone(),
                 job_type: *jt,
                 group: gname.clone(),
+                files: &project_files,
             };
             let (block, mut w) = group::group(&ctx, members);
             warnings.append(&mut w);

@@ -91,6 +91,29 @@ fn local_path(target: &str) -> String {
     format!("local/{}", clean.join("/"))
 }
 
+/// Files to embed, `(relative path, text)`, by bind mount or config source.
+type Embedded = Option<std::rc::Rc<Vec<(String, String)>>>;
+
+/// Project files read for embedding, each source once per run: a thousand services that
+/// mount the same `./config` directory should not read it a thousand times.
+#[derive(Default)]
+pub struct ProjectFiles(
+    std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, Embedded>>,
+);
+
+impl ProjectFiles {
+    fn embeddable(&self, source: &Path) -> Embedded {
+        if let Some(known) = self.0.borrow().get(source) {
+            return known.clone();
+        }
+        let read = embeddable(source).map(std::rc::Rc::new);
+        self.0
+            .borrow_mut()
+            .insert(source.to_path_buf(), read.clone());
+        read
+    }
+}
+
 /// Files to embed for a bind mount source: `(relative path, text)`; `None` when the source
 /// is not small text (then it stays a host bind mount).
 fn embeddable(source: &Path) -> Option<Vec<(String, String)>> {
@@ -327,10 +350,13 @@ fn bind(
     // Only the project's own files travel in the job; any other host path names a path on
     // the client, and reading it here would copy this machine's file instead.
     let in_project = crate::backend::below_project(source, &ctx.project.working_dir);
-    if let Some(files) = in_project.then(|| embeddable(Path::new(source))).flatten() {
+    if let Some(files) = in_project
+        .then(|| ctx.files.embeddable(Path::new(source)))
+        .flatten()
+    {
         let base = local_path(target);
         let single = files.len() == 1 && files.first().is_some_and(|(r, _)| r.is_empty());
-        for (rel, data) in &files {
+        for (rel, data) in files.iter() {
             let dest = if rel.is_empty() {
                 base.clone()
             } else {
@@ -450,7 +476,7 @@ fn file_ref(
         obj.and_then(|o| {
             o.content.clone().or_else(|| {
                 let f = o.file.as_deref()?;
-                let files = embeddable(Path::new(f))?;
+                let files = ctx.files.embeddable(Path::new(f))?;
                 match files.as_slice() {
                     [(rel, text)] if rel.is_empty() => Some(text.clone()),
                     _ => None,

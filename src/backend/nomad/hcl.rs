@@ -243,7 +243,7 @@ pub fn align(text: &str) -> String {
             (Some(key_end), Some(width)) => {
                 let (head, rest) = line.split_at(key_end);
                 out.push_str(head);
-                out.push_str(&" ".repeat(width.saturating_sub(key_end) + 1));
+                out.extend(std::iter::repeat_n(' ', width.saturating_sub(key_end) + 1));
                 out.push_str(rest.trim_start());
             }
             _ => out.push_str(line),

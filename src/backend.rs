@@ -89,17 +89,11 @@ impl EmitError {
     }
 }
 
-/// Whether `path` is the project directory or below it (never true without a known,
-/// absolute project directory).
-/// `extra_hosts` entries as `host{sep}address`, sorted, and a message for each one dropped
+/// `extra_hosts` entries as `host:address`, sorted, and a message for each one dropped
 /// because its address is not an IP (nor `host-gateway`): Compose accepts any text there,
 /// but Docker, Podman and Swarm refuse to start the container for it.
-pub fn usable_extra_hosts(
-    svc: &crate::model::Service,
-    target: &str,
-    sep: &str,
-) -> (Vec<String>, Vec<String>) {
-    let (ok, bad) = svc.extra_hosts.usable(sep);
+pub fn usable_extra_hosts(svc: &crate::model::Service, target: &str) -> (Vec<String>, Vec<String>) {
+    let (ok, bad) = svc.extra_hosts.usable(":");
     let dropped = bad
         .into_iter()
         .map(|(host, ip)| {
@@ -112,6 +106,8 @@ pub fn usable_extra_hosts(
     (ok, dropped)
 }
 
+/// Whether `path` is the project directory or below it (never true without a known,
+/// absolute project directory).
 pub fn below_project(path: &str, project_dir: &std::path::Path) -> bool {
     project_dir.is_absolute() && std::path::Path::new(path).starts_with(project_dir)
 }

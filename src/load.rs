@@ -94,11 +94,8 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
     let limits = yaml::Limits::default();
     let mut ctx = Ctx {
         sources,
-        ports: canonical::PortBudget {
-            limit: limits.max_ports,
-            used: 0,
-        },
-        extends_nodes: 0,
+        ports: yaml::Budget::new(limits.max_ports),
+        extends_nodes: yaml::Budget::new(limits.max_extends_nodes),
         limits,
         interpolate: opts.interpolate,
         warnings: Vec::new(),

@@ -206,10 +206,6 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Lower the project with the chosen backend.
-///
-/// # Errors
-/// What the backend cannot express at all.
 /// Lower the project to each target: one thread per target when there are several and the
 /// project is large enough to pay for them (each thread starts its own heap; for a few
 /// services that costs more than it saves).
@@ -243,6 +239,10 @@ fn lower_all(
     })
 }
 
+/// Lower the project with the chosen backend.
+///
+/// # Errors
+/// What the backend cannot express at all.
 pub fn emit(
     target: Target,
     project: &Project,

@@ -5,11 +5,12 @@
 mod ports;
 mod volume;
 
-pub use ports::{PortBudget, parse_port};
+pub use ports::parse_port;
 pub use volume::parse_volume;
 
 use crate::diag::LoadError;
 use crate::load::node::{KeyPath, Map, Node, PathSeg, Value};
+use crate::load::yaml::Budget;
 use crate::source::Span;
 
 fn key_path(path: &[String]) -> KeyPath {
@@ -43,7 +44,7 @@ fn map_node(entries: Vec<(&str, Node)>, like: &Node) -> Node {
 pub fn canonical(
     root: &mut Node,
     ignore_parse_error: bool,
-    ports: &mut PortBudget,
+    ports: &mut Budget,
 ) -> Result<(), LoadError> {
     if let Some(services) = root.get_mut("services").and_then(Node::as_map_mut) {
         for (name, svc) in services.iter_mut() {
@@ -71,7 +72,7 @@ fn service(
     svc: &mut Node,
     path: &[String],
     lenient: bool,
-    ports: &mut PortBudget,
+    ports: &mut Budget,
 ) -> Result<(), LoadError> {
     let Some(s) = svc.as_map_mut() else {
         return Ok(());

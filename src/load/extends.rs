@@ -146,7 +146,8 @@ fn service_extends(
         Some(f) => {
             // Relative to the project (or include) directory, as compose's resource loader does.
             let local = absolute(working_dir, Path::new(f));
-            let mut base_services = base_file_services(ctx, &local, env, name).map_err(|e| {
+            let key = (local.clone(), fingerprint(env));
+            let found = base_file_services(ctx, &key, env).map_err(|e| {
                 // A file that cannot be read is reported at the `extends` that names it.
                 if e.span.is_synthetic() {
                     LoadError::new(ext_span, path.key("extends").key("file"), e.message)
@@ -154,6 +155,16 @@ fn service_extends(
                     e
                 }
             })?;
+            let Some(mut base_services) = found else {
+                return Err(LoadError::new(
+                    ext_span,
+                    path.key("extends"),
+                    format!(
+                        "cannot extend service {name:?} in {}: no services section",
+                        ctx.display(&local)
+                    ),
+                ));
+            };
             if !base_services.contains_key(&reference) {
                 return Err(LoadError::new(
                     ext_span,
@@ -174,8 +185,7 @@ fn service_extends(
             let resolved =
                 service_extends(ctx, &reference, &mut base_services, &base_scope, &tracker);
             // Back in the cache whatever happened: it now also holds the resolved base.
-            ctx.extends_bases
-                .insert((local.clone(), fingerprint(env)), base_services);
+            ctx.extends_bases.insert(key, base_services);
             resolved?
         }
         None => {
@@ -234,36 +244,28 @@ fn service_extends(
     Ok(Some(merged))
 }
 
-/// The services of a file named by `extends.file`, loaded once per load (and environment):
-/// a thousand services extending one base file must not parse it a thousand times. Taken out
-/// of the cache while in use, so resolving into it needs no second borrow of `ctx`.
+/// The services of a file named by `extends.file` (`None`: it has no services section),
+/// loaded once per load and environment (`key`): a thousand services extending one base
+/// file must not parse it a thousand times. Taken out of the cache while in use, so
+/// resolving into it needs no second borrow of `ctx`.
 fn base_file_services(
     ctx: &mut Ctx,
-    local: &Path,
+    key: &(PathBuf, u64),
     env: &Environment,
-    name: &str,
-) -> Result<Map, LoadError> {
-    if let Some(m) = ctx
-        .extends_bases
-        .remove(&(local.to_path_buf(), fingerprint(env)))
-    {
-        return Ok(m);
+) -> Result<Option<Map>, LoadError> {
+    if let Some(m) = ctx.extends_bases.remove(key) {
+        return Ok(Some(m));
     }
-    let mut loaded = load_base_file(ctx, local, env)?;
-    match loaded.as_map_mut().and_then(|m| m.shift_remove("services")) {
-        Some(Node {
-            value: Value::Map(m),
-            ..
-        }) => Ok(m),
-        _ => Err(LoadError::new(
-            crate::source::Span::SYNTHETIC,
-            KeyPath::root(),
-            format!(
-                "cannot extend service {name:?} in {}: no services section",
-                ctx.display(local)
-            ),
-        )),
-    }
+    let mut loaded = load_base_file(ctx, &key.0, env)?;
+    Ok(
+        match loaded.as_map_mut().and_then(|m| m.shift_remove("services")) {
+            Some(Node {
+                value: Value::Map(m),
+                ..
+            }) => Some(m),
+            _ => None,
+        },
+    )
 }
 
 /// Every service extending a base gets its own copy of it: count them, so a large base
@@ -274,19 +276,18 @@ fn charge_copy(
     span: crate::source::Span,
     path: &KeyPath,
 ) -> Result<(), LoadError> {
-    ctx.extends_nodes = ctx.extends_nodes.saturating_add(base.count_nodes());
-    if ctx.extends_nodes > ctx.limits.max_extends_nodes {
-        return Err(LoadError::new(
-            span,
-            path.key("extends"),
-            format!(
-                "services inherit more than {} nodes through extends; \
-                 transship refuses that much (each extending service gets its own copy)",
-                ctx.limits.max_extends_nodes
-            ),
-        ));
+    if ctx.extends_nodes.spend(base.count_nodes()) {
+        return Ok(());
     }
-    Ok(())
+    Err(LoadError::new(
+        span,
+        path.key("extends"),
+        format!(
+            "services inherit more than {} nodes through extends; \
+             transship refuses that much (each extending service gets its own copy)",
+            ctx.extends_nodes.limit
+        ),
+    ))
 }
 
 /// Which environment a base file was loaded with (an included project may have its own).

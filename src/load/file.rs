@@ -5,7 +5,7 @@
 use crate::diag::{LoadError, Warning};
 use crate::load::node::{KeyPath, Map, Node, Value};
 use crate::load::options::{Environment, read_text};
-use crate::load::yaml::{Document, Limits};
+use crate::load::yaml::{Budget, Document, Limits};
 use crate::load::{canonical, extends, include, interpolate, merge, unicity, yaml};
 use crate::source::{SourceMap, Span};
 use std::path::{Path, PathBuf};
@@ -25,10 +25,10 @@ pub struct Ctx<'a> {
     pub parsed: std::collections::HashMap<PathBuf, Vec<Document>>,
     /// Services of files named by `extends.file`, by path and environment fingerprint.
     pub extends_bases: std::collections::HashMap<(PathBuf, u64), Map>,
-    /// Port entries expanded so far (bounded by `limits.max_ports`).
-    pub ports: canonical::PortBudget,
-    /// Nodes inherited through `extends` so far (bounded by `limits.max_extends_nodes`).
-    pub extends_nodes: usize,
+    /// Port entries expanded so far (`limits.max_ports`).
+    pub ports: Budget,
+    /// Nodes inherited through `extends` so far (`limits.max_extends_nodes`).
+    pub extends_nodes: Budget,
 }
 
 /// How one file is loaded: which phases run (extends files and included files skip some).

@@ -25,6 +25,26 @@ pub struct Limits {
     pub max_extends_nodes: usize,
 }
 
+/// A bound spent over a whole load (ports expanded, nodes inherited): what is allowed and
+/// what has been used.
+#[derive(Debug)]
+pub struct Budget {
+    pub limit: usize,
+    used: usize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Budget { limit, used: 0 }
+    }
+
+    /// Spend `n`; false once more than the limit has been spent.
+    pub fn spend(&mut self, n: usize) -> bool {
+        self.used = self.used.saturating_add(n);
+        self.used <= self.limit
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -260,7 +260,7 @@ fn docker_config(ctx: &Ctx, svc: &Service, input: &TaskInputs, notes: &mut Notes
         }
         cfg.add(Structure::Block(db.build()));
     }
-    let (hosts, dropped) = crate::backend::usable_extra_hosts(svc, "nomad", ":");
+    let (hosts, dropped) = crate::backend::usable_extra_hosts(svc, "nomad");
     for message in dropped {
         notes.warn(Severity::Warning, "extra_hosts", message);
     }

@@ -86,7 +86,7 @@ pub fn service(
 /// `host:address` entries; an address that is not an IP (nor Docker's `host-gateway`)
 /// is dropped with a warning: Swarm refuses the whole service for it at deploy time.
 fn extra_hosts(svc: &Service, notes: &mut Notes) -> Vec<String> {
-    let (ok, dropped) = crate::backend::usable_extra_hosts(svc, "swarm", ":");
+    let (ok, dropped) = crate::backend::usable_extra_hosts(svc, "swarm");
     for message in dropped {
         notes.warn(Severity::Warning, "extra_hosts", message);
     }

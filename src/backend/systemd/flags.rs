@@ -609,7 +609,7 @@ impl Ctx<'_> {
         push_all(f, "--dns", &s.dns);
         push_all(f, "--dns-option", &s.dns_opt);
         push_all(f, "--dns-search", &s.dns_search);
-        let (hosts, dropped) = crate::backend::usable_extra_hosts(s, "systemd", ":");
+        let (hosts, dropped) = crate::backend::usable_extra_hosts(s, "systemd");
         for h in hosts {
             push(f, "--add-host", &h);
         }

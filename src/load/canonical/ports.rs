@@ -3,28 +3,8 @@
 
 use crate::diag::LoadError;
 use crate::load::node::{KeyPath, Map, Node, PathSeg, Value};
+use crate::load::yaml::Budget;
 use crate::source::Span;
-
-/// How many more port entries a load may expand ranges into (`Limits::max_ports`).
-#[derive(Debug)]
-pub struct PortBudget {
-    pub limit: usize,
-    pub used: usize,
-}
-
-impl PortBudget {
-    fn spend(&mut self, n: usize) -> Result<(), String> {
-        self.used = self.used.saturating_add(n);
-        if self.used > self.limit {
-            return Err(format!(
-                "the project publishes more than {} ports once ranges are expanded; \
-                 transship refuses that many (Compose would create one entry per port)",
-                self.limit
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// One parsed port entry (long syntax fields).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,7 +149,7 @@ pub fn transform_ports(
     n: &mut Node,
     path: &[String],
     lenient: bool,
-    budget: &mut PortBudget,
+    budget: &mut Budget,
 ) -> Result<(), LoadError> {
     let kp = KeyPath(path.iter().map(|k| PathSeg::Key(k.clone())).collect());
     let Value::Seq(items) = &n.value else {
@@ -198,9 +178,18 @@ pub fn transform_ports(
         };
         match parse_port(&raw) {
             Ok(specs) => {
-                budget
-                    .spend(specs.len())
-                    .map_err(|m| LoadError::new(it.span, kp.index(i), m))?;
+                if !budget.spend(specs.len()) {
+                    return Err(LoadError::new(
+                        it.span,
+                        kp.index(i),
+                        format!(
+                            "the project publishes more than {} ports once ranges are \
+                             expanded; transship refuses that many (Compose would create one \
+                             entry per port)",
+                            budget.limit
+                        ),
+                    ));
+                }
                 out.extend(specs.iter().map(|p| to_node(p, it.span)));
             }
             Err(_) if lenient && matches!(it.value, Value::Str(_)) => return Ok(()),

@@ -148,7 +148,7 @@ pub const ENV_OUT: &str = "env";
 /// A value holds a NUL byte, or a `--templates` file cannot be read or rendered.
 pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     refuse_nul(project)?;
-    let templates = render::Templates::load(opts.templates.as_deref())?;
+    let templates = render::Templates::load(opts.templates.as_deref(), render::UNIT_TEMPLATES)?;
     let dirs = HostDirs::new(project, opts);
     let mut files = Vec::new();
     let mut env_files = Vec::new();

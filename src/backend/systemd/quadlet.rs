@@ -6,7 +6,7 @@
 //! Quadlet's keys. Quadlet runs one container per file: replicas are not expanded.
 
 use super::escape::{directive_value, exec_word, unit_name_part};
-use super::render::Templates;
+use super::render::{QUADLET_TEMPLATES, Templates};
 use super::{HostDirs, Options, Runtime, flags};
 use crate::backend::mapping::ConvertWarning;
 use crate::backend::{EmitError, Emitted, OutFile};
@@ -61,7 +61,7 @@ fn stem(project: &Project, kind: &str, key: &str) -> String {
 /// A value holds a NUL byte, or a `--templates` file cannot be read or rendered.
 pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     super::refuse_nul(project)?;
-    let templates = Templates::load(opts.templates.as_deref())?;
+    let templates = Templates::load(opts.templates.as_deref(), QUADLET_TEMPLATES)?;
     let opts = Options {
         runtime: Runtime::Podman,
         ..opts.clone()

@@ -122,22 +122,36 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
 /// The most specific service-key pattern that covers `path` (a key path relative to the
 /// service, e.g. `deploy.resources.limits.memory` or `ports[0]`), if any.
 pub fn service_key_for(path: &str) -> Option<&'static str> {
-    // Called for every recorded path of every service: no allocation, and a binary search
-    // of the sorted table for each dotted prefix, longest first.
+    // Called for every recorded path of every service by each backend: no allocation, a
+    // binary search of the sorted table per dotted prefix, and no longer prefix tried unless
+    // some pattern extends this one (only `deploy.` has nested patterns).
     let bare = path.split('[').next().unwrap_or(path);
-    let ends = bare
-        .match_indices('.')
-        .map(|(i, _)| i)
-        .chain(std::iter::once(bare.len()));
     let mut found = None;
-    for end in ends {
+    let mut end = bare.find('.').unwrap_or(bare.len());
+    loop {
         let prefix = bare.get(..end).unwrap_or(bare);
         if let Ok(i) = SERVICE_KEYS.binary_search(&prefix) {
             found = SERVICE_KEYS.get(i).copied();
         }
+        let rest = bare.get(end + 1..).unwrap_or("");
+        if end >= bare.len() || NESTED_PARENTS.binary_search(&prefix).is_err() {
+            return found;
+        }
+        end += 1 + rest.find('.').unwrap_or(rest.len());
     }
-    found
 }
+
+/// Every proper dotted prefix of a pattern in [`SERVICE_KEYS`] (`deploy`, `deploy.resources`,
+/// ...), sorted.
+static NESTED_PARENTS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let mut parents: Vec<&'static str> = SERVICE_KEYS
+        .iter()
+        .flat_map(|k| k.match_indices('.').filter_map(|(i, _)| k.get(..i)))
+        .collect();
+    parents.sort_unstable();
+    parents.dedup();
+    parents
+});
 
 #[cfg(test)]
 mod tests {
@@ -164,5 +178,50 @@ mod tests {
         assert_eq!(service_key_for("imagex"), None);
         assert_eq!(service_key_for("image"), Some("image"));
         assert_eq!(service_key_for("deploy.mode"), Some("deploy.mode"));
+    }
+
+    /// The plain definition: the longest dotted prefix (before any `[`) that is a pattern.
+    fn longest_pattern(path: &str) -> Option<&'static str> {
+        let bare = path.split('[').next().unwrap_or(path);
+        let ends = bare
+            .match_indices('.')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(bare.len()));
+        ends.filter_map(|e| bare.get(..e))
+            .filter_map(|p| SERVICE_KEYS.iter().find(|k| **k == p).copied())
+            .next_back()
+    }
+
+    fn segment() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let known: Vec<String> = SERVICE_KEYS
+            .iter()
+            .flat_map(|k| k.split('.'))
+            .map(str::to_string)
+            .collect();
+        prop_oneof![proptest::sample::select(known), "[a-z_]{0,6}"]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_the_longest_matching_prefix(
+            key in proptest::sample::select(SERVICE_KEYS),
+            keep in 0usize..5,
+            extra in proptest::collection::vec(segment(), 0..3),
+            index in proptest::option::of(0u8..3),
+        ) {
+            // Start from part of a real pattern, so that deep `deploy.` paths come up often.
+            let segments: Vec<String> = key
+                .split('.')
+                .take(keep)
+                .map(str::to_string)
+                .chain(extra)
+                .collect();
+            let mut path = segments.join(".");
+            if let Some(i) = index {
+                path.push_str(&format!("[{i}].x"));
+            }
+            proptest::prop_assert_eq!(service_key_for(&path), longest_pattern(&path), "{}", path);
+        }
     }
 }

@@ -1,6 +1,9 @@
-//! Writing generated files: whole or not at all. Every file is first written to a temporary
-//! file in the target directory; only when all of them are written are they renamed into
-//! place, so an error (or an interrupt) never leaves a half-written or partial set behind.
+//! Writing generated files: whole or not at all. Into a directory that already exists, every
+//! file is first written to a temporary file beside it; only when all of them are written are
+//! they renamed into place. A directory that does not exist yet is built complete under a
+//! temporary name beside it and renamed into place once. Either way an error (or an
+//! interrupt) never leaves a half-written or partial set behind. Writing can start while
+//! other targets are still being converted: nothing is visible before the commit.
 
 use crate::backend::OutFile;
 use std::io::Write;
@@ -12,6 +15,117 @@ use std::path::{Path, PathBuf};
 /// The directory cannot be created, or a file cannot be written or renamed. On error before
 /// the renames start, no target file has changed.
 pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<PathBuf>> {
+    let stage = Stage::new(dir)?;
+    let staged = stage.write(files)?;
+    stage.commit(vec![staged])?;
+    Ok(files.iter().map(|f| dir.join(&f.name)).collect())
+}
+
+/// Files of one output directory, written under temporary names (by several threads at
+/// once if need be) and made visible together by [`Stage::commit`]. Dropped without a
+/// commit, it removes what it wrote.
+pub struct Stage {
+    dir: PathBuf,
+    /// `dir` did not exist: everything is written into this directory beside it, which
+    /// becomes `dir` with one rename.
+    whole: Option<tempfile::TempDir>,
+}
+
+/// What one [`Stage::write`] left to rename (nothing when the whole directory is new).
+pub struct Staged {
+    renames: Vec<(tempfile::TempPath, PathBuf)>,
+}
+
+impl Stage {
+    /// # Errors
+    /// `dir`, or the directory it will be created in, cannot be created.
+    pub fn new(dir: &Path) -> anyhow::Result<Stage> {
+        if dir.exists() {
+            return Ok(Stage {
+                dir: dir.to_path_buf(),
+                whole: None,
+            });
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let whole = tempfile::Builder::new()
+            .prefix(".transship-")
+            .tempdir_in(parent)?;
+        Ok(Stage {
+            dir: dir.to_path_buf(),
+            whole: Some(whole),
+        })
+    }
+
+    /// Write `files` (names relative to the output directory) under temporary names.
+    ///
+    /// # Errors
+    /// A file or directory cannot be created or written.
+    pub fn write(&self, files: &[OutFile]) -> anyhow::Result<Staged> {
+        match &self.whole {
+            Some(tmp) => {
+                write_new(tmp.path(), files)?;
+                Ok(Staged {
+                    renames: Vec::new(),
+                })
+            }
+            None => Ok(Staged {
+                renames: stage_beside(&self.dir, files)?,
+            }),
+        }
+    }
+
+    /// Rename everything staged into place.
+    ///
+    /// # Errors
+    /// A rename fails (the files renamed before it stay renamed).
+    pub fn commit(self, staged: Vec<Staged>) -> anyhow::Result<()> {
+        if let Some(tmp) = self.whole {
+            std::fs::rename(tmp.path(), &self.dir)?;
+            // In place under its final name: nothing left to remove.
+            let _ = tmp.keep();
+        }
+        for (tmp, target) in staged.into_iter().flat_map(|s| s.renames) {
+            tmp.persist(&target).map_err(|e| e.error)?;
+        }
+        Ok(())
+    }
+}
+
+/// Files are created readable by their owner only, on both paths: env files can hold
+/// secrets, and a rerun must not change a file's mode.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Write `files` straight into `dir`, a new directory nobody else sees yet.
+fn write_new(dir: &Path, files: &[OutFile]) -> anyhow::Result<()> {
+    let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for f in files {
+        let path = dir.join(&f.name);
+        if let Some(sub) = path.parent()
+            && !made.contains(sub)
+        {
+            std::fs::create_dir_all(sub)?;
+            made.insert(sub.to_path_buf());
+        }
+        create_private(&path)?.write_all(f.contents.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `dir` exists: write each changed file to a temporary file beside its target.
+fn stage_beside(
+    dir: &Path,
+    files: &[OutFile],
+) -> anyhow::Result<Vec<(tempfile::TempPath, PathBuf)>> {
     // Each directory is created once, not once per file (thousands of unit files share
     // one), and remembered as new or not: a new directory has no old files to compare with.
     let mut dirs: std::collections::HashMap<PathBuf, bool> = std::collections::HashMap::new();
@@ -24,7 +138,6 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
         dirs.insert(d.to_path_buf(), new);
         Ok(new)
     };
-    prepare(dir)?;
     let mut staged = Vec::with_capacity(files.len());
     for f in files {
         let target = dir.join(&f.name);
@@ -35,6 +148,7 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
         if !new_dir && std::fs::read(&target).is_ok_and(|old| old == f.contents.as_bytes()) {
             continue;
         }
+        // tempfile creates its files with mode 0600, as `create_private` does.
         let mut tmp = tempfile::Builder::new()
             .prefix(".transship-")
             .tempfile_in(parent)?;
@@ -45,10 +159,7 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
         // process may hold open at once.
         staged.push((tmp.into_temp_path(), target));
     }
-    for (tmp, target) in staged {
-        tmp.persist(&target).map_err(|e| e.error)?;
-    }
-    Ok(files.iter().map(|f| dir.join(&f.name)).collect())
+    Ok(staged)
 }
 
 #[cfg(test)]
@@ -149,5 +260,79 @@ mod tests {
                 .as_deref(),
             Some("old")
         );
+    }
+
+    fn names_under(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn two_files() -> Vec<OutFile> {
+        vec![
+            OutFile {
+                name: "a.hcl".into(),
+                contents: "one".into(),
+            },
+            OutFile {
+                name: "sub/deeper/b.hcl".into(),
+                contents: "two".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_new_directory_appears_whole_and_nothing_else_beside_it() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = root.path().join("out/nested");
+        write_all_atomic(&dir, &two_files()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("sub/deeper/b.hcl")).unwrap_or_default(),
+            "two"
+        );
+        assert_eq!(names_under(&dir), ["a.hcl", "sub"]);
+        assert_eq!(names_under(&root.path().join("out")), ["nested"]);
+    }
+
+    #[test]
+    fn a_failed_new_directory_leaves_nothing() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = root.path().join("out");
+        let mut files = two_files();
+        // A file and a directory of the same name cannot both be written.
+        files.push(OutFile {
+            name: "a.hcl/c.hcl".into(),
+            contents: "three".into(),
+        });
+        assert!(write_all_atomic(&dir, &files).is_err());
+        assert_eq!(names_under(root.path()), Vec::<String>::new());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_have_the_same_mode_in_new_and_existing_directories() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mode = |p: PathBuf| {
+            std::fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or_default()
+        };
+        let fresh = root.path().join("fresh");
+        write_all_atomic(&fresh, &two_files()).unwrap_or_else(|e| panic!("{e}"));
+        let existing = root.path().join("existing");
+        std::fs::create_dir(&existing).unwrap_or_else(|e| panic!("{e}"));
+        write_all_atomic(&existing, &two_files()).unwrap_or_else(|e| panic!("{e}"));
+        for name in ["a.hcl", "sub/deeper/b.hcl"] {
+            assert_eq!(mode(fresh.join(name)), 0o600, "{name}");
+            assert_eq!(mode(existing.join(name)), 0o600, "{name}");
+        }
+        // Directories get the usual mode (umask applies), not a temporary directory's 0700.
+        assert_eq!(mode(fresh.clone()), mode(existing.join("sub")));
     }
 }

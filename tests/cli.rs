@@ -113,7 +113,8 @@ fn an_interrupted_run_leaves_whole_files() {
         .success()
     );
     let new = std::fs::read_to_string(new_dir.join("proj.nomad.hcl")).ok();
-    for delay_ms in [0u64, 5, 20, 50, 100, 200] {
+    let mut whole = 0;
+    for delay_ms in [0u64, 5, 20, 50, 100, 200, 400, 800] {
         for signal in ["-INT", "-TERM"] {
             let child = Command::new(env!("CARGO_BIN_EXE_transship"))
                 .current_dir(d.path())
@@ -132,7 +133,55 @@ fn an_interrupted_run_leaves_whole_files() {
                 now == old || now == new,
                 "after {signal} at {delay_ms} ms the job file is neither the old nor the new one"
             );
+            // A directory that did not exist appears whole (every target) or not at all.
+            let fresh = d.path().join(format!("fresh{delay_ms}{signal}"));
+            let fresh_s = fresh.display().to_string();
+            let child = Command::new(env!("CARGO_BIN_EXE_transship"))
+                .current_dir(d.path())
+                .args(["-p", "proj", "convert", "--to", "nomad,swarm", "-o"])
+                .arg(&fresh_s)
+                .env_clear()
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{e}"));
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let _ = Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status();
+            let _ = child.wait_with_output();
+            if fresh.exists() {
+                let job = std::fs::read_to_string(fresh.join("nomad/proj.nomad.hcl")).ok();
+                assert!(
+                    job == new,
+                    "after {signal} at {delay_ms} ms: a partial job file"
+                );
+                assert!(
+                    fresh.join("swarm/proj.stack.yaml").is_file(),
+                    "after {signal} at {delay_ms} ms: the stack file is missing"
+                );
+                whole += 1;
+            }
         }
+    }
+    // The checks above ran on at least one directory (a slow machine finishes no run in
+    // 800 ms: then this one, not interrupted, must appear whole).
+    if whole == 0 {
+        let fresh = d.path().join("fresh-whole");
+        let fresh_s = fresh.display().to_string();
+        let args = [
+            "-p",
+            "proj",
+            "convert",
+            "--to",
+            "nomad,swarm",
+            "-o",
+            &fresh_s,
+        ];
+        assert!(run(d.path(), &args, &[]).status.success());
+        assert_eq!(
+            std::fs::read_to_string(fresh.join("nomad/proj.nomad.hcl")).ok(),
+            new
+        );
     }
 }
 

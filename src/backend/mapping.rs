@@ -54,9 +54,18 @@ pub struct ConvertWarning {
     pub message: String,
 }
 
-/// The rule for a service key pattern, if the table has one.
+/// The rule for a service key pattern (or `top:KEY`), if the table has one.
 pub fn rule_for<'a>(table: &'a [KeyRule], key: &str) -> Option<&'a KeyRule> {
-    table.iter().find(|r| r.key == key)
+    // Asked for every key of every service by each backend and by lint: a binary search of
+    // the service rows, which come sorted and before the `top:` rows (see
+    // `coverage_problems`).
+    let split = table.partition_point(|r| !r.key.starts_with("top:"));
+    let (services, tops) = table.split_at(split);
+    if key.starts_with("top:") {
+        return tops.iter().find(|r| r.key == key);
+    }
+    let i = services.binary_search_by(|r| r.key.cmp(key)).ok()?;
+    services.get(i)
 }
 
 /// Every key present in a service (as `(relative path, span)` pairs, e.g. from the model's
@@ -116,6 +125,15 @@ pub fn coverage_problems(table: &[KeyRule]) -> Vec<String> {
     for r in table {
         if !expected.iter().any(|k| k == r.key) {
             problems.push(format!("row for unknown key {}", r.key));
+        }
+    }
+    // `rule_for` searches the service rows by halving: they must be sorted, then the
+    // `top:` rows.
+    for pair in table.windows(2) {
+        if let [a, b] = pair
+            && (a.key.starts_with("top:"), a.key) > (b.key.starts_with("top:"), b.key)
+        {
+            problems.push(format!("row {} comes after {}", b.key, a.key));
         }
     }
     problems
@@ -228,11 +246,6 @@ mod tests {
 
     const TABLE: &[KeyRule] = &[
         KeyRule {
-            key: "image",
-            support: Support::Translated,
-            to: "config.image",
-        },
-        KeyRule {
             key: "build",
             support: Support::Dropped("build images in CI"),
             to: "",
@@ -243,11 +256,57 @@ mod tests {
             to: "count",
         },
         KeyRule {
+            key: "image",
+            support: Support::Translated,
+            to: "config.image",
+        },
+        KeyRule {
             key: "ports",
             support: Support::Approximated("host ports become static ports"),
             to: "network.port",
         },
+        KeyRule {
+            key: "top:models",
+            support: Support::Dropped("no models"),
+            to: "",
+        },
     ];
+
+    #[test]
+    fn rule_for_finds_every_row_and_nothing_else() {
+        for r in TABLE {
+            assert_eq!(rule_for(TABLE, r.key).map(|f| f.key), Some(r.key));
+        }
+        for missing in [
+            "",
+            "a",
+            "deploy",
+            "ports.x",
+            "zzz",
+            "top:",
+            "top:configs",
+            "secrets",
+        ] {
+            assert!(rule_for(TABLE, missing).is_none(), "{missing}");
+        }
+    }
+
+    #[test]
+    fn coverage_finds_rows_out_of_order() {
+        let mut rows = TABLE.to_vec();
+        rows.swap(0, 1);
+        assert!(
+            coverage_problems(&rows).contains(&"row build comes after deploy.replicas".to_string())
+        );
+        let mut rows = TABLE.to_vec();
+        rows.swap(3, 4);
+        assert!(coverage_problems(&rows).contains(&"row ports comes after top:models".to_string()));
+        assert!(
+            !coverage_problems(TABLE)
+                .iter()
+                .any(|p| p.contains("comes after"))
+        );
+    }
 
     #[test]
     fn report_warns_once_per_key_at_first_position() {

@@ -8,6 +8,7 @@ use crate::commands::{load_options, print_warnings};
 use crate::diag::Severity;
 use crate::load;
 use crate::model::Project;
+use crate::output::{Stage, Staged};
 use crate::source::SourceMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,8 +48,24 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
                 .map(|d| if many { d.join(target.id()) } else { d.clone() })
         })
         .collect();
-    let lowered = lower_all(&targets, &dirs, &loaded.project, args);
+    // Files go to a stage as soon as their target is converted (on its own thread when
+    // there are several); nothing becomes visible before the commit, which only follows
+    // when every target succeeded.
+    let stage = match (&args.output, args.check) {
+        (Some(root), false) => Some(crate::output::Stage::new(root)?),
+        _ => None,
+    };
+    let job = Job {
+        project: &loaded.project,
+        args,
+        sources: &sources,
+        header: &header,
+        many,
+        stage: stage.as_ref(),
+    };
+    let lowered = lower_all(&targets, &dirs, &job);
     let mut outputs: Vec<(Target, Option<PathBuf>, Emitted)> = Vec::new();
+    let mut staged = Vec::new();
     let mut blocking = 0;
     for ((&target, dir), result) in targets.iter().zip(dirs).zip(lowered) {
         let prefix = if many {
@@ -56,8 +73,8 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         } else {
             String::new()
         };
-        let mut emitted = match result {
-            Ok(e) => e,
+        let done = match result? {
+            Ok(done) => done,
             Err(e) => {
                 let at = if e.span.is_synthetic() {
                     String::new()
@@ -68,21 +85,15 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
                 return Ok(ExitCode::from(1));
             }
         };
-        crate::commands::stamp::stamp(
-            &mut emitted.files,
-            &emitted.anchors,
-            &sources,
-            &loaded.project.working_dir,
-            &header,
-            !args.no_provenance,
-        );
-        report(&emitted.warnings, &sources, args.strict, &prefix);
-        blocking += emitted
+        report(&done.emitted.warnings, &sources, args.strict, &prefix);
+        blocking += done
+            .emitted
             .warnings
             .iter()
             .filter(|w| w.severity != Severity::Info)
             .count();
-        outputs.push((target, dir, emitted));
+        staged.extend(done.staged);
+        outputs.push((target, dir, done.emitted));
     }
     if args.strict && blocking > 0 {
         eprintln!("error: {blocking} conversion warning(s) and --strict: nothing written");
@@ -102,32 +113,18 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         }
         return Ok(ExitCode::SUCCESS);
     };
-    // One file list relative to the root, so the write (or check) is one atomic set.
+    // One file list relative to the root, so the check is of the whole set.
     let all: Vec<OutFile> = outputs
         .iter_mut()
-        .flat_map(|(target, _, e)| {
-            let target = *target;
-            std::mem::take(&mut e.files)
-                .into_iter()
-                .map(move |f| OutFile {
-                    name: if many {
-                        format!("{}/{}", target.id(), f.name)
-                    } else {
-                        f.name
-                    },
-                    contents: f.contents,
-                })
-        })
+        .flat_map(|(_, _, e)| std::mem::take(&mut e.files))
         .collect();
-    if args.check {
+    let Some(stage) = stage else {
         return check(root, &all);
-    }
-    let written = crate::output::write_all_atomic(root, &all)?;
-    if !args.validate {
-        return Ok(ExitCode::SUCCESS);
-    }
+    };
+    stage.commit(staged)?;
+    let written: Vec<PathBuf> = all.iter().map(|f| root.join(&f.name)).collect();
     let mut code = ExitCode::SUCCESS;
-    for (target, dir, _) in &outputs {
+    for (target, dir, _) in outputs.iter().filter(|_| args.validate) {
         let dir = dir.as_deref().unwrap_or(root);
         let mine: Vec<PathBuf> = written
             .iter()
@@ -138,6 +135,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             code = ExitCode::from(1);
         }
     }
+    crate::commands::discard((loaded, outputs, all));
     Ok(code)
 }
 
@@ -206,28 +204,71 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Lower the project to each target: one thread per target when there are several and the
-/// project is large enough to pay for them (each thread starts its own heap; for a few
-/// services that costs more than it saves).
-fn lower_all(
-    targets: &[Target],
-    dirs: &[Option<PathBuf>],
-    project: &Project,
-    args: &ConvertArgs,
-) -> Vec<Result<Emitted, EmitError>> {
+/// What every target's conversion shares.
+struct Job<'a> {
+    project: &'a Project,
+    args: &'a ConvertArgs,
+    sources: &'a SourceMap,
+    header: &'a str,
+    /// Several targets: each writes under `<dir>/<target>/`.
+    many: bool,
+    /// Where files go when they are written (not with `--check` or to stdout).
+    stage: Option<&'a Stage>,
+}
+
+/// One target converted: its files (stamped, named relative to the output root) and what
+/// was staged of them.
+struct Converted {
+    emitted: Emitted,
+    staged: Option<Staged>,
+}
+
+/// Outer error: the tool failed (staging a file); inner: the project cannot be converted.
+type Outcome = anyhow::Result<Result<Converted, EmitError>>;
+
+/// Convert, stamp and stage one target.
+fn convert(target: Target, dir: Option<&Path>, job: &Job) -> Outcome {
+    let mut emitted = match emit(target, job.project, job.args, dir) {
+        Ok(e) => e,
+        Err(e) => return Ok(Err(e)),
+    };
+    crate::commands::stamp::stamp(
+        &mut emitted.files,
+        &emitted.anchors,
+        job.sources,
+        &job.project.working_dir,
+        job.header,
+        !job.args.no_provenance,
+    );
+    if job.many {
+        for f in &mut emitted.files {
+            f.name = format!("{}/{}", target.id(), f.name);
+        }
+    }
+    let staged = match job.stage {
+        Some(stage) => Some(stage.write(&emitted.files)?),
+        None => None,
+    };
+    Ok(Ok(Converted { emitted, staged }))
+}
+
+/// Convert the project to each target: one thread per target when there are several and
+/// the project is large enough to pay for them (each thread starts its own heap; for a few
+/// services that costs more than it saves). Results come in the order of `targets`.
+fn lower_all(targets: &[Target], dirs: &[Option<PathBuf>], job: &Job) -> Vec<Outcome> {
     const WORTH_A_THREAD: usize = 100;
-    if targets.len() < 2 || project.services.len() < WORTH_A_THREAD {
+    if targets.len() < 2 || job.project.services.len() < WORTH_A_THREAD {
         return targets
             .iter()
             .zip(dirs)
-            .map(|(&target, dir)| emit(target, project, args, dir.as_deref()))
+            .map(|(&target, dir)| convert(target, dir.as_deref(), job))
             .collect();
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = targets
             .iter()
             .zip(dirs)
-            .map(|(&target, dir)| scope.spawn(move || emit(target, project, args, dir.as_deref())))
+            .map(|(&target, dir)| scope.spawn(move || convert(target, dir.as_deref(), job)))
             .collect();
         handles
             .into_iter()

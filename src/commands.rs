@@ -39,13 +39,6 @@ pub fn load_options(args: &LoadArgs, interpolate: bool) -> anyhow::Result<LoadOp
     })
 }
 
-/// Leave a large value to the operating system instead of freeing it piece by piece: the
-/// command returns and the process exits right after, and freeing the model of thousands of
-/// services takes milliseconds that buy nothing.
-pub fn discard<T>(value: T) {
-    std::mem::forget(value);
-}
-
 /// Print warnings the way compose does, on stderr, each with its position.
 pub fn print_warnings(warnings: &[crate::diag::Warning], sources: &crate::source::SourceMap) {
     use std::io::Write;

@@ -120,7 +120,8 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
 ];
 
 /// The most specific service-key pattern that covers `path` (a key path relative to the
-/// service, e.g. `deploy.resources.limits.memory` or `ports[0]`), if any.
+/// service, e.g. `deploy.resources.limits.memory` or `ports[0]`), if any: the entry of
+/// [`SERVICE_KEYS`] itself, so equal results are the same pointer.
 pub fn service_key_for(path: &str) -> Option<&'static str> {
     // Called for every recorded path of every service by each backend: no allocation, a
     // binary search of the sorted table per dotted prefix, and no longer prefix tried unless

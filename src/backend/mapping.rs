@@ -83,7 +83,8 @@ pub fn report<'a>(
         let Some(key) = service_key_for(path) else {
             continue;
         };
-        if seen.contains(&key) {
+        // `key` is an entry of SERVICE_KEYS itself: the same key is the same pointer.
+        if seen.iter().any(|k| std::ptr::eq(*k, key)) {
             continue;
         }
         seen.push(key);
@@ -195,8 +196,15 @@ fn is_general(w: &ConvertWarning, table: &[KeyRule], backend: &str) -> bool {
     else {
         return false;
     };
+    // Compared piece by piece: formatting the general message for each of thousands of
+    // warnings cost an allocation each.
     rule_for(table, key).is_some_and(|r| {
-        w.message == format!("{} for {backend}: {}", r.support.label(), r.support.note())
+        w.message
+            .strip_prefix(r.support.label())
+            .and_then(|m| m.strip_prefix(" for "))
+            .and_then(|m| m.strip_prefix(backend))
+            .and_then(|m| m.strip_prefix(": "))
+            == Some(r.support.note())
     })
 }
 
@@ -329,6 +337,52 @@ mod tests {
         );
         assert_eq!(w[1].key_path, "services.web.ports");
         assert_eq!(w[1].span, s2);
+    }
+
+    #[test]
+    fn a_specific_note_replaces_the_general_warning_for_its_key() {
+        let s1 = Span::new(FileId(1), 3, 5);
+        let mut w = report(TABLE, "nomad", "web", vec![("ports[0]", s1), ("build", s1)]);
+        let note = |path: &str, message: &str| ConvertWarning {
+            severity: Severity::Warning,
+            service: Some("web".into()),
+            key_path: path.into(),
+            span: s1,
+            message: message.into(),
+        };
+        w.push(note("services.web.ports[0]", "port 80 has no host port"));
+        let kept = |w: Vec<ConvertWarning>| -> Vec<(String, String)> {
+            one_per_key(w, TABLE, "nomad")
+                .into_iter()
+                .map(|w| (w.key_path, w.message))
+                .collect()
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            kept(w.clone()),
+            [
+                pair(
+                    "services.web.build",
+                    "dropped for nomad: build images in CI"
+                ),
+                pair("services.web.ports[0]", "port 80 has no host port"),
+            ]
+        );
+        // Another backend's general text is a specific note here: it replaces nomad's.
+        w.push(note(
+            "services.web.build",
+            "dropped for swarm: build images in CI",
+        ));
+        assert_eq!(
+            kept(w),
+            [
+                pair("services.web.ports[0]", "port 80 has no host port"),
+                pair(
+                    "services.web.build",
+                    "dropped for swarm: build images in CI"
+                ),
+            ]
+        );
     }
 
     #[test]

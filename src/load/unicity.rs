@@ -57,57 +57,76 @@ static SPLIT: std::sync::LazyLock<Vec<(Vec<&'static str>, Indexer)>> =
             .collect()
     });
 
-fn matches(path: &[String], pattern: &[&str]) -> bool {
-    pattern.len() == path.len() && pattern.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
-}
+/// A set of [`UNIQUE`] patterns, by position.
+type Patterns = u64;
+const _: () = assert!(UNIQUE.len() <= Patterns::BITS as usize);
 
-/// `path` is a prefix of `pattern`.
-fn prefix_matches(path: &[String], pattern: &[&str]) -> bool {
-    path.len() <= pattern.len() && pattern.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
+/// The patterns of `alive` whose segment at `depth` is `key` or `*`.
+fn step(alive: Patterns, depth: usize, key: &str) -> Patterns {
+    let mut next = 0;
+    for (i, (segments, _)) in SPLIT.iter().enumerate() {
+        if alive & (1 << i) != 0 && segments.get(depth).is_some_and(|s| *s == "*" || *s == key) {
+            next |= 1 << i;
+        }
+    }
+    next
 }
 
 /// # Errors
 /// An entry of a keyed list that has no key (e.g. a port without a target).
 pub fn enforce_unicity(root: &mut Node) -> Result<(), LoadError> {
-    walk(root, &mut Vec::new())
+    walk(root, &mut Vec::new(), Patterns::MAX)
 }
 
-fn walk(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
+/// `alive`: the patterns `path` is a prefix of. Only where one remains is a key copied into
+/// `path` and its value visited (this runs for every node of every file).
+fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), LoadError> {
     match &mut node.value {
         Value::Map(m) => {
-            // Only descend where some pattern can still match (patterns are at most 5 deep).
-            if path.len() >= 4 {
-                return Ok(());
-            }
             for (k, v) in m.iter_mut() {
                 if !matches!(v.value, Value::Map(_) | Value::Seq(_)) {
                     continue;
                 }
-                path.push(k.clone());
-                if !SPLIT.iter().any(|(p, _)| prefix_matches(path, p)) {
-                    path.pop();
+                let next = step(alive, path.len(), k);
+                if next == 0 {
                     continue;
                 }
-                let r = walk(v, path);
+                path.push(k.clone());
+                let r = walk(v, path, next);
                 path.pop();
                 r?;
             }
         }
         Value::Seq(items) => {
-            if let Some((_, indexer)) = SPLIT.iter().find(|(p, _)| matches(path, p)) {
+            let depth = path.len();
+            let whole = SPLIT
+                .iter()
+                .enumerate()
+                .find(|(i, (p, _))| alive & (1 << i) != 0 && p.len() == depth);
+            if let Some((_, (_, indexer))) = whole {
                 let mut out: Vec<Node> = Vec::with_capacity(items.len());
-                // Key → position in `out`: a port range expands to thousands of entries.
-                let mut seen: HashMap<String, usize> = HashMap::with_capacity(items.len());
+                let mut keys: Vec<String> = Vec::with_capacity(items.len());
+                // Key → position in `out`, for long lists only (a port range expands to
+                // thousands of entries); most lists have a handful, searched in place.
+                let mut seen: Option<HashMap<String, usize>> =
+                    (items.len() > 16).then(|| HashMap::with_capacity(items.len()));
                 for (i, entry) in std::mem::take(items).into_iter().enumerate() {
                     let key = index(*indexer, &entry, path, i)?;
-                    match seen.get(&key) {
-                        Some(&j) => {
+                    let at = match &seen {
+                        Some(seen) => seen.get(&key).copied(),
+                        None => keys.iter().position(|k| *k == key),
+                    };
+                    match at {
+                        Some(j) => {
                             if let Some(slot) = out.get_mut(j) {
                                 *slot = entry;
                             }
                         }
                         None => {
-                            seen.insert(key, out.len());
+                            if let Some(seen) = &mut seen {
+                                seen.insert(key.clone(), out.len());
+                            }
+                            keys.push(key);
                             out.push(entry);
                         }
                     }
@@ -129,7 +148,8 @@ fn err(entry: &Node, path: &[String], i: usize, msg: String) -> LoadError {
 }
 
 fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<String, LoadError> {
-    let dotted = path.join(".");
+    // Only error messages name the list: joined only for them.
+    let dotted = Dotted(path);
     match indexer {
         Indexer::KeyValue => match &entry.value {
             Value::Str(s) => Ok(s.split_once('=').map_or(s.as_str(), |(k, _)| k).to_string()),
@@ -256,6 +276,15 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
     }
 }
 
+/// `path` joined with dots when displayed.
+struct Dotted<'a>(&'a [String]);
+
+impl std::fmt::Display for Dotted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("."))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +327,32 @@ mod tests {
             r["services"]["w"]["secrets"],
             json!([{"source": "b", "target": "/run/secrets/a"}])
         );
+    }
+
+    #[test]
+    fn five_levels_down_network_aliases() {
+        let r = uniq(json!({"services": {"w": {"networks": {"n": {"aliases": ["a", "b", "a"]}}}}}));
+        assert_eq!(
+            r["services"]["w"]["networks"]["n"]["aliases"],
+            json!(["a", "b"])
+        );
+    }
+
+    #[test]
+    fn long_lists_keep_the_same_rule() {
+        // Past 16 entries the keys are indexed instead of searched: same outcome.
+        let env: Vec<String> = (0..40).map(|i| format!("V{}={i}", i % 25)).collect();
+        let r = uniq(json!({"services": {"w": {"environment": env}}}));
+        let expected: Vec<String> = (0..25)
+            .map(|k| format!("V{k}={}", if k < 15 { k + 25 } else { k }))
+            .collect();
+        assert_eq!(r["services"]["w"]["environment"], json!(expected));
+    }
+
+    #[test]
+    fn other_keys_are_left_alone() {
+        let v = json!({"services": {"w": {"command": ["a", "a"], "x-list": ["a", "a"]}},
+                       "x-top": {"environment": ["A=1", "A=2"]}});
+        assert_eq!(uniq(v.clone()), v);
     }
 }

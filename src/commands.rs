@@ -39,6 +39,13 @@ pub fn load_options(args: &LoadArgs, interpolate: bool) -> anyhow::Result<LoadOp
     })
 }
 
+/// Leave a large value to the operating system instead of freeing it piece by piece: the
+/// command returns and the process exits right after (freeing a 1,000-service model took
+/// ~9% of `config -q`).
+pub fn discard<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// Print warnings the way compose does, on stderr, each with its position.
 pub fn print_warnings(warnings: &[crate::diag::Warning], sources: &crate::source::SourceMap) {
     use std::io::Write;

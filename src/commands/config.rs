@@ -21,6 +21,7 @@ pub fn run(load_args: &LoadArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> 
     };
     print_warnings(&loaded.warnings, &sources);
     if args.quiet {
+        crate::commands::discard(loaded);
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
@@ -35,6 +36,7 @@ pub fn run(load_args: &LoadArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> 
     }
     let text = render(&loaded, args.format, !args.no_interpolate)?;
     out.write_all(text.as_bytes())?;
+    crate::commands::discard((loaded, text));
     Ok(ExitCode::SUCCESS)
 }
 

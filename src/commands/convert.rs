@@ -135,6 +135,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             code = ExitCode::from(1);
         }
     }
+    crate::commands::discard((loaded, outputs, all));
     Ok(code)
 }
 

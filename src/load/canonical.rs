@@ -170,7 +170,7 @@ fn build(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
 
 fn key_value(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
     if let Value::Seq(items) = &n.value {
-        let mut m = Map::new();
+        let mut m = Map::default();
         for it in items {
             let s = it.as_str().unwrap_or_default();
             let Some((k, v)) = s.split_once('=') else {
@@ -189,7 +189,7 @@ fn key_value(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
 
 fn build_ssh(n: &mut Node) -> Result<(), LoadError> {
     if let Value::Seq(items) = &n.value {
-        let mut m = Map::new();
+        let mut m = Map::default();
         for it in items {
             let Some(s) = it.as_str() else {
                 return Err(LoadError::new(
@@ -234,7 +234,7 @@ fn depends_on(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
             }
         }
         Value::Seq(items) => {
-            let mut m = Map::new();
+            let mut m = Map::default();
             for it in items.iter() {
                 let name = it.scalar_to_string().unwrap_or_default();
                 let mut d = map_node(
@@ -326,7 +326,7 @@ fn gpus(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
 
 fn names_to_map(n: &mut Node) {
     if let Value::Seq(items) = &n.value {
-        let mut m = Map::new();
+        let mut m = Map::default();
         for it in items {
             let mut v = Node::null(it.span);
             v.key_span = it.span;

@@ -220,8 +220,8 @@ fn service_extends(
     };
 
     // The current file's `!reset`s apply to what is inherited.
-    let mut wrapper = Node::map(Map::new(), base.span);
-    let mut inner = Map::new();
+    let mut wrapper = Node::map(Map::default(), base.span);
+    let mut inner = Map::default();
     inner.insert(name.to_string(), base);
     if let Some(m) = wrapper.as_map_mut() {
         m.insert(
@@ -234,7 +234,7 @@ fn service_extends(
         .as_map_mut()
         .and_then(|m| m.shift_remove("services"))
         .and_then(|mut s| s.as_map_mut().and_then(|m| m.shift_remove(name)))
-        .unwrap_or_else(|| Node::map(Map::new(), service.span));
+        .unwrap_or_else(|| Node::map(Map::default(), service.span));
 
     let mut merged = merge::merge_extends(base, service)?;
     if let Some(m) = merged.as_map_mut() {

@@ -163,7 +163,7 @@ impl Ctx<'_> {
 
 /// An empty tree to merge the first file onto.
 pub fn empty_dict() -> Node {
-    Node::map(Map::new(), Span::SYNTHETIC)
+    Node::map(Map::default(), Span::SYNTHETIC)
 }
 
 /// `!reset` / `!override`: drop those paths from what earlier files built, so the current

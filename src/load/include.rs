@@ -249,9 +249,9 @@ fn import_resources(source: &Node, target: &mut Node) -> Result<(), LoadError> {
         };
         let entry = target_map
             .entry((*key).to_string())
-            .or_insert_with(|| Node::map(Map::new(), crate::source::Span::SYNTHETIC));
+            .or_insert_with(|| Node::map(Map::default(), crate::source::Span::SYNTHETIC));
         if entry.is_null() {
-            *entry = Node::map(Map::new(), entry.span);
+            *entry = Node::map(Map::default(), entry.span);
         }
         let Some(to) = entry.as_map_mut() else {
             continue;

@@ -180,7 +180,7 @@ fn special(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> Result
         Rule::Build => {
             let to_map = |n: Node| match n.value {
                 Value::Str(s) => {
-                    let mut m = Map::new();
+                    let mut m = Map::default();
                     m.insert("context".into(), Node::new(Value::Str(s), n.span));
                     Node {
                         value: Value::Map(m),
@@ -281,10 +281,10 @@ fn go_sprint(n: &Node) -> String {
 fn depends_on_map(n: Node) -> Node {
     match n.value {
         Value::Seq(items) => {
-            let mut m = Map::new();
+            let mut m = Map::default();
             for it in items {
                 if let Some(name) = it.as_str() {
-                    let mut d = Map::new();
+                    let mut d = Map::default();
                     d.insert(
                         "condition".into(),
                         Node::new(Value::Str("service_started".into()), it.span),
@@ -307,7 +307,7 @@ fn depends_on_map(n: Node) -> Node {
 fn names_to_map(n: Node) -> Node {
     match n.value {
         Value::Seq(items) => {
-            let mut m = Map::new();
+            let mut m = Map::default();
             for it in items {
                 if let Some(name) = it.as_str() {
                     let mut v = Node::null(it.span);

@@ -7,7 +7,7 @@ use crate::load::options::{Environment, parse_go_bool};
 use crate::source::Span;
 
 fn dep(restart: bool) -> Node {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert(
         "condition".into(),
         Node::synthetic(Value::Str("service_started".into())),
@@ -197,7 +197,7 @@ fn normalize_networks(dict: &mut Node) {
                 Some(n) => n.as_map().is_none_or(Map::is_empty),
             };
             if empty {
-                let mut m = Map::new();
+                let mut m = Map::default();
                 m.insert("default".into(), Node::synthetic(Value::Null));
                 let span = s.get("networks").map_or(Span::SYNTHETIC, |n| n.span);
                 s.insert("networks".into(), Node::map(m, span));
@@ -214,9 +214,9 @@ fn normalize_networks(dict: &mut Node) {
     if uses_default && !has_default {
         let nets = root
             .entry("networks".to_string())
-            .or_insert_with(|| Node::synthetic(Value::Map(Map::new())));
+            .or_insert_with(|| Node::synthetic(Value::Map(Map::default())));
         if nets.is_null() {
-            nets.value = Value::Map(Map::new());
+            nets.value = Value::Map(Map::default());
         }
         if let Some(m) = nets.as_map_mut() {
             m.insert("default".into(), Node::synthetic(Value::Null));
@@ -236,7 +236,7 @@ fn set_name_from_key(dict: &mut Node) {
         };
         for (key, res) in top.iter_mut() {
             if res.is_null() {
-                res.value = Value::Map(Map::new());
+                res.value = Value::Map(Map::default());
             }
             let Some(m) = res.as_map_mut() else { continue };
             if m.get("name").is_none_or(Node::is_null) {

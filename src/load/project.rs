@@ -569,7 +569,7 @@ pub fn resolve_service_environment(
                 v.value = Value::Str(val.clone());
             }
         }
-        let mut merged = Map::new();
+        let mut merged = Map::default();
         if let Some(files) = s.get("env_file").and_then(Node::as_seq) {
             // One accumulating map seeded with the service's own values: compose's lookup
             // order is project environment, then what is already set.
@@ -697,7 +697,7 @@ pub fn mapping_to_map(node: &Node) -> Map {
     match &node.value {
         Value::Map(m) => m.clone(),
         Value::Seq(items) => {
-            let mut m = Map::new();
+            let mut m = Map::default();
             for it in items {
                 let Some(s) = it.scalar_to_string() else {
                     continue;
@@ -721,7 +721,7 @@ pub fn mapping_to_map(node: &Node) -> Map {
             }
             m
         }
-        _ => Map::new(),
+        _ => Map::default(),
     }
 }
 
@@ -739,7 +739,7 @@ pub fn resolve_service_labels(dict: &mut Node, sources: &SourceMap) -> Result<()
         if files.is_empty() {
             continue;
         }
-        let mut labels = Map::new();
+        let mut labels = Map::default();
         for (i, f) in files.iter().enumerate() {
             let path = Path::new(f);
             if !path.exists() {

@@ -362,7 +362,7 @@ impl Builder {
         path: &KeyPath,
         resets: &mut Vec<String>,
     ) -> Result<Node, LoadError> {
-        let mut map = Map::new();
+        let mut map = Map::default();
         // Key → the line it was first written on (duplicate keys are an error).
         let mut lines: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let mut merged: Vec<Node> = Vec::new();

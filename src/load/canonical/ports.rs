@@ -114,7 +114,7 @@ pub fn parse_port(raw: &str) -> Result<Vec<PortSpec>, String> {
 }
 
 fn to_node(p: &PortSpec, span: Span) -> Node {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert("mode".into(), Node::new(Value::Str("ingress".into()), span));
     if !p.host_ip.is_empty() {
         m.insert(

@@ -125,7 +125,7 @@ fn build(
     selinux: String,
     propagation: String,
 ) -> Node {
-    let mut m = Map::new();
+    let mut m = Map::default();
     let bind = is_file_path(&source);
     m.insert("type".into(), s(if bind { "bind" } else { "volume" }));
     if !source.is_empty() {
@@ -138,7 +138,7 @@ fn build(
         m.insert("read_only".into(), Node::synthetic(Value::Bool(true)));
     }
     if bind {
-        let mut b = Map::new();
+        let mut b = Map::default();
         if !propagation.is_empty() {
             b.insert("propagation".into(), s(&propagation));
         }
@@ -151,14 +151,14 @@ fn build(
         }
         m.insert("bind".into(), Node::synthetic(Value::Map(b)));
     } else {
-        let mut v = Map::new();
+        let mut v = Map::default();
         if nocopy {
             v.insert("nocopy".into(), Node::synthetic(Value::Bool(true)));
         }
         m.insert("volume".into(), Node::synthetic(Value::Map(v)));
         // Bind options on a named volume are kept by compose in a `bind` block.
         if !selinux.is_empty() || !propagation.is_empty() {
-            let mut b = Map::new();
+            let mut b = Map::default();
             if !propagation.is_empty() {
                 b.insert("propagation".into(), s(&propagation));
             }

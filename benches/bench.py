@@ -51,6 +51,10 @@ def measure(cmd, cwd, runs, check=True, fresh=None, ok=(0,)):
     command becomes a new directory under it for every run, so each run writes its files
     anew; nothing is deleted between runs (ext4 slows down creating files right after
     many were deleted, which would measure the file system, not transship)."""
+    # One untimed run first: the first start after a pause pays for cold caches (and, for a
+    # binary the linker just wrote, page-cache state), which is not what a pipeline sees.
+    warm = [a.replace("{out}", os.path.join(fresh, "warm")) for a in cmd] if fresh else cmd
+    run_once(warm, cwd, check=False, ok=ok)
     results = []
     for i in range(runs):
         argv = [a.replace("{out}", os.path.join(fresh, f"run{i}")) for a in cmd] if fresh else cmd

@@ -73,6 +73,27 @@ fn big_project(dir: &Path, image: &str) {
     std::fs::write(dir.join("compose.yaml"), y).unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// Arguments converting project `proj` to Nomad and Swarm under `out`.
+fn to_nomad_and_swarm(out: &str) -> [&str; 7] {
+    ["-p", "proj", "convert", "--to", "nomad,swarm", "-o", out]
+}
+
+/// Start `transship ARGS` in `dir` and send it `signal` after `delay_ms`.
+fn interrupted(dir: &Path, args: &[&str], signal: &str, delay_ms: u64) {
+    let child = Command::new(env!("CARGO_BIN_EXE_transship"))
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let _ = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status();
+    let _ = child.wait_with_output();
+}
+
 #[cfg(unix)]
 #[test]
 fn an_interrupted_run_leaves_whole_files() {
@@ -116,18 +137,7 @@ fn an_interrupted_run_leaves_whole_files() {
     let mut whole = 0;
     for delay_ms in [0u64, 5, 20, 50, 100, 200, 400, 800] {
         for signal in ["-INT", "-TERM"] {
-            let child = Command::new(env!("CARGO_BIN_EXE_transship"))
-                .current_dir(d.path())
-                .args(convert)
-                .env_clear()
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("{e}"));
-            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            let _ = Command::new("kill")
-                .args([signal, &child.id().to_string()])
-                .status();
-            let _ = child.wait_with_output();
+            interrupted(d.path(), &convert, signal, delay_ms);
             let now = std::fs::read_to_string(out.join("proj.nomad.hcl")).ok();
             assert!(
                 now == old || now == new,
@@ -136,19 +146,7 @@ fn an_interrupted_run_leaves_whole_files() {
             // A directory that did not exist appears whole (every target) or not at all.
             let fresh = d.path().join(format!("fresh{delay_ms}{signal}"));
             let fresh_s = fresh.display().to_string();
-            let child = Command::new(env!("CARGO_BIN_EXE_transship"))
-                .current_dir(d.path())
-                .args(["-p", "proj", "convert", "--to", "nomad,swarm", "-o"])
-                .arg(&fresh_s)
-                .env_clear()
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("{e}"));
-            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            let _ = Command::new("kill")
-                .args([signal, &child.id().to_string()])
-                .status();
-            let _ = child.wait_with_output();
+            interrupted(d.path(), &to_nomad_and_swarm(&fresh_s), signal, delay_ms);
             if fresh.exists() {
                 let job = std::fs::read_to_string(fresh.join("nomad/proj.nomad.hcl")).ok();
                 assert!(
@@ -168,16 +166,11 @@ fn an_interrupted_run_leaves_whole_files() {
     if whole == 0 {
         let fresh = d.path().join("fresh-whole");
         let fresh_s = fresh.display().to_string();
-        let args = [
-            "-p",
-            "proj",
-            "convert",
-            "--to",
-            "nomad,swarm",
-            "-o",
-            &fresh_s,
-        ];
-        assert!(run(d.path(), &args, &[]).status.success());
+        assert!(
+            run(d.path(), &to_nomad_and_swarm(&fresh_s), &[])
+                .status
+                .success()
+        );
         assert_eq!(
             std::fs::read_to_string(fresh.join("nomad/proj.nomad.hcl")).ok(),
             new

@@ -5,6 +5,7 @@
 pub mod mapping;
 pub mod nomad;
 pub mod notes;
+pub mod nul;
 pub mod swarm;
 pub mod systemd;
 

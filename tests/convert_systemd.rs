@@ -285,3 +285,36 @@ proptest! {
         prop_assert_eq!(vars, vec![("V".to_string(), env)]);
     }
 }
+
+/// A real NUL is refused; the text of an escape (`\u0000`, `\0`) is an ordinary value.
+#[test]
+fn nul_characters_are_refused_their_escapes_are_not() {
+    let with_env = |value: &str| {
+        let mut svc = Service {
+            name: "web".into(),
+            image: Some("img".into()),
+            ..Service::default()
+        };
+        svc.environment.insert("V".into(), Some(value.to_string()));
+        let mut project = Project {
+            name: "p".into(),
+            ..Project::default()
+        };
+        project.services.insert("web".into(), svc);
+        emit(&project, &Options::default())
+    };
+    let refused = with_env("a\0b").err().map(|e| e.message);
+    assert!(
+        refused.as_deref().is_some_and(|m| m.contains("NUL")),
+        "{refused:?}"
+    );
+    let text = "\\u0000 and \\0";
+    let emitted = with_env(text).unwrap_or_else(|e| panic!("{}", e.message));
+    let env = emitted
+        .files
+        .iter()
+        .find(|f| f.name == "env/web.env")
+        .map(|f| env_file(&f.contents))
+        .unwrap_or_default();
+    assert_eq!(env, vec![("V".to_string(), text.to_string())]);
+}

@@ -224,8 +224,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
 /// No argument or environment variable can hold a NUL byte.
 pub(crate) fn refuse_nul(project: &Project) -> Result<(), EmitError> {
     for (name, s) in &project.services {
-        let json = serde_json::to_string(s).unwrap_or_default();
-        if json.contains("\\u0000") {
+        if crate::backend::nul::has_nul(s) {
             return Err(EmitError::new(
                 s.provenance.key_span,
                 format!("services.{name}"),

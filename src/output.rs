@@ -26,8 +26,8 @@ pub fn write_all_atomic(dir: &Path, files: &[OutFile]) -> anyhow::Result<Vec<Pat
 /// commit, it removes what it wrote.
 pub struct Stage {
     dir: PathBuf,
-    /// `dir` did not exist: everything is written into this directory beside it, which
-    /// becomes `dir` with one rename.
+    /// `dir` did not exist: everything is written into this directory (in the nearest
+    /// directory above `dir` that exists), which becomes `dir` with one rename.
     whole: Option<tempfile::TempDir>,
 }
 
@@ -37,8 +37,11 @@ pub struct Staged {
 }
 
 impl Stage {
+    /// Nothing is created outside a temporary directory until [`Stage::commit`]: a run that
+    /// fails leaves no trace, not even the missing parents of `dir`.
+    ///
     /// # Errors
-    /// `dir`, or the directory it will be created in, cannot be created.
+    /// The temporary directory cannot be created.
     pub fn new(dir: &Path) -> anyhow::Result<Stage> {
         if dir.exists() {
             return Ok(Stage {
@@ -46,14 +49,23 @@ impl Stage {
                 whole: None,
             });
         }
-        let parent = dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
+        // The nearest existing directory above `dir`: the same file system as `dir` will be
+        // on (no mount point can sit in directories that do not exist yet).
+        let existing = dir
+            .ancestors()
+            .skip(1)
+            .map(|a| {
+                if a.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    a
+                }
+            })
+            .find(|a| a.is_dir())
             .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)?;
         let whole = tempfile::Builder::new()
             .prefix(".transship-")
-            .tempdir_in(parent)?;
+            .tempdir_in(existing)?;
         Ok(Stage {
             dir: dir.to_path_buf(),
             whole: Some(whole),
@@ -84,6 +96,9 @@ impl Stage {
     /// A rename fails (the files renamed before it stay renamed).
     pub fn commit(self, staged: Vec<Staged>) -> anyhow::Result<()> {
         if let Some(tmp) = self.whole {
+            if let Some(parent) = self.dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
             std::fs::rename(tmp.path(), &self.dir)?;
             // In place under its final name: nothing left to remove.
             let _ = tmp.keep();
@@ -297,6 +312,21 @@ mod tests {
         );
         assert_eq!(names_under(&dir), ["a.hcl", "sub"]);
         assert_eq!(names_under(&root.path().join("out")), ["nested"]);
+    }
+
+    #[test]
+    fn an_uncommitted_stage_leaves_nothing_not_even_parents() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = root.path().join("a/b/out");
+        let stage = Stage::new(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let staged = stage.write(&two_files()).unwrap_or_else(|e| panic!("{e}"));
+        drop((stage, staged));
+        assert_eq!(names_under(root.path()), Vec::<String>::new());
+        let stage = Stage::new(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let staged = stage.write(&two_files()).unwrap_or_else(|e| panic!("{e}"));
+        stage.commit(vec![staged]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names_under(&dir), ["a.hcl", "sub"]);
+        assert_eq!(names_under(root.path()), ["a"]);
     }
 
     #[test]

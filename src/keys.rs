@@ -3,8 +3,9 @@
 //! so a new key cannot be added without every backend saying what it does with it.
 
 /// Service keys (under `services.*.`), including the parts of `deploy` and `healthcheck` whose
-/// support differs between backends.
-pub const SERVICE_KEYS: &[&str] = &[
+/// support differs between backends. A static, not a const: one array, so the entries
+/// [`service_key_for`] returns can be compared by address.
+pub static SERVICE_KEYS: &[&str] = &[
     "annotations",
     "attach",
     "blkio_config",

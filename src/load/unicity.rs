@@ -105,7 +105,7 @@ fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), 
                 .find(|(i, (p, _))| alive & (1 << i) != 0 && p.len() == depth);
             if let Some((_, (_, indexer))) = whole {
                 let mut out: Vec<Node> = Vec::with_capacity(items.len());
-                let mut keys: Vec<String> = Vec::with_capacity(items.len());
+                let mut keys: Vec<String> = Vec::new();
                 // Key → position in `out`, for long lists only (a port range expands to
                 // thousands of entries); most lists have a handful, searched in place.
                 let mut seen: Option<HashMap<String, usize>> =
@@ -123,10 +123,12 @@ fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), 
                             }
                         }
                         None => {
-                            if let Some(seen) = &mut seen {
-                                seen.insert(key.clone(), out.len());
+                            match &mut seen {
+                                Some(seen) => {
+                                    seen.insert(key, out.len());
+                                }
+                                None => keys.push(key),
                             }
-                            keys.push(key);
                             out.push(entry);
                         }
                     }

@@ -3,10 +3,11 @@
 //! `distinct_hosts` (1) or `distinct_property` on the node id (N). `platform` pins the OS and
 //! architecture.
 
-use super::hcl::{attr, interpolated, literal};
+use super::hcl::{attr, interpolated, is_identifier, literal};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
 use crate::model::Service;
+use hcl::Expression;
 use hcl::structure::Block;
 
 /// One parsed `deploy.placement.constraints` entry.
@@ -71,9 +72,24 @@ pub fn parse(expr: &str) -> Result<Constraint, String> {
     })
 }
 
+/// The attribute as HCL: a template when `${...}` holds a traversal HCL can read
+/// (`${meta.rack}`), else the same text with `${` escaped (`$${meta..rack}`), which the
+/// jobspec parser hands to Nomad unchanged for its own run-time lookup.
+fn attribute_expr(attribute: &str) -> Expression {
+    let traversal = attribute
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|t| t.split('.').all(is_identifier));
+    if traversal {
+        interpolated(attribute)
+    } else {
+        literal(attribute)
+    }
+}
+
 fn constraint_block(c: &Constraint) -> Block {
     let mut b =
-        Block::builder("constraint").add_attribute(attr("attribute", interpolated(&c.attribute)));
+        Block::builder("constraint").add_attribute(attr("attribute", attribute_expr(&c.attribute)));
     if !c.equal {
         b = b.add_attribute(attr("operator", literal("!=")));
     }
@@ -144,7 +160,7 @@ pub fn blocks(svc: &Service, per_node: bool, notes: &mut Notes) -> Vec<Block> {
         match attribute_for(spread.trim(), "") {
             Ok((attribute, _)) => out.push(
                 Block::builder("spread")
-                    .add_attribute(attr("attribute", interpolated(&attribute)))
+                    .add_attribute(attr("attribute", attribute_expr(&attribute)))
                     .build(),
             ),
             Err(why) => notes.warn(
@@ -193,5 +209,45 @@ mod tests {
         assert!(parse("node.role==manager").is_err());
         assert!(parse("node.labels.a}b==x").is_err());
         assert!(parse("nonsense").is_err());
+    }
+
+    /// Label keys that are not an HCL traversal (found by fuzzing: `node.labels..mongo`)
+    /// print as escaped text that still reads back to the same attribute.
+    #[test]
+    fn any_label_key_prints_as_hcl_that_reads_back() {
+        for label in [
+            "rack",
+            "zone-1",
+            ".mongo.replica",
+            "mongo.2.x",
+            "a..b",
+            "9lives",
+            "x.",
+        ] {
+            let c = parse(&format!("node.labels.{label} == v")).unwrap_or_else(|e| panic!("{e}"));
+            let body = ::hcl::Body::builder()
+                .add_block(constraint_block(&c))
+                .build();
+            let text = crate::backend::nomad::hcl::print(&body).unwrap_or_else(|e| panic!("{e}"));
+            let back: hcl::Body =
+                hcl::parse(&text).unwrap_or_else(|e| panic!("{label}: {e}\n{text}"));
+            let attribute = back
+                .blocks()
+                .next()
+                .and_then(|b| b.body.attributes().find(|a| a.key.as_str() == "attribute"))
+                .map(|a| a.expr.clone());
+            let expected = format!("${{meta.{label}}}");
+            let readable = label.split('.').all(is_identifier);
+            match attribute {
+                // A template: its text is the attribute (Nomad interpolates it).
+                Some(Expression::TemplateExpr(t)) if readable => {
+                    assert_eq!(t.to_string(), expected, "{label}");
+                }
+                // Escaped text: HCL reads `$${` as a literal `${`, so the value is the
+                // attribute itself, for Nomad to look up at run time.
+                Some(Expression::String(v)) if !readable => assert_eq!(v, expected),
+                other => panic!("{label}: {other:?}"),
+            }
+        }
     }
 }

@@ -11,10 +11,20 @@ pub fn literal(s: &str) -> Expression {
     Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(quoted_template(s))))
 }
 
-/// A template that Nomad interpolates at run time (`${meta.rack}`): `raw` must already be
-/// valid template text.
-pub fn interpolated(raw: &str) -> Expression {
-    Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(raw.to_string())))
+/// A Nomad run-time attribute such as `${meta.rack}`: a template when the `${...}` holds a
+/// traversal HCL can read, else the same text with `${` escaped (`$${meta..rack}`), which
+/// the jobspec parser hands to Nomad unchanged for its own run-time lookup (label keys come
+/// from the compose file and need not be HCL identifiers).
+pub fn interpolated(attribute: &str) -> Expression {
+    let traversal = attribute
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|t| t.split('.').all(is_identifier));
+    if traversal {
+        Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(attribute.to_string())))
+    } else {
+        literal(attribute)
+    }
 }
 
 /// Multi-line text as a heredoc when it can be one byte-exactly (ends with a newline, no

@@ -3,11 +3,10 @@
 //! `distinct_hosts` (1) or `distinct_property` on the node id (N). `platform` pins the OS and
 //! architecture.
 
-use super::hcl::{attr, interpolated, is_identifier, literal};
+use super::hcl::{attr, interpolated, literal};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
 use crate::model::Service;
-use hcl::Expression;
 use hcl::structure::Block;
 
 /// One parsed `deploy.placement.constraints` entry.
@@ -72,24 +71,9 @@ pub fn parse(expr: &str) -> Result<Constraint, String> {
     })
 }
 
-/// The attribute as HCL: a template when `${...}` holds a traversal HCL can read
-/// (`${meta.rack}`), else the same text with `${` escaped (`$${meta..rack}`), which the
-/// jobspec parser hands to Nomad unchanged for its own run-time lookup.
-fn attribute_expr(attribute: &str) -> Expression {
-    let traversal = attribute
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'))
-        .is_some_and(|t| t.split('.').all(is_identifier));
-    if traversal {
-        interpolated(attribute)
-    } else {
-        literal(attribute)
-    }
-}
-
 fn constraint_block(c: &Constraint) -> Block {
     let mut b =
-        Block::builder("constraint").add_attribute(attr("attribute", attribute_expr(&c.attribute)));
+        Block::builder("constraint").add_attribute(attr("attribute", interpolated(&c.attribute)));
     if !c.equal {
         b = b.add_attribute(attr("operator", literal("!=")));
     }
@@ -160,7 +144,7 @@ pub fn blocks(svc: &Service, per_node: bool, notes: &mut Notes) -> Vec<Block> {
         match attribute_for(spread.trim(), "") {
             Ok((attribute, _)) => out.push(
                 Block::builder("spread")
-                    .add_attribute(attr("attribute", attribute_expr(&attribute)))
+                    .add_attribute(attr("attribute", interpolated(&attribute)))
                     .build(),
             ),
             Err(why) => notes.warn(
@@ -183,6 +167,8 @@ pub fn has_distinct_hosts(svc: &Service) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::nomad::hcl::is_identifier;
+    use hcl::Expression;
 
     #[test]
     fn swarm_constraints_map_to_nomad_attributes() {

@@ -122,17 +122,19 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         return check(root, &all);
     };
     stage.commit(staged)?;
-    let written: Vec<PathBuf> = all.iter().map(|f| root.join(&f.name)).collect();
     let mut code = ExitCode::SUCCESS;
-    for (target, dir, _) in outputs.iter().filter(|_| args.validate) {
-        let dir = dir.as_deref().unwrap_or(root);
-        let mine: Vec<PathBuf> = written
-            .iter()
-            .filter(|p| p.starts_with(dir))
-            .cloned()
-            .collect();
-        if validation_failed(*target, dir, &mine) {
-            code = ExitCode::from(1);
+    if args.validate {
+        let written: Vec<PathBuf> = all.iter().map(|f| root.join(&f.name)).collect();
+        for (target, dir, _) in &outputs {
+            let dir = dir.as_deref().unwrap_or(root);
+            let mine: Vec<PathBuf> = written
+                .iter()
+                .filter(|p| p.starts_with(dir))
+                .cloned()
+                .collect();
+            if validation_failed(*target, dir, &mine) {
+                code = ExitCode::from(1);
+            }
         }
     }
     crate::commands::discard((loaded, outputs, all));

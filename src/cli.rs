@@ -156,6 +156,14 @@ pub struct ConvertArgs {
     #[arg(long, help_heading = "Nomad")]
     pub env_from_variables: bool,
 
+    /// [nomad] How services reach each other by name: native (Nomad service discovery:
+    /// referencing values rendered from the registry), mesh (Consul service mesh: an
+    /// upstream on the port the application dials, the name resolving to 127.0.0.1; implies
+    /// --service-provider consul), single-group (the whole project in one group, one
+    /// network namespace: single-node projects)
+    #[arg(long, value_enum, default_value_t = Topology::Native, help_heading = "Nomad")]
+    pub topology: Topology,
+
     /// [swarm] Treat SERVICE as stateful: one pinned service per replica
     #[arg(long = "stateful", value_name = "SERVICE", help_heading = "Swarm")]
     pub stateful: Vec<String>,
@@ -198,6 +206,13 @@ pub enum Runtime {
 pub enum ServiceProvider {
     Nomad,
     Consul,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    Native,
+    Mesh,
+    SingleGroup,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! Pipeline: `load` (YAML → node tree → interpolate → extends/include → merge → canonical →
 //! normalise) → `model` (typed, with provenance) → backends and the linter.
 
+pub mod analysis;
 pub mod backend;
 pub mod cli;
 pub mod commands;

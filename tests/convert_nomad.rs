@@ -11,12 +11,46 @@ use hcl::structure::{Block, Body};
 use proptest::prelude::*;
 use std::path::Path;
 use transship::backend::Emitted;
-use transship::backend::nomad::{Driver, Options, Provider, VolumeType, emit, hcl as nhcl};
+use transship::backend::nomad::{
+    Driver, Options, Provider, Topology, VolumeType, emit, hcl as nhcl,
+};
 use transship::load;
 use transship::model::{Project, Service};
 use transship::source::SourceMap;
 
-fn nomad_cases() -> Vec<(std::path::PathBuf, Options)> {
+fn topology(name: &str) -> Topology {
+    match name {
+        "mesh" => Topology::Mesh,
+        "single-group" => Topology::SingleGroup,
+        _ => Topology::Native,
+    }
+}
+
+/// Every nomad case, once per topology its `"topologies"` list names (snapshot suffix
+/// `@nomad-<topology>`), else once (`@nomad`).
+fn nomad_cases() -> Vec<(std::path::PathBuf, Options, String)> {
+    let mut out = Vec::new();
+    for (dir, opts) in nomad_case_options() {
+        let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{e}"));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        match v["nomad"]["topologies"].as_array() {
+            Some(list) => {
+                for t in list.iter().filter_map(|t| t.as_str()) {
+                    let mut o = opts.clone();
+                    o.topology = topology(t);
+                    if o.topology == Topology::Mesh {
+                        o.provider = Provider::Consul;
+                    }
+                    out.push((dir.clone(), o, format!("nomad-{t}")));
+                }
+            }
+            None => out.push((dir, opts, "nomad".to_string())),
+        }
+    }
+    out
+}
+
+fn nomad_case_options() -> Vec<(std::path::PathBuf, Options)> {
     let mut out = Vec::new();
     for dir in cases("convert") {
         let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{e}"));
@@ -52,6 +86,7 @@ fn nomad_cases() -> Vec<(std::path::PathBuf, Options)> {
                 VolumeType::Host
             },
             env_from_variables: n["env_from_variables"].as_bool().unwrap_or(false),
+            topology: topology(n["topology"].as_str().unwrap_or("native")),
             ..Options::default()
         };
         out.push((dir, opts));
@@ -99,7 +134,7 @@ fn nomad_snapshots() {
         "expected at least 25 nomad fixtures, found {}",
         all.len()
     );
-    for (dir, opts) in all {
+    for (dir, opts, suffix) in all {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -129,7 +164,7 @@ fn nomad_snapshots() {
             prepend_module_to_snapshot => false,
             omit_expression => true,
         }, {
-            insta::assert_snapshot!(format!("{name}@nomad"), redact(&text, &dir));
+            insta::assert_snapshot!(format!("{name}@{suffix}"), redact(&text, &dir));
         });
     }
 }
@@ -241,6 +276,6 @@ proptest! {
         prop_assert_eq!(map_value(config.body(), "labels", &label_key), Some(label));
         // No value adds a block or attribute: the task has exactly its own.
         let blocks: Vec<&str> = task.body().blocks().map(|b| b.identifier()).collect();
-        prop_assert_eq!(blocks, vec!["config", "env"]);
+        prop_assert_eq!(blocks, vec!["config", "env", "service"]);
     }
 }

@@ -12,11 +12,15 @@ pub mod group;
 pub mod hcl;
 pub mod health;
 pub mod mapping;
+pub mod mesh;
 pub mod placement;
 pub mod policy;
 pub mod ports;
+pub mod rendered;
 pub mod storage;
 pub mod task;
+pub mod wait;
+pub mod wiring;
 
 use crate::backend::mapping::{ConvertWarning, KeyRule, report};
 use crate::backend::notes::Notes;
@@ -62,6 +66,29 @@ impl Provider {
     }
 }
 
+/// How services reach each other by name (see [`wiring`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Topology {
+    /// Nomad's own service discovery: values naming another service are rendered from the
+    /// registry by `template` blocks.
+    #[default]
+    Native,
+    /// Consul service mesh: Connect services, and upstreams on the ports applications dial.
+    Mesh,
+    /// The whole project in one group, sharing one network namespace.
+    SingleGroup,
+}
+
+impl Topology {
+    pub fn name(self) -> &'static str {
+        match self {
+            Topology::Native => "native",
+            Topology::Mesh => "mesh",
+            Topology::SingleGroup => "single-group",
+        }
+    }
+}
+
 /// How named volumes are provided.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum VolumeType {
@@ -79,6 +106,7 @@ pub struct Options {
     pub namespace: Option<String>,
     pub driver: Driver,
     pub provider: Provider,
+    pub topology: Topology,
     pub volume_type: VolumeType,
     pub cpu_mhz_per_core: u32,
     /// Render `env_file` variables from Nomad Variables instead of inlining them.
@@ -97,6 +125,7 @@ impl Default for Options {
             namespace: None,
             driver: Driver::Docker,
             provider: Provider::Nomad,
+            topology: Topology::Native,
             volume_type: VolumeType::Host,
             cpu_mhz_per_core: 1000,
             env_from_variables: false,
@@ -162,6 +191,9 @@ pub struct Ctx<'a> {
     pub group: String,
     /// Project files read for embedding, shared by every group of the run.
     pub files: &'a storage::ProjectFiles,
+    /// The project's derived facts and how its services reach each other.
+    pub analysis: &'a crate::analysis::Analysis,
+    pub wiring: &'a wiring::Wiring,
 }
 
 /// The `x-nomad` (or `x-transship`) extension value `key` of a service, if any.
@@ -230,6 +262,19 @@ fn job_id(project: &Project, opts: &Options) -> String {
     if id.is_empty() { "job".into() } else { id }
 }
 
+/// The job type `svc` asks for (`x-nomad.type`, else its deploy mode), if it names one.
+pub fn job_type(svc: &Service) -> Option<JobType> {
+    service_ext(svc, "type")
+        .and_then(Json::as_str)
+        .and_then(JobType::parse)
+        .or_else(|| {
+            svc.deploy
+                .as_ref()
+                .and_then(|d| d.mode.as_deref())
+                .and_then(JobType::parse)
+        })
+}
+
 fn job_type_of(svc: &Service, notes: &mut Notes) -> JobType {
     if let Some(t) = service_ext(svc, "type").and_then(Json::as_str) {
         match JobType::parse(t) {
@@ -252,6 +297,8 @@ fn job_type_of(svc: &Service, notes: &mut Notes) -> JobType {
 pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let base = job_id(project, opts);
     let mut warnings: Vec<ConvertWarning> = Vec::new();
+    let analysis = crate::analysis::analyse(project);
+    let absorbed = wiring::absorbed_one_shots(&analysis);
     // group name → (job type, member services in name order)
     let mut groups: Vec<(String, JobType, Vec<&Service>)> = Vec::new();
     let mut group_index: HashMap<String, usize> = HashMap::new();
@@ -267,9 +314,18 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         warnings.extend(report(mapping::TABLE, "nomad", name, present));
         let mut notes = Notes::new(svc);
         let jt = job_type_of(svc, &mut notes);
-        let gname = service_ext(svc, "group")
-            .and_then(Json::as_str)
-            .map_or_else(|| label(name), label);
+        if let Some(dependents) = absorbed.get(name) {
+            one_shot_notes(project, svc, dependents, &mut warnings);
+            warnings.append(&mut notes.warnings);
+            continue;
+        }
+        let gname = if opts.topology == Topology::SingleGroup && jt == JobType::Service {
+            label(&project.name)
+        } else {
+            service_ext(svc, "group")
+                .and_then(Json::as_str)
+                .map_or_else(|| label(name), label)
+        };
         match group_index.get(&gname).and_then(|&i| groups.get_mut(i)) {
             Some((_, t, members)) => {
                 if *t != jt {
@@ -291,6 +347,22 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         }
         warnings.append(&mut notes.warnings);
     }
+    if opts.topology == Topology::SingleGroup {
+        single_group_fits(&groups, &analysis)?;
+    }
+    let group_of: std::collections::BTreeMap<String, String> = groups
+        .iter()
+        .flat_map(|(g, _, m)| m.iter().map(move |s| (s.name.clone(), g.clone())))
+        .collect();
+    let wiring = wiring::wire(
+        &analysis,
+        opts.topology,
+        &wiring::Placement {
+            group_of: &group_of,
+        },
+    );
+    warnings.extend(wiring.warnings.iter().cloned());
+    warnings.extend(split_volumes(project, &analysis, &group_of));
     let mut types: Vec<JobType> = groups.iter().map(|(_, t, _)| *t).collect();
     types.sort();
     types.dedup();
@@ -316,6 +388,8 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 job_type: *jt,
                 group: gname.clone(),
                 files: &project_files,
+                analysis: &analysis,
+                wiring: &wiring,
             };
             let (block, mut w) = group::group(&ctx, members);
             warnings.append(&mut w);
@@ -365,6 +439,124 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,
     })
+}
+
+/// Notes on the dependents of a one-shot service that runs as their prestart task.
+fn one_shot_notes(
+    project: &Project,
+    svc: &Service,
+    dependents: &[String],
+    warnings: &mut Vec<ConvertWarning>,
+) {
+    for d in dependents {
+        let Some(dep) = project.services.get(d) else {
+            continue;
+        };
+        let mut notes = Notes::new(dep);
+        let runs = dep.replicas().max(1);
+        let message = if dependents.len() > 1 || runs > 1 {
+            format!(
+                "{} runs as a prestart task of this group, once per allocation: {} times here and in {} group(s) in all, where compose runs it once (it must be safe to run again)",
+                svc.name,
+                runs,
+                dependents.len()
+            )
+        } else {
+            format!(
+                "{} runs as a prestart task of this group: it completes before the group's tasks start and is not restarted after a success",
+                svc.name
+            )
+        };
+        let severity = if dependents.len() > 1 || runs > 1 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        notes.warn(severity, &format!("depends_on.{}", svc.name), message);
+        warnings.append(&mut notes.warnings);
+    }
+}
+
+/// Named volumes that compose shares between services Nomad runs in different groups: on
+/// host volumes each client has its own copy, and a CSI `single-node-writer` volume admits
+/// one writer allocation (volume capability docs), so the data is split or the second group
+/// never places.
+fn split_volumes(
+    project: &Project,
+    analysis: &crate::analysis::Analysis,
+    group_of: &std::collections::BTreeMap<String, String>,
+) -> Vec<ConvertWarning> {
+    let mut out = Vec::new();
+    for (volume, users) in &analysis.shared_volumes {
+        let groups: std::collections::BTreeSet<&String> =
+            users.iter().filter_map(|u| group_of.get(u)).collect();
+        if groups.len() < 2 {
+            continue;
+        }
+        for user in users.iter().skip(1) {
+            let Some(svc) = project.services.get(user) else {
+                continue;
+            };
+            let i = svc
+                .volumes
+                .iter()
+                .position(|v| v.source.as_deref() == Some(volume.as_str()))
+                .unwrap_or(0);
+            let mut notes = Notes::new(svc);
+            notes.warn(
+                Severity::Warning,
+                &format!("volumes[{i}]"),
+                format!(
+                    "volume {volume} is shared with {}, which runs in another group, possibly on another client: host volumes give each client its own copy and a single-node-writer CSI volume admits one group; put them in one group (x-nomad: {{group: NAME}} on each, or --topology single-group)",
+                    users.first().map_or("", String::as_str)
+                ),
+            );
+            out.append(&mut notes.warnings);
+        }
+    }
+    out
+}
+
+/// `--topology single-group` puts every service in one network namespace: refuse when two
+/// services listen on one container port, or want different counts.
+fn single_group_fits(
+    groups: &[(String, JobType, Vec<&Service>)],
+    analysis: &crate::analysis::Analysis,
+) -> Result<(), EmitError> {
+    for (_, jt, members) in groups
+        .iter()
+        .filter(|(_, t, m)| *t == JobType::Service && m.len() > 1)
+    {
+        let _ = jt;
+        let mut owner: HashMap<u32, &str> = HashMap::new();
+        let count = members.first().map_or(1, |s| s.replicas());
+        for svc in members {
+            if svc.replicas() != count {
+                return Err(EmitError::new(
+                    svc.provenance.nearest_key_span("deploy.replicas"),
+                    format!("services.{}", svc.name),
+                    format!(
+                        "--topology single-group runs every service with one count: {} wants {}, others {count}",
+                        svc.name,
+                        svc.replicas()
+                    ),
+                ));
+            }
+            for port in analysis.listens.get(&svc.name).into_iter().flatten() {
+                if let Some(other) = owner.insert(*port, &svc.name) {
+                    return Err(EmitError::new(
+                        svc.provenance.key_span,
+                        format!("services.{}", svc.name),
+                        format!(
+                            "--topology single-group puts every service in one network namespace, but {other} and {} both listen on container port {port}",
+                            svc.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `type`, `datacenters`, `region`, `namespace`, ... of a job.

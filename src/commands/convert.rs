@@ -328,8 +328,10 @@ pub fn emit(
 
 /// `--job`, `--datacenter`, ... as the Nomad backend's options.
 fn nomad_options(args: &ConvertArgs) -> crate::backend::nomad::Options {
-    use crate::backend::nomad::{Driver, Options, Provider, VolumeType};
-    use crate::cli::{Runtime, ServiceProvider, VolumeType as CliVolumeType};
+    use crate::backend::nomad::{Driver, Options, Provider, Topology, VolumeType};
+    use crate::cli::{
+        Runtime, ServiceProvider, Topology as CliTopology, VolumeType as CliVolumeType,
+    };
     Options {
         job: args.job.clone(),
         datacenters: args.datacenters.clone(),
@@ -339,9 +341,15 @@ fn nomad_options(args: &ConvertArgs) -> crate::backend::nomad::Options {
             Runtime::Docker => Driver::Docker,
             Runtime::Podman => Driver::Podman,
         },
-        provider: match args.service_provider {
-            ServiceProvider::Nomad => Provider::Nomad,
-            ServiceProvider::Consul => Provider::Consul,
+        // The mesh is Consul's: its services and checks are registered there.
+        provider: match (args.service_provider, args.topology) {
+            (_, CliTopology::Mesh) | (ServiceProvider::Consul, _) => Provider::Consul,
+            (ServiceProvider::Nomad, _) => Provider::Nomad,
+        },
+        topology: match args.topology {
+            CliTopology::Native => Topology::Native,
+            CliTopology::Mesh => Topology::Mesh,
+            CliTopology::SingleGroup => Topology::SingleGroup,
         },
         volume_type: match args.volume_type {
             CliVolumeType::Host => VolumeType::Host,

@@ -1,12 +1,14 @@
-//! One task group: count, network (ports, hostname, DNS), volumes, the service registration
-//! with its check, restart/update policies, placement, and the task(s). Services that share
-//! an `x-nomad.group` become tasks of one group; `depends_on` adds prestart tasks that wait
-//! until the dependency's service is registered.
+//! One task group: count, network (ports, hostname, DNS), volumes, the service registrations
+//! with their checks, restart/update policies, placement, and the task(s). Services that
+//! share an `x-nomad.group` (or `--topology single-group`) become tasks of one group; a
+//! one-shot others wait for to complete runs as a prestart task of their groups; other
+//! `depends_on` entries add one prestart task that waits for what compose waits for (see
+//! [`super::wait`]). How services reach each other comes from [`super::wiring`].
 
-use super::hcl::{attr, literal, strings};
+use super::hcl::{attr, literal};
 use super::ports::PortDef;
 use super::task::TaskInputs;
-use super::{Ctx, Provider, health, label, placement, policy, ports, service_name, storage, task};
+use super::{Ctx, Topology, health, label, placement, policy, ports, service_name, storage, task};
 use crate::backend::mapping::ConvertWarning;
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
@@ -14,8 +16,7 @@ use crate::model::Service;
 use hcl::structure::Block;
 use serde_json::Value as Json;
 
-/// Image of the prestart tasks that wait for dependencies.
-pub const WAIT_IMAGE: &str = "busybox:1.36";
+pub use super::wait::WAIT_IMAGE;
 
 /// The image to run: `image`, else the name compose gives a built image.
 fn image(ctx: &Ctx, svc: &Service, notes: &mut Notes) -> String {
@@ -31,6 +32,36 @@ fn image(ctx: &Ctx, svc: &Service, notes: &mut Notes) -> String {
         );
     }
     name
+}
+
+/// The `host:address` entries every task of the group carries: the members' own
+/// `extra_hosts` and the names the wiring resolves to loopback. Nomad writes an
+/// allocation's hosts file once, from the first task to start (drivers/shared/hostnames),
+/// so a list on one task alone is lost whenever another task starts first.
+fn group_hosts(ctx: &Ctx, members: &[&Service]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for svc in members
+        .iter()
+        .copied()
+        .chain(absorbed_for(ctx, members).iter().copied())
+    {
+        let (ok, _) = crate::backend::usable_extra_hosts(svc, "nomad");
+        out.extend(ok);
+    }
+    out.extend(ctx.wiring.hosts_of(&ctx.group).iter().cloned());
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|h| seen.insert(h.clone()));
+    out
+}
+
+/// The one-shot services that run as prestart tasks of this group, in name order.
+fn absorbed_for<'a>(ctx: &Ctx<'a>, members: &[&Service]) -> Vec<&'a Service> {
+    ctx.wiring
+        .absorbed
+        .iter()
+        .filter(|(_, deps)| deps.iter().any(|d| members.iter().any(|m| &m.name == d)))
+        .filter_map(|(name, _)| ctx.project.services.get(name))
+        .collect()
 }
 
 /// The group block for `members` (usually one service) and the warnings it raised.
@@ -49,6 +80,7 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
     if !ctx.job_type.per_node() {
         b = b.add_attribute(attr("count", count));
     }
+    let hosts = group_hosts(ctx, members);
     let mut meta: Vec<(String, String)> = Vec::new();
     let mut tasks: Vec<Block> = Vec::new();
     let mut volumes: Vec<Block> = Vec::new();
@@ -60,7 +92,45 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
     let mut dns: (Vec<String>, Vec<String>, Vec<String>) = Default::default();
     let mut mode = "bridge";
     let mut distinct = false;
-    let mut waits: Vec<String> = Vec::new();
+    let mut waits: Vec<(&Service, String)> = Vec::new();
+    let mut local_waits: Vec<(&Service, String)> = Vec::new();
+    let depended = depended_on_in_group(ctx, members);
+    for svc in absorbed_for(ctx, members) {
+        let mut notes = Notes::new(svc);
+        for dep in svc.depends_on.keys() {
+            if members.iter().any(|m| &m.name == dep) || ctx.wiring.absorbed.contains_key(dep) {
+                continue;
+            }
+            notes.warn(
+                Severity::Warning,
+                &format!("depends_on.{dep}"),
+                format!(
+                    "approximated for nomad: {} runs as a prestart task, and Nomad starts a group's prestart tasks together: it may start before {dep} is ready (a failed run is retried under the group's restart policy); the group's main tasks do wait for {dep}",
+                    svc.name
+                ),
+            );
+            waits.push((svc, dep.clone()));
+        }
+        let st = storage::storage(ctx, svc, count, &mut notes);
+        volumes.extend(st.group_volumes.iter().cloned());
+        let img = image(ctx, svc, &mut notes);
+        tasks.push(task::task(
+            ctx,
+            svc,
+            TaskInputs {
+                image: img,
+                ports: &[],
+                network_host: false,
+                storage: st,
+                disable_image_check: true,
+                extra_hosts: hosts.clone(),
+                services: Vec::new(),
+                lifecycle: Some(super::wait::prestart(false)),
+            },
+            &mut notes,
+        ));
+        warnings.append(&mut notes.warnings);
+    }
     for (idx, svc) in members.iter().enumerate() {
         let mut notes = Notes::new(svc);
         if idx > 0 && svc.replicas() != count {
@@ -88,43 +158,27 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
             ),
         }
         let mut svc_ports = ports::ports(svc, count, &mut notes);
+        served_ports(ctx, svc, &mut svc_ports, &mut notes);
         let st = storage::storage(ctx, svc, count, &mut notes);
         distinct |= st.needs_distinct_hosts;
         volumes.extend(st.group_volumes.iter().cloned());
         let task_name = label(&svc.name);
-        // Service registration with the healthcheck.
-        let service_port = svc_ports.first().map(|p| p.label.clone());
-        let check = svc.healthcheck.as_ref().and_then(|h| {
-            health::check(
-                ctx,
-                h,
-                &mut svc_ports,
-                service_port.as_deref(),
-                &task_name,
-                &mut notes,
-            )
-        });
-        let has_check = check.is_some();
-        let mut sb = Block::builder("service")
-            .add_attribute(attr("name", literal(&service_name(&svc.name))))
-            .add_attribute(attr("provider", literal(ctx.opts.provider.name())));
-        if let Some(p) = svc_ports.first().map(|p| p.label.clone()) {
-            sb = sb.add_attribute(attr("port", literal(&p)));
-        }
-        if members.len() > 1 {
-            sb = sb.add_attribute(attr("task", literal(&task_name)));
-        }
-        let one_off = matches!(
-            ctx.job_type,
-            super::JobType::Batch | super::JobType::Sysbatch
+        let registered = registrations(
+            ctx,
+            svc,
+            &mut svc_ports,
+            &task_name,
+            members.len() > 1,
+            &hosts,
+            &mut notes,
         );
-        let registers = !one_off || check.is_some() || !svc_ports.is_empty();
-        if let Some(c) = check {
-            sb = sb.add_block(c);
-        }
-        if registers {
-            services.push(sb.build());
-        }
+        let has_check = registered.has_check;
+        let task_services = if registered.task_level {
+            registered.blocks
+        } else {
+            services.extend(registered.blocks);
+            Vec::new()
+        };
         if idx == 0 {
             policies.extend(policy::restart_blocks(svc, ctx.job_type));
             policies.extend(policy::update_block(
@@ -168,12 +222,45 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
                 network_host: host_net,
                 storage: st,
                 disable_image_check: disable,
+                extra_hosts: hosts.clone(),
+                services: task_services,
+                lifecycle: depended
+                    .contains(&svc.name)
+                    .then(|| super::wait::prestart(true)),
             },
             &mut notes,
         ));
         for dep in svc.depends_on.keys() {
-            if !members.iter().any(|m| &m.name == dep) && !waits.contains(dep) {
-                waits.push(dep.clone());
+            let in_group = members.iter().any(|m| &m.name == dep);
+            let absorbed = ctx.wiring.absorbed.contains_key(dep);
+            if in_group && depended.contains(&svc.name) {
+                notes.warn(
+                    Severity::Warning,
+                    &format!("depends_on.{dep}"),
+                    format!(
+                        "approximated for nomad: {} and {dep} both start before the group's other tasks (prestart sidecars): Nomad has one ordering step inside a group, so {} does not wait for {dep}",
+                        svc.name, svc.name
+                    ),
+                );
+            } else if in_group {
+                local_waits.push((svc, dep.clone()));
+            } else if !absorbed {
+                waits.push((svc, dep.clone()));
+            } else if !ctx
+                .wiring
+                .absorbed
+                .get(dep)
+                .is_some_and(|d| d.contains(&svc.name))
+            {
+                notes.warn(
+                    Severity::Warning,
+                    &format!("depends_on.{dep}"),
+                    format!(
+                        "{dep} runs as a prestart task inside the groups that wait for it to complete ({}): {} starts without waiting for it",
+                        ctx.wiring.absorbed.get(dep).map(|d| d.join(", ")).unwrap_or_default(),
+                        svc.name
+                    ),
+                );
             }
         }
         all_ports.extend(svc_ports);
@@ -196,14 +283,178 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
         ));
     }
     b = b.add_block(network(mode, &all_ports, hostname.as_deref(), &dns));
-    b = b.add_blocks(volumes);
+    b = b.add_blocks(dedupe_volumes(volumes));
     b = b.add_blocks(services);
     b = b.add_blocks(policies);
     b = b.add_blocks(tasks);
-    for dep in &waits {
-        b = b.add_block(wait_task(ctx, dep));
+    if let Some(t) = super::wait::wait_task(ctx, &waits, &local_waits, &hosts, &mut warnings) {
+        b = b.add_block(t);
     }
     (b.build(), warnings)
+}
+
+/// Members of a shared group that other members depend on (one-shots aside): they run as
+/// prestart sidecars, which Nomad starts before the group's main tasks (lifecycle docs), the
+/// one ordering a group has.
+fn depended_on_in_group(ctx: &Ctx, members: &[&Service]) -> std::collections::BTreeSet<String> {
+    members
+        .iter()
+        .flat_map(|m| m.depends_on.keys())
+        .filter(|d| members.iter().any(|m| &m.name == *d))
+        .filter(|d| !ctx.analysis.one_shots.contains_key(*d))
+        .cloned()
+        .collect()
+}
+
+/// Group `volume` blocks, each label once: services of one group that mount the same named
+/// volume share one claim.
+fn dedupe_volumes(volumes: Vec<Block>) -> Vec<Block> {
+    let mut seen: Vec<String> = Vec::new();
+    volumes
+        .into_iter()
+        .filter(|v| {
+            let key = v
+                .labels()
+                .first()
+                .map(|l| l.as_str().to_string())
+                .unwrap_or_default();
+            if seen.contains(&key) {
+                false
+            } else {
+                seen.push(key);
+                true
+            }
+        })
+        .collect()
+}
+
+/// The ports the group maps for `svc`. Native: every port other services are wired to, as
+/// a dynamic port (the registry publishes the client's address and the mapped port). Mesh
+/// and one group: `expose` ports stay unmapped, since peers come in through the mesh or the
+/// shared namespace and compose published nothing for them.
+fn served_ports(ctx: &Ctx, svc: &Service, ports: &mut Vec<PortDef>, notes: &mut Notes) {
+    match ctx.opts.topology {
+        Topology::Native => {
+            let regs = ctx.wiring.registrations.get(&svc.name);
+            for reg in regs.into_iter().flatten() {
+                if !ports.iter().any(|p| p.target == reg.port) {
+                    let label = ports::unique_label(ports, format!("port_{}", reg.port));
+                    ports.push(PortDef {
+                        label,
+                        host: None,
+                        target: reg.port,
+                        from_ports: None,
+                        host_network: None,
+                    });
+                }
+            }
+        }
+        Topology::Mesh | Topology::SingleGroup => {
+            let before = ports.len();
+            ports.retain(|p| p.from_ports.is_some());
+            if ports.len() < before {
+                notes.warn(
+                    Severity::Info,
+                    "expose",
+                    format!(
+                        "exposed ports are not mapped on the client: other services reach them through {}",
+                        if ctx.opts.topology == Topology::Mesh {
+                            "the service mesh"
+                        } else {
+                            "the group's shared network namespace"
+                        }
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The `service` blocks of one service and where they go.
+pub struct Registered {
+    pub blocks: Vec<Block>,
+    /// Task-level services register when the task starts (the task runner's poststart
+    /// hook), group-level ones before any task runs (group_service_hook.go Prerun); mesh
+    /// services must be group-level.
+    pub task_level: bool,
+    pub has_check: bool,
+}
+
+/// The registrations of `svc`: one per port other services reach it on (the first named
+/// after the service), else one on its first port; the healthcheck goes on the first.
+fn registrations(
+    ctx: &Ctx,
+    svc: &Service,
+    svc_ports: &mut Vec<PortDef>,
+    task_name: &str,
+    shared_group: bool,
+    hosts: &[String],
+    notes: &mut Notes,
+) -> Registered {
+    if ctx.opts.topology == Topology::Mesh {
+        return super::mesh::registrations(
+            ctx,
+            svc,
+            svc_ports,
+            task_name,
+            shared_group,
+            hosts,
+            notes,
+        );
+    }
+    let regs = ctx.wiring.registrations.get(&svc.name);
+    let mut named: Vec<(String, Option<String>)> = match regs {
+        Some(regs) => regs
+            .iter()
+            .map(|r| {
+                let label = svc_ports
+                    .iter()
+                    .find(|p| p.target == r.port)
+                    .map(|p| p.label.clone());
+                (r.name.clone(), label)
+            })
+            .collect(),
+        None => vec![(
+            service_name(&svc.name),
+            svc_ports.first().map(|p| p.label.clone()),
+        )],
+    };
+    if named.is_empty() {
+        named.push((service_name(&svc.name), None));
+    }
+    let primary_port = named.first().and_then(|(_, l)| l.clone());
+    let check = svc
+        .healthcheck
+        .as_ref()
+        .and_then(|h| health::check(ctx, h, svc, svc_ports, primary_port.as_deref(), None, notes));
+    let has_check = check.is_some();
+    let one_off = matches!(
+        ctx.job_type,
+        super::JobType::Batch | super::JobType::Sysbatch
+    );
+    let registers = !one_off || check.is_some() || !svc_ports.is_empty();
+    let mut blocks = Vec::new();
+    let mut check = check;
+    for (name, port) in named {
+        let mut sb = Block::builder("service")
+            .add_attribute(attr("name", literal(&name)))
+            .add_attribute(attr("provider", literal(ctx.opts.provider.name())));
+        if let Some(p) = port {
+            sb = sb.add_attribute(attr("port", literal(&p)));
+        }
+        if let Some(c) = check.take() {
+            sb = sb.add_block(c);
+        }
+        blocks.push(sb.build());
+    }
+    if !registers {
+        blocks.clear();
+    }
+    Registered {
+        blocks,
+        task_level: true,
+        has_check,
+    }
 }
 
 fn network(
@@ -226,7 +477,10 @@ fn network(
             ("options", &dns.2),
         ] {
             if !values.is_empty() {
-                d = d.add_attribute(attr(name, strings(values.iter().map(String::as_str))));
+                d = d.add_attribute(attr(
+                    name,
+                    super::hcl::strings(values.iter().map(String::as_str)),
+                ));
             }
         }
         b = b.add_block(d.build());
@@ -236,66 +490,19 @@ fn network(
     }
     for p in ports {
         let mut pb = Block::builder("port").add_label(p.label.as_str());
-        if let Some(h) = p.host {
+        // In host mode the container listens on the node itself: a port is its own number,
+        // and a dynamic one would point checks at a random port nothing listens on.
+        let host = p.host.or((mode == "host").then_some(p.target));
+        if let Some(h) = host {
             pb = pb.add_attribute(attr("static", i64::from(h)));
         }
         if mode == "bridge" {
             pb = pb.add_attribute(attr("to", i64::from(p.target)));
         }
+        if let Some(n) = &p.host_network {
+            pb = pb.add_attribute(attr("host_network", literal(n)));
+        }
         b = b.add_block(pb.build());
     }
     b.build()
-}
-
-/// A prestart task that returns once `dep`'s service is registered: a template lists the
-/// service's addresses and is re-rendered as they change, and the task waits for it to be
-/// non-empty.
-fn wait_task(ctx: &Ctx, dep: &str) -> Block {
-    let svc = service_name(dep);
-    let lookup = match ctx.opts.provider {
-        Provider::Nomad => "nomadService",
-        Provider::Consul => "service",
-    };
-    let file = format!("local/{svc}.addr");
-    Block::builder("task")
-        .add_label(format!("wait-for-{}", label(dep)).as_str())
-        .add_attribute(attr("driver", literal(ctx.opts.driver.name())))
-        .add_block(
-            Block::builder("lifecycle")
-                .add_attribute(attr("hook", literal("prestart")))
-                .add_attribute(attr("sidecar", false))
-                .build(),
-        )
-        .add_block(
-            Block::builder("config")
-                .add_attribute(attr("image", literal(WAIT_IMAGE)))
-                .add_attribute(attr("command", literal("sh")))
-                .add_attribute(attr(
-                    "args",
-                    strings([
-                        "-c",
-                        format!("until [ -s /{file} ]; do sleep 1; done").as_str(),
-                    ]),
-                ))
-                .build(),
-        )
-        .add_block(
-            Block::builder("template")
-                .add_attribute(attr(
-                    "data",
-                    literal(&format!(
-                        "{{{{ range {lookup} \"{svc}\" }}}}{{{{ .Address }}}}:{{{{ .Port }}}}\n{{{{ end }}}}"
-                    )),
-                ))
-                .add_attribute(attr("destination", literal(&file)))
-                .add_attribute(attr("change_mode", literal("noop")))
-                .build(),
-        )
-        .add_block(
-            Block::builder("resources")
-                .add_attribute(attr("cpu", 20))
-                .add_attribute(attr("memory", 16))
-                .build(),
-        )
-        .build()
 }

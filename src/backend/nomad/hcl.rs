@@ -256,10 +256,28 @@ pub fn align(text: &str) -> String {
                 out.extend(std::iter::repeat_n(' ', width.saturating_sub(key_end) + 1));
                 out.push_str(rest.trim_start());
             }
+            _ if owner.get(i).is_some_and(|&o| o == i) => out.push_str(&empty_block(line)),
             _ => out.push_str(line),
         }
     }
     out
+}
+
+/// hcl-rs prints an empty block as `name {  }`; hclwrite (`nomad fmt`) as `name {}`.
+fn empty_block(line: &str) -> std::borrow::Cow<'_, str> {
+    let body = line.trim_end_matches('\n');
+    match body
+        .strip_suffix('}')
+        .and_then(|h| h.trim_end().strip_suffix('{'))
+    {
+        Some(head) if body.len() > head.len() + 2 && !head.trim().is_empty() => {
+            std::borrow::Cow::Owned(format!(
+                "{head}{{}}{}",
+                line.get(body.len()..).unwrap_or("")
+            ))
+        }
+        _ => std::borrow::Cow::Borrowed(line),
+    }
 }
 
 /// Byte offset of the end of the key of an attribute line whose value is complete on the

@@ -8,107 +8,10 @@ use super::ports::{PortDef, label_for};
 use super::{Ctx, Provider};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
-use crate::model::{Duration, Healthcheck};
+use crate::model::{Duration, Healthcheck, Service};
 use hcl::structure::Block;
 
-/// What a compose test does, as far as a check can tell.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Probe {
-    Http {
-        port: u32,
-        path: String,
-        https: bool,
-    },
-    Command(Vec<String>),
-}
-
-/// The probe of an enabled healthcheck, `None` when disabled or absent.
-pub fn probe(h: &Healthcheck) -> Option<Probe> {
-    if h.disable == Some(true) {
-        return None;
-    }
-    let (kind, rest) = h.test.split_first()?;
-    let argv: Vec<String> = match kind.as_str() {
-        "NONE" => return None,
-        "CMD" => rest.to_vec(),
-        "CMD-SHELL" => {
-            let script = rest.join(" ");
-            if let Some(p) = http_probe(&shell_words(first_command(&script))) {
-                return Some(p);
-            }
-            return Some(Probe::Command(vec!["/bin/sh".into(), "-c".into(), script]));
-        }
-        _ => h.test.clone(),
-    };
-    if argv.is_empty() {
-        return None;
-    }
-    http_probe(&argv).map_or(Some(Probe::Command(argv)), Some)
-}
-
-/// The first command of a shell line (before `||`, `&&`, `;`, `|`).
-fn first_command(script: &str) -> &str {
-    let end = ["||", "&&", ";", "|"]
-        .iter()
-        .filter_map(|sep| script.find(sep))
-        .min()
-        .unwrap_or(script.len());
-    script.get(..end).unwrap_or(script)
-}
-
-/// Whitespace-separated words with simple quotes removed (enough to find a URL).
-fn shell_words(s: &str) -> Vec<String> {
-    s.split_whitespace()
-        .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string())
-        .collect()
-}
-
-/// `curl …URL` / `wget …URL` of a local address.
-fn http_probe(argv: &[String]) -> Option<Probe> {
-    let prog = argv.first()?.rsplit('/').next()?;
-    if prog != "curl" && prog != "wget" {
-        return None;
-    }
-    argv.iter().skip(1).find_map(|a| local_url(a))
-}
-
-fn local_url(arg: &str) -> Option<Probe> {
-    let (https, rest) = if let Some(r) = arg.strip_prefix("https://") {
-        (true, r)
-    } else if let Some(r) = arg.strip_prefix("http://") {
-        (false, r)
-    } else if arg.starts_with("localhost") || arg.starts_with("127.0.0.1") {
-        (false, arg)
-    } else {
-        return None;
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (rest.get(..i)?, rest.get(i..)?),
-        None => (rest, "/"),
-    };
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, p) = v6.split_once(']')?;
-        (h, p.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
-    };
-    if !matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "::1") {
-        return None;
-    }
-    let port = match port {
-        Some(p) => p.parse().ok()?,
-        None if https => 443,
-        None => 80,
-    };
-    Some(Probe::Http {
-        port,
-        path: path.to_string(),
-        https,
-    })
-}
+pub use crate::analysis::probe::{Probe, probe};
 
 /// A Nomad duration of at least one second (Nomad rejects shorter check intervals).
 fn at_least_1s(d: Option<Duration>, default_secs: i64, notes: &mut Notes, key: &str) -> String {
@@ -126,23 +29,46 @@ fn at_least_1s(d: Option<Duration>, default_secs: i64, notes: &mut Notes, key: &
 
 /// The `check` block for the service's healthcheck, adding a port label when an http probe
 /// needs one. `None` when there is nothing Nomad can run.
+///
+/// `task` names the task a group-level script check runs in (a task-level service's checks
+/// run in their own task). `service_port` is the port label a tcp check falls back to; a
+/// UDP port is never probed over TCP.
 pub fn check(
     ctx: &Ctx,
     h: &Healthcheck,
+    svc: &Service,
     ports: &mut Vec<PortDef>,
     service_port: Option<&str>,
-    task: &str,
+    task: Option<&str>,
     notes: &mut Notes,
 ) -> Option<Block> {
+    let service_port = service_port
+        .filter(|l| !l.ends_with("_udp"))
+        .or_else(|| {
+            ports
+                .iter()
+                .map(|p| p.label.as_str())
+                .find(|l| !l.ends_with("_udp"))
+        })
+        .map(str::to_string);
+    let service_port = service_port.as_deref();
     let probe = probe(h)?;
     let mut b = Block::builder("check").add_attribute(attr("name", literal("healthcheck")));
     match probe {
         Probe::Http { port, path, https } => {
-            let label = label_for(ports, port);
             b = b
                 .add_attribute(attr("type", literal("http")))
-                .add_attribute(attr("path", literal(&path)))
-                .add_attribute(attr("port", literal(&label)));
+                .add_attribute(attr("path", literal(&path)));
+            let mapped = ports.iter().find(|p| p.target == port && p.host.is_some());
+            b = match (ctx.opts.topology, mapped) {
+                // In the mesh unpublished ports stay unmapped: the check dials the
+                // allocation's own address on the container port (check block docs,
+                // `address_mode = "alloc"` with a numeric port).
+                (super::Topology::Mesh, None) => b
+                    .add_attribute(attr("port", literal(&port.to_string())))
+                    .add_attribute(attr("address_mode", literal("alloc"))),
+                _ => b.add_attribute(attr("port", literal(&label_for(ports, port)))),
+            };
             if https {
                 b = b
                     .add_attribute(attr("protocol", literal("https")))
@@ -155,10 +81,36 @@ pub fn check(
                 b = b
                     .add_attribute(attr("type", literal("script")))
                     .add_attribute(attr("command", literal(cmd)))
-                    .add_attribute(attr("args", strings(args.iter().map(String::as_str))))
-                    .add_attribute(attr("task", literal(task)));
+                    .add_attribute(attr("args", strings(args.iter().map(String::as_str))));
+                if let Some(t) = task {
+                    b = b.add_attribute(attr("task", literal(t)));
+                }
             }
             Provider::Nomad => {
+                // Without a mapped port, a bridge-mode check can dial the allocation's own
+                // address on the container port the service listens on (address_mode alloc).
+                let alloc_port = ctx
+                    .analysis
+                    .listens
+                    .get(&svc.name)
+                    .and_then(|l| l.first())
+                    .filter(|_| svc.network_mode.as_deref() != Some("host"));
+                if service_port.is_none()
+                    && let Some(p) = alloc_port
+                {
+                    notes.warn(
+                        Severity::Warning,
+                        "healthcheck",
+                        format!(
+                            "approximated for nomad: the Nomad provider runs no command checks: a tcp check on container port {p} instead (use --service-provider consul for a script check)"
+                        ),
+                    );
+                    b = b
+                        .add_attribute(attr("type", literal("tcp")))
+                        .add_attribute(attr("port", literal(&p.to_string())))
+                        .add_attribute(attr("address_mode", literal("alloc")));
+                    return Some(finish(b, h, svc, notes));
+                }
                 let Some(port) = service_port else {
                     notes.warn(
                         Severity::Warning,
@@ -180,18 +132,32 @@ pub fn check(
             }
         },
     }
+    Some(finish(b, h, svc, notes))
+}
+
+/// Timings and the restart-on-unhealthy policy of a check.
+fn finish(
+    mut b: hcl::structure::BlockBuilder,
+    h: &Healthcheck,
+    svc: &Service,
+    notes: &mut Notes,
+) -> Block {
     let interval = at_least_1s(h.interval, 30, notes, "healthcheck.interval");
     let timeout = at_least_1s(h.timeout, 30, notes, "healthcheck.timeout");
     b = b
         .add_attribute(attr("interval", literal(&interval)))
         .add_attribute(attr("timeout", literal(&timeout)));
-    let mut restart = Block::builder("check_restart")
-        .add_attribute(attr("limit", h.retries.unwrap_or(3).max(1) as i64));
-    if let Some(sp) = h.start_period.filter(|d| d.as_nanos() > 0) {
-        restart = restart.add_attribute(attr("grace", literal(&sp.to_string())));
+    // Compose only marks an unhealthy container; Swarm replaces it. Restart on failed checks
+    // only where the file is a Swarm stack (`deploy:`), with start_period as the grace.
+    if svc.deploy.is_some() {
+        let mut restart = Block::builder("check_restart")
+            .add_attribute(attr("limit", h.retries.unwrap_or(3).max(1) as i64));
+        if let Some(sp) = h.start_period.filter(|d| d.as_nanos() > 0) {
+            restart = restart.add_attribute(attr("grace", literal(&sp.to_string())));
+        }
+        b = b.add_block(restart.build());
     }
-    b = b.add_block(restart.build());
-    Some(b.build())
+    b.build()
 }
 
 /// Whether the healthcheck explicitly disables the image's own HEALTHCHECK.

@@ -90,10 +90,9 @@ pub const TABLE: &[KeyRule] = &[
     ),
     t("cpuset", "config.cpuset_cpus"),
     d("credential_spec", "Windows-only"),
-    a(
+    t(
         "depends_on",
-        "lifecycle prestart task",
-        "a prestart task waits until the dependency's service is registered; Nomad has no start order between groups",
+        "prestart task wait-for-dependencies (service_started: registered once running; service_healthy: passing Consul check, or probed like its check with the Nomad provider); service_completed_successfully: the one-shot runs as a prestart task of the dependent group",
     ),
     d(
         "deploy.endpoint_mode",
@@ -171,7 +170,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "expose",
         "network.port",
-        "each exposed port gets a dynamic host port mapped to it",
+        "--topology native: a dynamic host port the registry publishes to the other services; mesh and single-group: not mapped (peers come in through the mesh or the shared namespace)",
     ),
     d("extends", "resolved by the loader"),
     d(
@@ -197,10 +196,9 @@ pub const TABLE: &[KeyRule] = &[
     t("isolation", "config.isolation"),
     d("label_file", "read by the loader into labels"),
     t("labels", "config.labels"),
-    a(
+    t(
         "links",
-        "service registry",
-        "services find each other through the registry: Consul DNS (<service>.service.consul) or templates",
+        "the wiring of --topology (link aliases resolve like service names)",
     ),
     t("logging", "config.logging"),
     d(
@@ -226,7 +224,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "networks",
         "network { mode = \"bridge\" }",
-        "each group gets its own bridge network; services find each other through the registry",
+        "each group gets its own bridge network and the --topology wiring lets every service reach the ones it names: the isolation between compose networks is not kept",
     ),
     d(
         "oom_kill_disable",

@@ -20,6 +20,18 @@ pub struct PortDef {
     pub target: u32,
     /// Compose index (`ports[i]`) for provenance, or `None` for `expose`/health ports.
     pub from_ports: Option<usize>,
+    /// The client `host_network` the port binds on (`loopback` for a `127.0.0.1:` port).
+    pub host_network: Option<String>,
+}
+
+/// The client host network a loopback-only port binds on. Nomad binds a port with
+/// `host_network` only on that network's address ("When port mapping the host port will
+/// only forward traffic to the matched host network address", network block docs), so
+/// compose's `127.0.0.1:8080:80` stays private to the client.
+pub const LOOPBACK_NETWORK: &str = "loopback";
+
+fn loopback(ip: &str) -> bool {
+    ip == "localhost" || ip == "::1" || ip.starts_with("127.")
 }
 
 /// The service's ports, in compose order, then exposed ports not already mapped.
@@ -57,11 +69,22 @@ pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
                 None => s.parse::<u32>().ok(),
             },
         };
-        if let Some(ip) = p
+        let host_ip = p
             .host_ip
             .as_deref()
-            .filter(|ip| !matches!(*ip, "" | "0.0.0.0" | "::"))
-        {
+            .filter(|ip| !matches!(*ip, "" | "0.0.0.0" | "::"));
+        let host_network = host_ip
+            .filter(|ip| loopback(ip))
+            .map(|_| LOOPBACK_NETWORK.to_string());
+        if host_network.is_some() && host.is_some() {
+            notes.warn(
+                Severity::Info,
+                &path,
+                format!(
+                    "published on the clients' loopback address only: host_network \"{LOOPBACK_NETWORK}\" needs client {{ host_network \"{LOOPBACK_NETWORK}\" {{ cidr = \"127.0.0.1/32\" }} }} on each client"
+                ),
+            );
+        } else if let Some(ip) = host_ip {
             notes.warn(
                 Severity::Warning,
                 &path,
@@ -106,6 +129,7 @@ pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
             host,
             target: p.target,
             from_ports: Some(i),
+            host_network: host_network.filter(|_| host.is_some()),
         });
     }
     for (i, e) in svc.expose.iter().enumerate() {
@@ -140,6 +164,7 @@ pub fn ports(svc: &Service, replicas: i64, notes: &mut Notes) -> Vec<PortDef> {
                 host: None,
                 target,
                 from_ports: None,
+                host_network: None,
             });
         }
     }
@@ -158,8 +183,15 @@ pub fn label_for(ports: &mut Vec<PortDef>, target: u32) -> String {
         host: None,
         target,
         from_ports: None,
+        host_network: None,
     });
     label
+}
+
+/// `base`, or `base_N`, whichever no port of `ports` is labelled yet.
+pub fn unique_label(ports: &[PortDef], base: String) -> String {
+    let taken: HashSet<String> = ports.iter().map(|p| p.label.clone()).collect();
+    unique_in(&taken, base)
 }
 
 /// A port label Nomad accepts (letters, digits, `_`).

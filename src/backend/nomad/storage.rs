@@ -13,13 +13,6 @@ use crate::model::{FileRef, Service, ServiceVolume};
 use hcl::structure::Block;
 use std::path::Path;
 
-/// Largest single file embedded as a template.
-const MAX_FILE: u64 = 64 * 1024;
-/// Largest directory (sum of files) embedded as templates.
-const MAX_DIR: u64 = 256 * 1024;
-/// Most files of one directory embedded as templates.
-const MAX_DIR_FILES: usize = 32;
-
 /// A docker/podman mount (`config.mount`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {
@@ -54,6 +47,32 @@ fn template(data: &str, destination: &str, reload: Option<&str>, perms: Option<S
     }
     if let Some(p) = perms {
         b = b.add_attribute(attr("perms", literal(&p)));
+    }
+    match reload {
+        Some(sig) => {
+            b = b
+                .add_attribute(attr("change_mode", literal("signal")))
+                .add_attribute(attr("change_signal", literal(sig)));
+        }
+        None => b = b.add_attribute(attr("change_mode", literal("restart"))),
+    }
+    b.build()
+}
+
+/// A template whose data already holds registry lookups written with delimiters `l`/`r`.
+fn rendered_template(
+    data: &str,
+    (l, r): (&str, &str),
+    destination: &str,
+    reload: Option<&str>,
+) -> Block {
+    let mut b = Block::builder("template")
+        .add_attribute(attr("data", text(data)))
+        .add_attribute(attr("destination", literal(destination)));
+    if l != "{{" {
+        b = b
+            .add_attribute(attr("left_delimiter", literal(l)))
+            .add_attribute(attr("right_delimiter", literal(r)));
     }
     match reload {
         Some(sig) => {
@@ -106,57 +125,12 @@ impl ProjectFiles {
         if let Some(known) = self.0.borrow().get(source) {
             return known.clone();
         }
-        let read = embeddable(source).map(std::rc::Rc::new);
+        let read = crate::analysis::files::text_files(source).map(std::rc::Rc::new);
         self.0
             .borrow_mut()
             .insert(source.to_path_buf(), read.clone());
         read
     }
-}
-
-/// Files to embed for a bind mount source: `(relative path, text)`; `None` when the source
-/// is not small text (then it stays a host bind mount).
-fn embeddable(source: &Path) -> Option<Vec<(String, String)>> {
-    let meta = std::fs::symlink_metadata(source).ok()?;
-    if meta.is_file() {
-        if meta.len() > MAX_FILE {
-            return None;
-        }
-        let text = std::fs::read_to_string(source).ok()?;
-        return Some(vec![(String::new(), text)]);
-    }
-    if !meta.is_dir() {
-        return None;
-    }
-    let mut files = Vec::new();
-    let mut total = 0u64;
-    let mut stack = vec![(source.to_path_buf(), String::new())];
-    while let Some((dir, rel)) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&dir).ok()?.flatten().collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let name = e.file_name().to_str()?.to_string();
-            let rel_name = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let m = std::fs::symlink_metadata(e.path()).ok()?;
-            if m.is_dir() {
-                stack.push((e.path(), rel_name));
-            } else if m.is_file() {
-                total += m.len();
-                if m.len() > MAX_FILE || total > MAX_DIR || files.len() >= MAX_DIR_FILES {
-                    return None;
-                }
-                files.push((rel_name, std::fs::read_to_string(e.path()).ok()?));
-            } else {
-                return None;
-            }
-        }
-    }
-    files.sort();
-    Some(files)
 }
 
 /// The service's reload signal: `x-transship.reload_signal` / `x-nomad.reload_signal`.
@@ -362,7 +336,13 @@ fn bind(
             } else {
                 format!("{base}/{rel}")
             };
-            st.templates.push(template(data, &dest, reload, None));
+            match super::rendered::render_file(notes.service, ctx.wiring, path, rel, data) {
+                Some((rendered, (l, r))) => {
+                    st.templates
+                        .push(rendered_template(&rendered, (l, r), &dest, reload));
+                }
+                None => st.templates.push(template(data, &dest, reload, None)),
+            }
         }
         if files.is_empty() {
             notes.warn(

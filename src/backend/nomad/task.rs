@@ -23,6 +23,12 @@ pub struct TaskInputs<'a> {
     pub network_host: bool,
     pub storage: Storage,
     pub disable_image_check: bool,
+    /// `host:address` entries every task of the group carries (see `group_hosts`).
+    pub extra_hosts: Vec<String>,
+    /// Task-level `service` blocks.
+    pub services: Vec<Block>,
+    /// `lifecycle` for a prestart task (a one-shot others wait for).
+    pub lifecycle: Option<Block>,
 }
 
 fn nonblank(s: &Option<String>) -> Option<&str> {
@@ -44,13 +50,18 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     if let Some(sig) = nonblank(&svc.stop_signal) {
         b = b.add_attribute(attr("kill_signal", literal(sig)));
     }
-    let cfg = docker_config(ctx, svc, &input, notes);
+    if let Some(l) = input.lifecycle.clone() {
+        b = b.add_block(l);
+    }
+    let rendered = super::rendered::rendered(svc, ctx.wiring);
+    let cfg = docker_config(ctx, svc, &input, &rendered, notes);
     let cfg = match ctx.opts.driver {
         Driver::Docker => cfg,
         Driver::Podman => podman_config(cfg, notes),
     };
     b = b.add_block(cfg.into_block());
-    let (env, from_files) = environment(svc, ctx.opts.env_from_variables);
+    let (mut env, from_files) = environment(svc, ctx.opts.env_from_variables);
+    env.retain(|(k, _)| !rendered.env_keys.contains(*k));
     for (k, v) in &env {
         if let Some(var) = client_runtime_variable(v) {
             notes.warn(
@@ -89,6 +100,9 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
                 .build(),
         );
     }
+    if let Some(t) = rendered.template {
+        b = b.add_block(t);
+    }
     for t in input.storage.templates {
         b = b.add_block(t);
     }
@@ -98,7 +112,28 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     if let Some(r) = resources(ctx, svc, notes) {
         b = b.add_block(r);
     }
+    b = b.add_blocks(input.services);
     b.build()
+}
+
+/// A `command`/`entrypoint` list, with the arguments `rendered` replaces.
+fn arguments(
+    list: &[String],
+    entrypoint: bool,
+    rendered: &super::rendered::Rendered,
+) -> hcl::expr::Expression {
+    hcl::expr::Expression::Array(
+        list.iter()
+            .enumerate()
+            .map(|(i, a)| {
+                rendered
+                    .args
+                    .get(&(entrypoint, i))
+                    .cloned()
+                    .unwrap_or_else(|| literal(a))
+            })
+            .collect(),
+    )
 }
 
 /// The first `${...}` in `value` that the Nomad client interpolates at run time (after HCL
@@ -196,14 +231,20 @@ fn list(cfg: &mut Config, name: &str, v: &[String]) {
     }
 }
 
-fn docker_config(ctx: &Ctx, svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config {
+fn docker_config(
+    ctx: &Ctx,
+    svc: &Service,
+    input: &TaskInputs,
+    rendered: &super::rendered::Rendered,
+    notes: &mut Notes,
+) -> Config {
     let mut cfg = Config { items: Vec::new() };
     cfg.add(attr("image", literal(&input.image)));
     if let Some(e) = svc.entrypoint.as_ref().filter(|e| !e.is_empty()) {
-        cfg.add(attr("entrypoint", strings(e.iter().map(String::as_str))));
+        cfg.add(attr("entrypoint", arguments(e, true, rendered)));
     }
     match svc.command.as_ref() {
-        Some(c) if !c.is_empty() => cfg.add(attr("args", strings(c.iter().map(String::as_str)))),
+        Some(c) if !c.is_empty() => cfg.add(attr("args", arguments(c, false, rendered))),
         Some(_) => notes.warn(
             Severity::Warning,
             "command",
@@ -260,11 +301,11 @@ fn docker_config(ctx: &Ctx, svc: &Service, input: &TaskInputs, notes: &mut Notes
         }
         cfg.add(Structure::Block(db.build()));
     }
-    let (hosts, dropped) = crate::backend::usable_extra_hosts(svc, "nomad");
+    let (_, dropped) = crate::backend::usable_extra_hosts(svc, "nomad");
     for message in dropped {
         notes.warn(Severity::Warning, "extra_hosts", message);
     }
-    list(&mut cfg, "extra_hosts", &hosts);
+    list(&mut cfg, "extra_hosts", &input.extra_hosts);
     if !svc.ulimits.is_empty() {
         let values: Vec<(String, String)> = svc
             .ulimits

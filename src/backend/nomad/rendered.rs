@@ -1,0 +1,261 @@
+//! `--topology native`: the values of a task that name another service, rendered from Nomad's
+//! registry. One `template` (env = true) holds them: the environment variables, and for a
+//! `command`/`entrypoint` argument an environment variable that the argument then names
+//! (`${TRANSSHIP_COMMAND_2}`: the client interpolates driver config against the task's
+//! environment, template variables included). The template re-renders when the registry
+//! changes and restarts the task, as compose would restart nothing but would resolve the new
+//! address at the next connection.
+
+use super::hcl::{attr, literal};
+use super::wiring::{Vars, Wiring, go_string, render_value};
+use crate::analysis::references::{PortSource, Reference, Site};
+use crate::model::Service;
+use hcl::expr::{Expression, TemplateExpr};
+use hcl::structure::Block;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a task's rendered values replace.
+#[derive(Default)]
+pub struct Rendered {
+    /// Environment variables the template sets instead of `env`.
+    pub env_keys: BTreeSet<String>,
+    /// `(entrypoint?, index)` → the expression the argument becomes.
+    pub args: BTreeMap<(bool, usize), Expression>,
+    pub template: Option<Block>,
+}
+
+/// The variable an argument is rendered into.
+fn arg_variable(entrypoint: bool, i: usize) -> String {
+    format!(
+        "TRANSSHIP_{}_{i}",
+        if entrypoint { "ENTRYPOINT" } else { "COMMAND" }
+    )
+}
+
+/// `${NAME}` for the client to interpolate: `$${NAME}` in the jobspec, which HCL reads as
+/// the literal `${NAME}` (helper/pluginutils/hclutils evaluates it on the client).
+fn client_variable(name: &str) -> Expression {
+    Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(format!(
+        "$${{{name}}}"
+    ))))
+}
+
+/// The rendered values of `svc` under `wiring`.
+pub fn rendered(svc: &Service, wiring: &Wiring) -> Rendered {
+    let mut out = Rendered::default();
+    let Some(refs) = wiring.rendered.get(&svc.name) else {
+        return out;
+    };
+    let mut by_site: BTreeMap<String, (Site, Vec<&Reference>)> = BTreeMap::new();
+    for r in refs {
+        by_site
+            .entry(r.site.key_path(&r.to))
+            .or_insert_with(|| (r.site.clone(), Vec::new()))
+            .1
+            .push(r);
+    }
+    let mut vars = Vars::default();
+    let mut lines: Vec<String> = Vec::new();
+    for (site, refs) in by_site.values() {
+        let (key, value) = match site {
+            Site::Environment { key } => {
+                let Some(Some(v)) = svc.environment.get(key) else {
+                    continue;
+                };
+                (key.clone(), v.as_str())
+            }
+            Site::Command(i) | Site::Entrypoint(i) => {
+                let entry = matches!(site, Site::Entrypoint(_));
+                let list = if entry { &svc.entrypoint } else { &svc.command };
+                let Some(v) = list.as_ref().and_then(|l| l.get(*i)) else {
+                    continue;
+                };
+                let var = arg_variable(entry, *i);
+                out.args.insert((entry, *i), client_variable(&var));
+                (var, v.as_str())
+            }
+            _ => continue,
+        };
+        lines.push(format!(
+            "{key}={}",
+            with_json(&render_value(value, refs, wiring, &mut vars))
+        ));
+        out.env_keys.insert(key);
+        // A companion port variable (`REDIS_PORT` for `REDIS_HOST`) gets the mapped port.
+        for r in refs {
+            if let PortSource::Companion(port_key) = &r.port_source
+                && let Some(port) = r.port
+                && out.env_keys.insert(port_key.clone())
+            {
+                let name = wiring
+                    .registered_name(&r.to, port)
+                    .map_or_else(|| super::service_name(&r.to), str::to_string);
+                let (_, mapped) = vars.of(&name);
+                lines.push(format!("{port_key}={{{{ print {mapped} | toJSON }}}}"));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return out;
+    }
+    let data = format!("{}{}\n", vars.prelude(), lines.join("\n"));
+    out.template = Some(
+        Block::builder("template")
+            .add_attribute(attr("data", super::hcl::text(&data)))
+            .add_attribute(attr(
+                "destination",
+                literal("local/transship-references.env"),
+            ))
+            .add_attribute(attr("env", true))
+            .add_attribute(attr("change_mode", literal("restart")))
+            .build(),
+    );
+    out
+}
+
+/// Delimiters that occur nowhere in `data`, for a template whose literal text must be copied
+/// verbatim (Go's text/template would read the default `{{` in it).
+fn free_delimiters(data: &str) -> (&'static str, &'static str) {
+    [
+        ("{{", "}}"),
+        ("[[", "]]"),
+        ("<%=", "%>"),
+        ("{{transship:", ":transship}}"),
+    ]
+    .into_iter()
+    .find(|(l, _)| !data.contains(l))
+    .unwrap_or(("\u{1}", "\u{2}"))
+}
+
+/// An embedded project file (`mount`, file `file` below it) whose lines dial other services,
+/// as template text with each `host:port` replaced by the registry's address and port, and
+/// the delimiters it uses. `None` when nothing in it is rendered.
+pub fn render_file(
+    svc: &Service,
+    wiring: &Wiring,
+    mount: &str,
+    file: &str,
+    data: &str,
+) -> Option<(String, (&'static str, &'static str))> {
+    let refs: Vec<&Reference> = wiring
+        .rendered
+        .get(&svc.name)?
+        .iter()
+        .filter(
+            |r| matches!(&r.site, Site::File { mount: m, file: f, .. } if m == mount && f == file),
+        )
+        .collect();
+    if refs.is_empty() {
+        return None;
+    }
+    let (l, r) = free_delimiters(data);
+    let mut vars = Vars::default();
+    let mut out = String::with_capacity(data.len() + 256);
+    for (n, line) in data.split_inclusive('\n').enumerate() {
+        let mut on_line: Vec<&Reference> = refs
+            .iter()
+            .copied()
+            .filter(|x| matches!(x.site, Site::File { line, .. } if line == n + 1))
+            .collect();
+        on_line.sort_by_key(|x| x.range.map_or(0, |(a, _)| a));
+        let mut at = 0usize;
+        for x in on_line {
+            let (Some((start, end)), Some(port)) = (x.range, x.port) else {
+                continue;
+            };
+            if start < at {
+                continue;
+            }
+            let name = wiring
+                .registered_name(&x.to, port)
+                .map_or_else(|| super::service_name(&x.to), str::to_string);
+            let (addr, mapped) = vars.of(&name);
+            out.push_str(line.get(at..start).unwrap_or(""));
+            out.push_str(&format!("{l} {addr} {r}:{l} {mapped} {r}"));
+            at = end;
+        }
+        out.push_str(line.get(at..).unwrap_or(""));
+    }
+    // The declarations print nothing and stand before the first byte of the file.
+    let head: String = vars.declarations(l, r).concat();
+    Some((format!("{head}{out}"), (l, r)))
+}
+
+/// `{{ print … }}` → `{{ print … | toJSON }}`: the env file Nomad parses takes a quoted value
+/// byte-exactly (go-envparse reads JSON-style escapes in double quotes).
+fn with_json(expr: &str) -> String {
+    match expr.strip_suffix(" }}") {
+        Some(head) => format!("{head} | toJSON }}}}"),
+        None => format!("{{{{ {} | toJSON }}}}", go_string(expr)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyse;
+    use crate::backend::nomad::Topology;
+    use crate::backend::nomad::wiring::{Placement, wire};
+    use crate::model::Project;
+
+    #[test]
+    fn env_values_and_arguments_are_rendered_from_the_registry() {
+        let mut p = Project::default();
+        let mut api = Service {
+            name: "api".into(),
+            image: Some("example/api".into()),
+            command: Some(vec!["serve".into(), "--db=db:5432".into()]),
+            ..Service::default()
+        };
+        api.environment
+            .insert("CACHE_HOST".into(), Some("cache".into()));
+        api.environment
+            .insert("CACHE_PORT".into(), Some("6379".into()));
+        api.environment.insert("PLAIN".into(), Some("x".into()));
+        p.services.insert("api".into(), api);
+        for (n, i) in [("db", "postgres"), ("cache", "redis")] {
+            p.services.insert(
+                n.into(),
+                Service {
+                    name: n.into(),
+                    image: Some(i.into()),
+                    ..Service::default()
+                },
+            );
+        }
+        let a = analyse(&p);
+        let groups: BTreeMap<String, String> =
+            p.services.keys().map(|k| (k.clone(), k.clone())).collect();
+        let w = wire(&a, Topology::Native, &Placement { group_of: &groups });
+        let svc = p.services.get("api").cloned().unwrap_or_default();
+        let r = rendered(&svc, &w);
+        assert_eq!(
+            r.env_keys.iter().collect::<Vec<_>>(),
+            ["CACHE_HOST", "CACHE_PORT", "TRANSSHIP_COMMAND_1"]
+        );
+        assert!(r.args.contains_key(&(false, 1)));
+        let data = r
+            .template
+            .and_then(|t| {
+                t.body()
+                    .attributes()
+                    .find(|a| a.key.as_str() == "data")
+                    .map(|a| crate::backend::nomad::hcl::unquote(&a.expr))
+            })
+            .unwrap_or_default();
+        let lines: Vec<&str> = data.lines().skip(2).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"TRANSSHIP_COMMAND_1={{ print "--db=" $addr0 ":" $port0 "" | toJSON }}"#,
+                r#"CACHE_HOST={{ print "" $addr1 "" | toJSON }}"#,
+                r#"CACHE_PORT={{ print $port1 | toJSON }}"#,
+            ]
+        );
+        assert!(
+            data.starts_with(
+                r#"{{- $addr0 := "" }}{{ $port0 := 0 }}{{ range nomadService "db" }}"#
+            )
+        );
+    }
+}

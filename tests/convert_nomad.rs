@@ -1,9 +1,9 @@
 //! Nomad backend on fixtures: every `fixtures/convert/*/` case whose `targets` include
 //! `nomad` is loaded and converted (`case.json` may add `"nomad": {"driver": "podman",
-//! "provider": "consul", "volume_type": "csi", "env_from_variables": true, "job": "...",
-//! "datacenters": [...]}`); the job files and warnings are snapshotted. A property test
-//! checks that any string in env values, args and labels comes back byte-identical when the
-//! HCL is parsed again.
+//! "provider": "consul", "volume_type": "csi", "env_from_variables": true,
+//! "memory_oversubscription": true, "job": "...", "datacenters": [...]}`); the job files
+//! and warnings are snapshotted. A property test checks that any string in env values, args
+//! and labels comes back byte-identical when the HCL is parsed again.
 
 use crate::util::{cases, options_for, read_case, redact, root};
 use hcl::expr::Expression;
@@ -52,6 +52,7 @@ fn nomad_cases() -> Vec<(std::path::PathBuf, Options)> {
                 VolumeType::Host
             },
             env_from_variables: n["env_from_variables"].as_bool().unwrap_or(false),
+            memory_oversubscription: n["memory_oversubscription"].as_bool().unwrap_or(false),
             ..Options::default()
         };
         out.push((dir, opts));
@@ -241,6 +242,6 @@ proptest! {
         prop_assert_eq!(map_value(config.body(), "labels", &label_key), Some(label));
         // No value adds a block or attribute: the task has exactly its own.
         let blocks: Vec<&str> = task.body().blocks().map(|b| b.identifier()).collect();
-        prop_assert_eq!(blocks, vec!["config", "env"]);
+        prop_assert_eq!(blocks, vec!["config", "env", "resources"]);
     }
 }

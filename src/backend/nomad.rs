@@ -6,7 +6,8 @@
 //! compose cannot.
 //!
 //! Submodules: [`mapping`] (the key table), [`hcl`] (escaping and `nomad fmt` printing),
-//! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`group`].
+//! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`resources`],
+//! [`group`].
 
 pub mod group;
 pub mod hcl;
@@ -15,6 +16,7 @@ pub mod mapping;
 pub mod placement;
 pub mod policy;
 pub mod ports;
+pub mod resources;
 pub mod storage;
 pub mod task;
 
@@ -81,6 +83,13 @@ pub struct Options {
     pub provider: Provider,
     pub volume_type: VolumeType,
     pub cpu_mhz_per_core: u32,
+    /// The cluster has memory oversubscription enabled: a memory reservation below the
+    /// limit becomes `memory`, the limit `memory_max`.
+    pub memory_oversubscription: bool,
+    /// `memory` (MiB) of a service without a compose memory setting.
+    pub default_memory_mb: u32,
+    /// `cpu` (MHz) of a service without a compose CPU setting.
+    pub default_cpu_mhz: u32,
     /// Render `env_file` variables from Nomad Variables instead of inlining them.
     pub env_from_variables: bool,
     /// Where the project directory is on the clients, for project files too large to embed
@@ -99,6 +108,9 @@ impl Default for Options {
             provider: Provider::Nomad,
             volume_type: VolumeType::Host,
             cpu_mhz_per_core: 1000,
+            memory_oversubscription: false,
+            default_memory_mb: 512,
+            default_cpu_mhz: 500,
             env_from_variables: false,
             project_root: None,
         }
@@ -360,6 +372,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         });
     }
     warnings.extend(top_level_warnings(project));
+    warnings.extend(resources::project_notes(project, opts));
     Ok(Emitted {
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),

@@ -1,6 +1,6 @@
 //! The task that runs a service's container: driver `config`, `env`, templates, mounts and
-//! `resources`. The docker driver's option names are the reference; [`podman_config`] renames
-//! or drops what the podman driver spells differently.
+//! `resources` (see [`super::resources`]). The docker driver's option names are the
+//! reference; [`podman_config`] renames or drops what the podman driver spells differently.
 
 use super::hcl::{attr, literal, map, strings};
 use super::ports::PortDef;
@@ -8,13 +8,8 @@ use super::storage::{Mount, Storage, variables_path};
 use super::{Ctx, Driver};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
-use crate::model::{ByteSize, Service, Ulimit};
+use crate::model::{Service, Ulimit};
 use hcl::structure::{Block, BlockBuilder, Structure};
-
-/// One MiB, Nomad's memory unit.
-const MIB: i64 = 1024 * 1024;
-/// Nomad's smallest memory setting.
-const MIN_MEMORY_MB: i64 = 10;
 
 /// Inputs the group computed for the task.
 pub struct TaskInputs<'a> {
@@ -44,7 +39,7 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     if let Some(sig) = nonblank(&svc.stop_signal) {
         b = b.add_attribute(attr("kill_signal", literal(sig)));
     }
-    let cfg = docker_config(ctx, svc, &input, notes);
+    let cfg = docker_config(svc, &input, notes);
     let cfg = match ctx.opts.driver {
         Driver::Docker => cfg,
         Driver::Podman => podman_config(cfg, notes),
@@ -95,10 +90,8 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     for m in input.storage.volume_mounts {
         b = b.add_block(m);
     }
-    if let Some(r) = resources(ctx, svc, notes) {
-        b = b.add_block(r);
-    }
-    b.build()
+    b.add_block(super::resources::block(ctx, svc, notes))
+        .build()
 }
 
 /// The first `${...}` in `value` that the Nomad client interpolates at run time (after HCL
@@ -196,7 +189,7 @@ fn list(cfg: &mut Config, name: &str, v: &[String]) {
     }
 }
 
-fn docker_config(ctx: &Ctx, svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config {
+fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config {
     let mut cfg = Config { items: Vec::new() };
     cfg.add(attr("image", literal(&input.image)));
     if let Some(e) = svc.entrypoint.as_ref().filter(|e| !e.is_empty()) {
@@ -324,7 +317,7 @@ fn docker_config(ctx: &Ctx, svc: &Service, input: &TaskInputs, notes: &mut Notes
     if svc.pull_policy.as_deref() == Some("always") {
         cfg.add(attr("force_pull", true));
     }
-    if cpu_limit(ctx, svc).is_some() {
+    if super::resources::cpu_limit(svc).is_some() {
         cfg.add(attr("cpu_hard_limit", true));
         if let Some(p) = svc.cpu_period.filter(|p| *p > 0) {
             cfg.add(attr("cpu_cfs_period", p));
@@ -510,121 +503,6 @@ fn number(e: &hcl::expr::Expression) -> String {
         hcl::expr::Expression::Number(n) => n.to_string(),
         _ => String::new(),
     }
-}
-
-/// CPUs the service is limited to: `deploy.resources.limits.cpus`, `cpus`, or quota/period.
-fn cpu_limit(_ctx: &Ctx, svc: &Service) -> Option<f64> {
-    let deploy = svc
-        .deploy
-        .as_ref()
-        .and_then(|d| d.resources.limits.as_ref())
-        .and_then(|l| l.cpus)
-        .map(|c| f64::from(c.0));
-    deploy
-        .or_else(|| svc.cpus.map(|c| f64::from(c.0)))
-        .or_else(|| {
-            let q = svc.cpu_quota.filter(|q| *q > 0)?;
-            let p = svc.cpu_period.filter(|p| *p > 0).unwrap_or(100_000);
-            Some(q as f64 / p as f64)
-        })
-        .filter(|c| *c > 0.0)
-}
-
-fn mib(b: ByteSize) -> i64 {
-    (b.0 + MIB - 1) / MIB
-}
-
-/// `resources {}`: cpu (MHz), memory / memory_max (MiB), devices.
-fn resources(ctx: &Ctx, svc: &Service, notes: &mut Notes) -> Option<Block> {
-    let res = svc.deploy.as_ref().map(|d| &d.resources);
-    let limits = res.and_then(|r| r.limits.as_ref());
-    let reserv = res.and_then(|r| r.reservations.as_ref());
-    let mhz = f64::from(ctx.opts.cpu_mhz_per_core);
-    let reserved_cpus = reserv.and_then(|r| r.cpus).map(|c| f64::from(c.0));
-    let cpus = cpu_limit(ctx, svc)
-        .or(reserved_cpus)
-        .or_else(|| svc.cpu_shares.filter(|s| *s > 0).map(|s| s as f64 / 1024.0));
-    let mut b = Block::builder("resources");
-    let mut any = false;
-    if let Some(c) = cpus {
-        b = b.add_attribute(attr("cpu", ((c * mhz).round() as i64).max(1)));
-        any = true;
-    }
-    let limit = limits
-        .and_then(|l| l.memory)
-        .or(svc.mem_limit)
-        .filter(|m| m.0 > 0);
-    let reservation = reserv
-        .and_then(|r| r.memory)
-        .or(svc.mem_reservation)
-        .filter(|m| m.0 > 0);
-    let (memory, memory_max) = match (reservation, limit) {
-        (Some(r), Some(l)) if r.0 < l.0 => (Some(mib(r)), Some(mib(l))),
-        (_, Some(l)) => (Some(mib(l)), None),
-        (Some(r), None) => (Some(mib(r)), None),
-        (None, None) => (None, None),
-    };
-    if let Some(m) = memory {
-        if m < MIN_MEMORY_MB {
-            notes.warn(
-                Severity::Warning,
-                "deploy.resources",
-                format!("approximated for nomad: {m} MiB is below Nomad's minimum, {MIN_MEMORY_MB} MiB is used"),
-            );
-        }
-        b = b.add_attribute(attr("memory", m.max(MIN_MEMORY_MB)));
-        any = true;
-    }
-    if let Some(m) = memory_max {
-        b = b.add_attribute(attr("memory_max", m.max(MIN_MEMORY_MB)));
-    }
-    let mut requests: Vec<&crate::model::DeviceRequest> = svc.gpus.iter().collect();
-    if let Some(r) = reserv {
-        requests.extend(r.devices.iter());
-    }
-    for d in requests {
-        let gpu =
-            d.capabilities.iter().any(|c| c == "gpu") || d.driver.as_deref() == Some("nvidia");
-        let name = if gpu {
-            format!("{}/gpu", d.driver.as_deref().unwrap_or("nvidia"))
-        } else {
-            d.driver.clone().unwrap_or_else(|| "device".into())
-        };
-        let count = match d.count {
-            Some(n) if n > 0 => n,
-            _ if !d.device_ids.is_empty() => d.device_ids.len() as i64,
-            _ => {
-                notes.warn(
-                    Severity::Warning,
-                    "deploy.resources.reservations.devices",
-                    format!("approximated for nomad: \"all\" {name} devices becomes a count of 1"),
-                );
-                1
-            }
-        };
-        b = b.add_block(
-            Block::builder("device")
-                .add_label(name.as_str())
-                .add_attribute(attr("count", count))
-                .build(),
-        );
-        any = true;
-    }
-    for g in reserv
-        .map(|r| r.generic_resources.as_slice())
-        .unwrap_or(&[])
-    {
-        if let Some(spec) = &g.discrete_resource_spec {
-            b = b.add_block(
-                Block::builder("device")
-                    .add_label(spec.kind.as_str())
-                    .add_attribute(attr("count", spec.value.max(1)))
-                    .build(),
-            );
-            any = true;
-        }
-    }
-    any.then(|| b.build())
 }
 
 #[cfg(test)]

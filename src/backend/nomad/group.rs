@@ -266,19 +266,7 @@ fn wait_task(ctx: &Ctx, dep: &str) -> Block {
                 .add_attribute(attr("sidecar", false))
                 .build(),
         )
-        .add_block(
-            Block::builder("config")
-                .add_attribute(attr("image", literal(WAIT_IMAGE)))
-                .add_attribute(attr("command", literal("sh")))
-                .add_attribute(attr(
-                    "args",
-                    strings([
-                        "-c",
-                        format!("until [ -s /{file} ]; do sleep 1; done").as_str(),
-                    ]),
-                ))
-                .build(),
-        )
+        .add_block(task::wait_config(WAIT_IMAGE, &file))
         .add_block(
             Block::builder("template")
                 .add_attribute(attr(

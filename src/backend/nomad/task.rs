@@ -1,8 +1,14 @@
 //! The task that runs a service's container: driver `config`, `env`, templates, mounts and
 //! `resources` (see [`super::resources`]). The docker driver's option names are the
 //! reference; [`podman_config`] renames or drops what the podman driver spells differently.
+//! Every string in the driver config is escaped for the Nomad client's second evaluation
+//! ([`super::hcl::config_literal`]); `env` values are not HCL on the client and are escaped
+//! once, with a warning where the client's `ReplaceEnv` would still substitute them.
 
-use super::hcl::{attr, literal, map, strings};
+use super::hcl::{
+    attr, config_block_attrs, config_literal, config_map, config_strings, config_unquote, literal,
+    map,
+};
 use super::ports::PortDef;
 use super::storage::{Mount, Storage, variables_path};
 use super::{Ctx, Driver};
@@ -46,16 +52,18 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     };
     b = b.add_block(cfg.into_block());
     let (env, from_files) = environment(svc, ctx.opts.env_from_variables);
+    let names: Vec<&str> = env.iter().map(|(k, _)| *k).collect();
     for (k, v) in &env {
-        if let Some(var) = client_runtime_variable(v) {
-            notes.warn(
-                Severity::Warning,
-                &format!("environment.{k}"),
-                format!(
-                    "the Nomad client replaces its runtime variable `{var}` in env values and no escape stops it: the container will not see this text as written"
-                ),
-            );
-        }
+        let message = match client_substitution(v, k, &names) {
+            Some((var, Substituted::Runtime)) => format!(
+                "the Nomad client replaces its runtime variable `{var}` in env values and no escape stops it: the container will not see this text as written"
+            ),
+            Some((var, Substituted::EnvVariable)) => format!(
+                "the Nomad client may replace `{var}` with the task's env variable of that name (it interpolates env values against those built before, in map order) and no escape stops it: the container may not see this text as written"
+            ),
+            None => continue,
+        };
+        notes.warn(Severity::Warning, &format!("environment.{k}"), message);
     }
     if !env.is_empty() {
         b = b.add_structure(map("env", env.iter().map(|(k, v)| (*k, *v))));
@@ -94,20 +102,51 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
         .build()
 }
 
-/// The first `${...}` in `value` that the Nomad client interpolates at run time (after HCL
-/// has turned our `$${` back into `${`): `NOMAD_*`, `node.*`, `attr.*`, `meta.*`, `env[...]`.
-fn client_runtime_variable(value: &str) -> Option<&str> {
+/// What a `${name}` in an env value is to the Nomad client.
+enum Substituted {
+    /// `NOMAD_*` or a node attribute: replaced.
+    Runtime,
+    /// Another env variable of the task: replaced if that one was built first.
+    EnvVariable,
+}
+
+/// The first `${name}` in the env value of `key` that the Nomad client substitutes, and
+/// what it is. Env values are not evaluated as HCL on the client (unlike the driver config,
+/// see [`super::hcl::config_literal`]): client/taskenv/env.go `buildEnv` passes each through
+/// helper/args `ReplaceEnv`, the regex `\${[a-zA-Z0-9_\-\.]+}`, which replaces a name found
+/// in the node attributes or in the environment built so far and leaves any other `${...}`
+/// as written. Those names are Nomad's runtime variables (`NOMAD_*`), node attributes
+/// (`node.*`, `attr.*`, `meta.*`) and the task's other env variables (interpolated in map
+/// order, so maybe). No escape stops the regex, so these are only reported.
+fn client_substitution<'a>(
+    value: &'a str,
+    key: &str,
+    env_keys: &[&str],
+) -> Option<(&'a str, Substituted)> {
     let mut rest = value;
     while let Some(at) = rest.find("${") {
         let tail = rest.get(at..).unwrap_or_default();
-        let end = tail.find('}').map_or(tail.len(), |e| e + 1);
-        let var = tail.get(..end).unwrap_or_default();
-        let inner = var.get(2..).unwrap_or_default();
-        if ["NOMAD_", "node.", "attr.", "meta.", "env["]
+        let name_len = tail
+            .get(2..)
+            .unwrap_or_default()
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .unwrap_or(tail.len().saturating_sub(2));
+        let closed = tail.get(2 + name_len..).is_some_and(|t| t.starts_with('}'));
+        let name = tail.get(2..2 + name_len).unwrap_or_default();
+        let what = if !closed || name.is_empty() {
+            None
+        } else if ["NOMAD_", "node.", "attr.", "meta."]
             .iter()
-            .any(|p| inner.starts_with(p))
+            .any(|p| name.starts_with(p))
         {
-            return Some(var);
+            Some(Substituted::Runtime)
+        } else if name != key && env_keys.contains(&name) {
+            Some(Substituted::EnvVariable)
+        } else {
+            None
+        };
+        if let (Some(what), Some(var)) = (what, tail.get(..name_len + 3)) {
+            return Some((var, what));
         }
         rest = tail.get(2..).unwrap_or_default();
     }
@@ -179,24 +218,27 @@ fn flag(cfg: &mut Config, name: &str, v: Option<bool>) {
 
 fn string(cfg: &mut Config, name: &str, v: &Option<String>) {
     if let Some(s) = nonblank(v) {
-        cfg.add(attr(name, literal(s)));
+        cfg.add(attr(name, config_literal(s)));
     }
 }
 
 fn list(cfg: &mut Config, name: &str, v: &[String]) {
     if !v.is_empty() {
-        cfg.add(attr(name, strings(v.iter().map(String::as_str))));
+        cfg.add(attr(name, config_strings(v.iter().map(String::as_str))));
     }
 }
 
 fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config {
     let mut cfg = Config { items: Vec::new() };
-    cfg.add(attr("image", literal(&input.image)));
+    cfg.add(attr("image", config_literal(&input.image)));
     if let Some(e) = svc.entrypoint.as_ref().filter(|e| !e.is_empty()) {
-        cfg.add(attr("entrypoint", strings(e.iter().map(String::as_str))));
+        cfg.add(attr(
+            "entrypoint",
+            config_strings(e.iter().map(String::as_str)),
+        ));
     }
     match svc.command.as_ref() {
-        Some(c) if !c.is_empty() => cfg.add(attr("args", strings(c.iter().map(String::as_str)))),
+        Some(c) if !c.is_empty() => cfg.add(attr("args", config_strings(c.iter().map(String::as_str)))),
         Some(_) => notes.warn(
             Severity::Warning,
             "command",
@@ -207,16 +249,16 @@ fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config
     if !input.ports.is_empty() {
         cfg.add(attr(
             "ports",
-            strings(input.ports.iter().map(|p| p.label.as_str())),
+            config_strings(input.ports.iter().map(|p| p.label.as_str())),
         ));
     }
     if input.network_host {
-        cfg.add(attr("network_mode", literal("host")));
+        cfg.add(attr("network_mode", config_literal("host")));
         string(&mut cfg, "hostname", &svc.hostname);
     }
     string(&mut cfg, "work_dir", &svc.working_dir);
     if !svc.labels.is_empty() {
-        cfg.add(map(
+        cfg.add(config_map(
             "labels",
             svc.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         ));
@@ -224,10 +266,10 @@ fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config
     if let Some(l) = &svc.logging {
         let mut lb = Block::builder("logging");
         if let Some(d) = nonblank(&l.driver) {
-            lb = lb.add_attribute(attr("type", literal(d)));
+            lb = lb.add_attribute(attr("type", config_literal(d)));
         }
         if !l.options.is_empty() {
-            lb = lb.add_structure(map(
+            lb = lb.add_structure(config_map(
                 "config",
                 l.options.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             ));
@@ -243,13 +285,13 @@ fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config
     for d in &svc.devices {
         let mut db = Block::builder("devices");
         if let Some(s) = nonblank(&d.source) {
-            db = db.add_attribute(attr("host_path", literal(s)));
+            db = db.add_attribute(attr("host_path", config_literal(s)));
         }
         if let Some(t) = nonblank(&d.target) {
-            db = db.add_attribute(attr("container_path", literal(t)));
+            db = db.add_attribute(attr("container_path", config_literal(t)));
         }
         if let Some(p) = nonblank(&d.permissions) {
-            db = db.add_attribute(attr("cgroup_permissions", literal(p)));
+            db = db.add_attribute(attr("cgroup_permissions", config_literal(p)));
         }
         cfg.add(Structure::Block(db.build()));
     }
@@ -270,13 +312,13 @@ fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config
                 (k.clone(), v)
             })
             .collect();
-        cfg.add(map(
+        cfg.add(config_map(
             "ulimit",
             values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         ));
     }
     if !svc.sysctls.is_empty() {
-        cfg.add(map(
+        cfg.add(config_map(
             "sysctl",
             svc.sysctls.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         ));
@@ -305,7 +347,7 @@ fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config
     }
     string(&mut cfg, "runtime", &svc.runtime);
     if !svc.storage_opt.is_empty() {
-        cfg.add(map(
+        cfg.add(config_block_attrs(
             "storage_opt",
             svc.storage_opt
                 .iter()
@@ -336,12 +378,23 @@ fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config
     cfg
 }
 
+/// The driver config of a prestart task that waits until the template rendering `file`
+/// (relative to the task directory) is non-empty.
+pub fn wait_config(image: &str, file: &str) -> Block {
+    let script = format!("until [ -s /{file} ]; do sleep 1; done");
+    Block::builder("config")
+        .add_attribute(attr("image", config_literal(image)))
+        .add_attribute(attr("command", config_literal("sh")))
+        .add_attribute(attr("args", config_strings(["-c", script.as_str()])))
+        .build()
+}
+
 fn mount_block(m: &Mount) -> Block {
     let mut b = Block::builder("mount")
-        .add_attribute(attr("type", literal(m.kind)))
-        .add_attribute(attr("target", literal(&m.target)));
+        .add_attribute(attr("type", config_literal(m.kind)))
+        .add_attribute(attr("target", config_literal(&m.target)));
     if let Some(s) = &m.source {
-        b = b.add_attribute(attr("source", literal(s)));
+        b = b.add_attribute(attr("source", config_literal(s)));
     }
     if m.readonly {
         b = b.add_attribute(attr("readonly", true));
@@ -349,7 +402,7 @@ fn mount_block(m: &Mount) -> Block {
     if let Some(p) = &m.propagation {
         b = b.add_block(
             Block::builder("bind_options")
-                .add_attribute(attr("propagation", literal(p)))
+                .add_attribute(attr("propagation", config_literal(p)))
                 .build(),
         );
     }
@@ -389,7 +442,10 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                         continue;
                     }
                     "shm_size" => {
-                        out.add(attr("shm_size", literal(&format!("{}b", number(&a.expr)))));
+                        out.add(attr(
+                            "shm_size",
+                            config_literal(&format!("{}b", number(&a.expr))),
+                        ));
                         continue;
                     }
                     other => other,
@@ -402,7 +458,7 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                         b.body()
                             .attributes()
                             .find(|a| a.key.as_str() == k)
-                            .map(|a| super::hcl::unquote(&a.expr))
+                            .map(|a| config_unquote(&a.expr))
                     };
                     let target = get("target").unwrap_or_default();
                     match get("type").as_deref() {
@@ -430,7 +486,7 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                         b.body()
                             .attributes()
                             .find(|a| a.key.as_str() == k)
-                            .map(|a| super::hcl::unquote(&a.expr))
+                            .map(|a| config_unquote(&a.expr))
                     };
                     let spec = [
                         get("host_path"),
@@ -441,7 +497,7 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(":");
-                    out.add(attr("devices", strings([spec.as_str()])));
+                    out.add(attr("devices", config_strings([spec.as_str()])));
                 }
                 "logging" => {
                     let mut lb = Block::builder("logging");
@@ -478,10 +534,16 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
         }
     }
     if !volumes.is_empty() {
-        out.add(attr("volumes", strings(volumes.iter().map(String::as_str))));
+        out.add(attr(
+            "volumes",
+            config_strings(volumes.iter().map(String::as_str)),
+        ));
     }
     if !tmpfs.is_empty() {
-        out.add(attr("tmpfs", strings(tmpfs.iter().map(String::as_str))));
+        out.add(attr(
+            "tmpfs",
+            config_strings(tmpfs.iter().map(String::as_str)),
+        ));
     }
     out
 }
@@ -507,20 +569,21 @@ fn number(e: &hcl::expr::Expression) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::client_runtime_variable;
+    use super::client_substitution;
 
     #[test]
-    fn finds_the_variables_the_client_interpolates() {
+    fn finds_what_the_client_substitutes_in_env_values() {
+        let sub = |v| client_substitution(v, "SELF", &["SELF", "OTHER"]).map(|(var, _)| var);
+        assert_eq!(sub("id-${NOMAD_ALLOC_ID}-x"), Some("${NOMAD_ALLOC_ID}"));
         assert_eq!(
-            client_runtime_variable("id-${NOMAD_ALLOC_ID}-x"),
-            Some("${NOMAD_ALLOC_ID}")
-        );
-        assert_eq!(
-            client_runtime_variable("${HOME} ${node.unique.name}"),
+            sub("${HOME} ${node.unique.name}"),
             Some("${node.unique.name}")
         );
-        assert_eq!(client_runtime_variable("${meta.rack"), Some("${meta.rack"));
-        assert_eq!(client_runtime_variable("${HOME} $$ ${"), None);
-        assert_eq!(client_runtime_variable("plain"), None);
+        assert_eq!(sub("${OTHER}/x"), Some("${OTHER}"));
+        // Not names ReplaceEnv's regex matches, or not names it knows: left as written.
+        assert_eq!(sub("${meta.rack"), None);
+        assert_eq!(sub("${env[\"NOMAD_X\"]}"), None);
+        assert_eq!(sub("${SELF} ${HOME} $$ ${"), None);
+        assert_eq!(sub("plain"), None);
     }
 }

@@ -131,7 +131,8 @@ pub struct ConvertArgs {
     /// [nomad] Job name (default: the project name)
     #[arg(long, help_heading = "Nomad")]
     pub job: Option<String>,
-    /// [nomad] Datacenter(s) (default: dc1)
+    /// [nomad] Datacenter(s) (default: none written, so Nomad places the job in any
+    /// datacenter, "*")
     #[arg(long = "datacenter", value_name = "DC", help_heading = "Nomad")]
     pub datacenters: Vec<String>,
     /// [nomad] Region

@@ -403,14 +403,17 @@ fn job_header(project: &Project, opts: &Options, jt: JobType) -> Vec<::hcl::stru
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
     }
-    if dcs.is_empty() {
-        dcs.push("dc1".into());
-    }
     out.push(hcl::attr("type", hcl::literal(jt.name())));
-    out.push(hcl::attr(
-        "datacenters",
-        hcl::strings(dcs.iter().map(String::as_str)),
-    ));
+    // Only when asked for: Nomad's default is every datacenter, ["*"]
+    // (https://developer.hashicorp.com/nomad/docs/job-specification/job; nomad/structs
+    // `Job.Canonicalize`), while a guessed "dc1" makes every placement fail on clusters
+    // whose datacenter has another name.
+    if !dcs.is_empty() {
+        out.push(hcl::attr(
+            "datacenters",
+            hcl::strings(dcs.iter().map(String::as_str)),
+        ));
+    }
     if let Some(pool) = ext_str("node_pool") {
         out.push(hcl::attr("node_pool", hcl::literal(&pool)));
     }

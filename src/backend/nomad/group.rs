@@ -266,7 +266,7 @@ fn wait_task(ctx: &Ctx, dep: &str) -> Block {
                 .add_attribute(attr("sidecar", false))
                 .build(),
         )
-        .add_block(task::wait_config(WAIT_IMAGE, &file))
+        .add_block(task::wait_config(ctx.opts.driver, WAIT_IMAGE, &file))
         .add_block(
             Block::builder("template")
                 .add_attribute(attr(

@@ -31,7 +31,7 @@ fn nonblank(s: &Option<String>) -> Option<&str> {
 }
 
 /// The task block for `svc`.
-pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> Block {
+pub fn task(ctx: &Ctx, svc: &Service, mut input: TaskInputs, notes: &mut Notes) -> Block {
     let name = super::label(&svc.name);
     let mut b = Block::builder("task")
         .add_label(name.as_str())
@@ -41,10 +41,12 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     }
     if let Some(g) = svc.stop_grace_period {
         b = b.add_attribute(attr("kill_timeout", literal(&g.to_string())));
+        kill_timeout_note(g, notes);
     }
     if let Some(sig) = nonblank(&svc.stop_signal) {
         b = b.add_attribute(attr("kill_signal", literal(sig)));
     }
+    input.image = image_for(ctx.opts.driver, &input.image);
     let cfg = docker_config(svc, &input, notes);
     let cfg = match ctx.opts.driver {
         Driver::Docker => cfg,
@@ -108,6 +110,49 @@ enum Substituted {
     Runtime,
     /// Another env variable of the task: replaced if that one was built first.
     EnvVariable,
+}
+
+/// The client's `max_kill_timeout` (default "30s") caps every task's `kill_timeout`: "may
+/// not exceed this value" (https://developer.hashicorp.com/nomad/docs/configuration/client;
+/// command/agent/config.go `MaxKillTimeout: "30s"`).
+const MAX_KILL_TIMEOUT_SECS: i64 = 30;
+
+fn kill_timeout_note(grace: crate::model::Duration, notes: &mut Notes) {
+    if grace.as_nanos() > crate::model::Duration::from_secs(MAX_KILL_TIMEOUT_SECS).as_nanos() {
+        notes.warn(
+            Severity::Warning,
+            "stop_grace_period",
+            format!(
+                "kill_timeout = {grace} is capped by the clients' max_kill_timeout (default {MAX_KILL_TIMEOUT_SECS}s): raise max_kill_timeout in their client block, or the task is killed after {MAX_KILL_TIMEOUT_SECS}s"
+            ),
+        );
+    }
+}
+
+/// The image name as the driver should pull it. The podman driver resolves short names
+/// (`redis:7`) through the client's registries.conf, and with short-name enforcement (or no
+/// unqualified-search registries) the pull fails; Docker reads a short name as Docker Hub.
+/// So for podman the Docker Hub name is written out, the way Docker's reference parser
+/// reads it (distribution/reference normalize.go `splitDockerDomain`): a first component
+/// with a `.` or `:`, `localhost`, or upper case is a registry and the name is kept;
+/// otherwise it is `docker.io/`, plus `library/` for a one-component name. The podman
+/// driver docs use fully-qualified names for the same reason
+/// (https://developer.hashicorp.com/nomad/plugins/drivers/podman, `image`).
+pub fn image_for(driver: Driver, image: &str) -> String {
+    if driver != Driver::Podman || image.is_empty() {
+        return image.to_string();
+    }
+    match image.split_once('/') {
+        None => format!("docker.io/library/{image}"),
+        Some((first, _))
+            if first.contains(['.', ':'])
+                || first == "localhost"
+                || first.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            image.to_string()
+        }
+        Some(_) => format!("docker.io/{image}"),
+    }
 }
 
 /// The first `${name}` in the env value of `key` that the Nomad client substitutes, and
@@ -380,10 +425,10 @@ fn docker_config(svc: &Service, input: &TaskInputs, notes: &mut Notes) -> Config
 
 /// The driver config of a prestart task that waits until the template rendering `file`
 /// (relative to the task directory) is non-empty.
-pub fn wait_config(image: &str, file: &str) -> Block {
+pub fn wait_config(driver: Driver, image: &str, file: &str) -> Block {
     let script = format!("until [ -s /{file} ]; do sleep 1; done");
     Block::builder("config")
-        .add_attribute(attr("image", config_literal(image)))
+        .add_attribute(attr("image", config_literal(&image_for(driver, image))))
         .add_attribute(attr("command", config_literal("sh")))
         .add_attribute(attr("args", config_strings(["-c", script.as_str()])))
         .build()
@@ -569,7 +614,23 @@ fn number(e: &hcl::expr::Expression) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::client_substitution;
+    use super::{Driver, client_substitution, image_for};
+
+    #[test]
+    fn podman_gets_fully_qualified_image_names() {
+        let podman = |i| image_for(Driver::Podman, i);
+        assert_eq!(podman("redis:7"), "docker.io/library/redis:7");
+        assert_eq!(
+            podman("busybox@sha256:abc"),
+            "docker.io/library/busybox@sha256:abc"
+        );
+        assert_eq!(podman("bitnami/x"), "docker.io/bitnami/x");
+        assert_eq!(podman("docker.io/redis"), "docker.io/redis");
+        assert_eq!(podman("ghcr.io/o/x:1"), "ghcr.io/o/x:1");
+        assert_eq!(podman("registry:5000/x"), "registry:5000/x");
+        assert_eq!(podman("localhost/x"), "localhost/x");
+        assert_eq!(image_for(Driver::Docker, "redis:7"), "redis:7");
+    }
 
     #[test]
     fn finds_what_the_client_substitutes_in_env_values() {

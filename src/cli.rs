@@ -131,7 +131,8 @@ pub struct ConvertArgs {
     /// [nomad] Job name (default: the project name)
     #[arg(long, help_heading = "Nomad")]
     pub job: Option<String>,
-    /// [nomad] Datacenter(s) (default: dc1)
+    /// [nomad] Datacenter(s) (default: none written, so Nomad places the job in any
+    /// datacenter, "*")
     #[arg(long = "datacenter", value_name = "DC", help_heading = "Nomad")]
     pub datacenters: Vec<String>,
     /// [nomad] Region
@@ -149,9 +150,27 @@ pub struct ConvertArgs {
     /// [nomad] How named volumes are provided
     #[arg(long, value_enum, default_value_t = VolumeType::Host, help_heading = "Nomad")]
     pub volume_type: VolumeType,
-    /// [nomad] MHz of CPU per compose CPU (compose `cpus: 0.5` → 0.5 × this)
-    #[arg(long, default_value_t = 1000, help_heading = "Nomad")]
+    /// [nomad] MHz of CPU per compose CPU (compose `cpus: 0.5` → 0.5 × this). Set it to the
+    /// clients' attr.cpu.frequency: with cpu_hard_limit the driver caps a task at its MHz
+    /// over the client's total, so a too low value throttles services on faster clients
+    #[arg(long, value_name = "N", default_value_t = 1000, help_heading = "Nomad")]
     pub cpu_mhz_per_core: u32,
+    /// [nomad] The cluster has memory oversubscription enabled (nomad operator scheduler
+    /// set-config -memory-oversubscription=true): a memory reservation below the limit
+    /// becomes memory and the limit memory_max. Without it the limit is memory, Nomad's
+    /// hard limit (Nomad ignores memory_max unless oversubscription is enabled)
+    #[arg(long, help_heading = "Nomad")]
+    pub memory_oversubscription: bool,
+    /// [nomad] Memory in MiB for services without a compose memory setting (Nomad's own
+    /// default, 300 MB, is a hard limit with the docker driver)
+    #[arg(long = "default-memory", value_name = "MiB", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(10..), help_heading = "Nomad")]
+    pub default_memory_mb: u32,
+    /// [nomad] CPU in MHz for services without a compose CPU setting (Nomad's own default is
+    /// 100 MHz)
+    #[arg(long = "default-cpu", value_name = "MHz", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Nomad")]
+    pub default_cpu_mhz: u32,
     /// [nomad] Render env_file variables from Nomad Variables (template env = true) instead of inlining them
     #[arg(long, help_heading = "Nomad")]
     pub env_from_variables: bool,

@@ -266,7 +266,11 @@ fn several_targets_report_in_order(services: usize) {
                 text.contains("warning: "),
                 "{t} reports nothing: test needs warnings"
             );
-            want.push_str(&text.replace("warning: ", &format!("warning: [{t}] ")));
+            // Each line gets the target's prefix after its severity (notes too).
+            for line in text.split_inclusive('\n') {
+                let (sev, rest) = line.split_once(": ").unwrap_or(("", line));
+                want.push_str(&format!("{sev}: [{t}] {rest}"));
+            }
         }
         let joined = order.join(",");
         for _ in 0..3 {

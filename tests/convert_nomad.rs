@@ -1,11 +1,14 @@
 //! Nomad backend on fixtures: every `fixtures/convert/*/` case whose `targets` include
 //! `nomad` is loaded and converted (`case.json` may add `"nomad": {"driver": "podman",
-//! "provider": "consul", "volume_type": "csi", "env_from_variables": true, "job": "...",
-//! "datacenters": [...]}`); the job files and warnings are snapshotted. A property test
-//! checks that any string in env values, args and labels comes back byte-identical when the
-//! HCL is parsed again.
+//! "provider": "consul", "volume_type": "csi", "env_from_variables": true,
+//! "memory_oversubscription": true, "job": "...", "datacenters": [...]}`); the job files
+//! and warnings are snapshotted. Property tests check that any compose string reaches the
+//! container byte-identical through both evaluations Nomad gives it: the jobspec parse
+//! (HCL) and, for driver `config` strings, the client's second HCL pass; env values through
+//! the jobspec parse and the client's `ReplaceEnv`.
 
 use crate::util::{cases, options_for, read_case, redact, root};
+use hcl::eval::{Context, Evaluate};
 use hcl::expr::Expression;
 use hcl::structure::{Block, Body};
 use proptest::prelude::*;
@@ -87,6 +90,7 @@ fn nomad_case_options() -> Vec<(std::path::PathBuf, Options)> {
             },
             env_from_variables: n["env_from_variables"].as_bool().unwrap_or(false),
             topology: topology(n["topology"].as_str().unwrap_or("native")),
+            memory_oversubscription: n["memory_oversubscription"].as_bool().unwrap_or(false),
             ..Options::default()
         };
         out.push((dir, opts));
@@ -180,41 +184,120 @@ fn find<'a>(body: &'a Body, path: &[&str]) -> Option<&'a Block> {
     }
 }
 
-/// What an HCL expression stands for after HCL's escapes are undone.
-fn value(e: &Expression) -> Option<String> {
-    match e {
-        Expression::String(s) => Some(s.clone()),
-        Expression::TemplateExpr(t) => match t.as_ref() {
-            hcl::expr::TemplateExpr::Heredoc(h) => Some(nhcl::unescape_markers(&h.template)),
-            hcl::expr::TemplateExpr::QuotedString(_) => None,
-        },
+/// The string the jobspec parser makes of an expression: hcl-rs evaluates it with no
+/// variables (it reads `$${` as `${` and `%%{` as `%{` as HashiCorp's scanner does), so an
+/// interpolation or directive left in the job is an error here.
+fn jobspec_eval(e: &Expression) -> Result<String, String> {
+    match e.evaluate(&Context::new()) {
+        Ok(hcl::Value::String(s)) => Ok(s),
+        Ok(other) => Err(format!("not a string: {other:?}")),
+        Err(err) => Err(format!("jobspec evaluation: {err}")),
+    }
+}
+
+/// The Nomad client's second evaluation of a driver config string: it JSON-encodes the
+/// config and parses it as HCL JSON, where every string is a template
+/// (helper/pluginutils/hclutils `ParseHclInterface`, hcl/json/structure.go). HashiCorp's
+/// template scanner (hclsyntax/scan_tokens.rl, `TemplateNotInterp`) takes `$${` as a literal
+/// `${`, `%%{` as `%{`, a `$` or `%` before anything else literally; any other `${` / `%{`
+/// opens an interpolation or directive, which here is a failure (an unknown variable at
+/// best, a substitution at worst). Backslashes are literal in templates.
+fn client_eval(s: &str) -> Result<String, String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        let next = chars.get(i + 1).copied();
+        let after = chars.get(i + 2).copied();
+        if (c == '$' || c == '%') && next == Some(c) && after == Some('{') {
+            out.push(c);
+            out.push('{');
+            i += 3;
+        } else if (c == '$' || c == '%') && next == Some('{') {
+            return Err(format!(
+                "{c}{{ at {i} would be evaluated by the client: {s:?}"
+            ));
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    // hcl-rs's template evaluation must agree with the model.
+    let theirs = s
+        .parse::<hcl::Template>()
+        .map_err(|e| e.to_string())
+        .and_then(|t| t.evaluate(&Context::new()).map_err(|e| e.to_string()));
+    if theirs.as_ref() != Ok(&out) {
+        return Err(format!(
+            "hcl-rs evaluates {s:?} to {theirs:?}, the model to {out:?}"
+        ));
+    }
+    Ok(out)
+}
+
+/// What the container gets for a driver config string: both evaluations.
+fn container_value(e: &Expression) -> Result<String, String> {
+    client_eval(&jobspec_eval(e)?)
+}
+
+/// The client's `ReplaceEnv` on an env value (helper/args/args.go): `${name}` with a name
+/// of `[a-zA-Z0-9_.-]` that the task environment or node attributes know is replaced; any
+/// other text stays. The names below stand for what the client knows.
+fn replace_env(s: &str) -> String {
+    let known = [("NOMAD_ALLOC_ID", "0000"), ("node.unique.name", "client-1")];
+    let mut out = s.to_string();
+    for (name, value) in known {
+        out = out.replace(&format!("${{{name}}}"), value);
+    }
+    out
+}
+
+fn attribute<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+    body.attributes()
+        .find(|a| a.key.as_str() == key)
+        .map(|a| &a.expr)
+}
+
+/// The first element of a list attribute.
+fn first_of<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+    match attribute(body, key)? {
+        Expression::Array(items) => items.first(),
         _ => None,
     }
 }
 
-/// An attribute's value in a block body, or in the object of the attribute form.
-fn map_value(body: &Body, block_or_attr: &str, key: &str) -> Option<String> {
-    if let Some(b) = body.blocks().find(|b| b.identifier() == block_or_attr) {
+/// A string map written as a block (`name { KEY = "v" }`) or an object attribute
+/// (`name = { "k" = "v" }`), as (key, value) expressions.
+fn map_entries(body: &Body, name: &str) -> Vec<(Expression, Expression)> {
+    if let Some(b) = body.blocks().find(|b| b.identifier() == name) {
         return b
             .body()
             .attributes()
-            .find(|a| a.key.as_str() == key)
-            .and_then(|a| value(&a.expr));
+            .map(|a| (Expression::String(a.key.to_string()), a.expr.clone()))
+            .collect();
     }
-    let attr = body
-        .attributes()
-        .find(|a| a.key.as_str() == block_or_attr)?;
-    let Expression::Object(obj) = &attr.expr else {
-        return None;
+    let Some(Expression::Object(obj)) = attribute(body, name) else {
+        return Vec::new();
     };
-    obj.iter().find_map(|(k, v)| {
-        let k = match k {
-            hcl::expr::ObjectKey::Identifier(i) => i.to_string(),
-            hcl::expr::ObjectKey::Expression(e) => value(e)?,
-            _ => return None,
-        };
-        (k == key).then(|| value(v)).flatten()
-    })
+    obj.iter()
+        .map(|(k, v)| {
+            let k = match k {
+                hcl::expr::ObjectKey::Identifier(i) => Expression::String(i.to_string()),
+                hcl::expr::ObjectKey::Expression(e) => e.clone(),
+                _ => Expression::Null,
+            };
+            (k, v.clone())
+        })
+        .collect()
+}
+
+/// The one (key, value) a map holds for the container: keys and values both evaluated twice
+/// (the client evaluates object keys of `list(map(string))` options as templates).
+fn container_map(body: &Body, name: &str) -> Result<Vec<(String, String)>, String> {
+    map_entries(body, name)
+        .iter()
+        .map(|(k, v)| Ok((container_value(k)?, container_value(v)?)))
+        .collect()
 }
 
 fn arbitrary_text() -> impl Strategy<Value = String> {
@@ -226,13 +309,21 @@ fn arbitrary_text() -> impl Strategy<Value = String> {
                 Just("%".to_string()),
                 Just("{".to_string()),
                 Just("}".to_string()),
+                Just("~".to_string()),
                 Just("\"".to_string()),
                 Just("\\".to_string()),
                 Just("\n".to_string()),
+                Just("\r".to_string()),
+                Just("\t".to_string()),
+                Just("\u{1}".to_string()),
+                Just("é☃𝄞".to_string()),
                 Just("EOF".to_string()),
                 Just("${a}".to_string()),
                 Just("$${b}".to_string()),
+                Just("$$${c}".to_string()),
                 Just("%{if}".to_string()),
+                Just("%%{d}".to_string()),
+                Just("${NOMAD_X}".to_string()),
                 Just("{{ .x }}".to_string()),
                 "[a-z ]{0,3}".prop_map(|s| s),
             ],
@@ -242,40 +333,127 @@ fn arbitrary_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A service that carries `t` in every driver config string the property test reads, and
+/// `env` as an env value.
+fn service_with(t: &Texts) -> Service {
+    let mut svc = Service {
+        name: "web".into(),
+        image: Some(t.image.clone()),
+        command: Some(vec![t.arg.clone(), "x".into()]),
+        entrypoint: Some(vec![t.entrypoint.clone()]),
+        working_dir: Some(t.work_dir.clone()),
+        logging: Some(transship::model::Logging {
+            driver: Some("json-file".into()),
+            options: [(t.log_key.clone(), t.log_value.clone())]
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        }),
+        ..Service::default()
+    };
+    svc.environment.insert("V".into(), Some(t.env.clone()));
+    svc.labels.insert(t.label_key.clone(), t.label.clone());
+    svc.extra_hosts
+        .0
+        .insert(t.host.clone(), vec!["10.0.0.1".into()]);
+    svc
+}
+
+#[derive(Debug, Clone)]
+struct Texts {
+    env: String,
+    arg: String,
+    entrypoint: String,
+    image: String,
+    work_dir: String,
+    label_key: String,
+    label: String,
+    log_key: String,
+    log_value: String,
+    host: String,
+}
+
+fn texts() -> impl Strategy<Value = Texts> {
+    (
+        (
+            arbitrary_text(),
+            arbitrary_text(),
+            arbitrary_text(),
+            arbitrary_text(),
+        ),
+        (arbitrary_text(), arbitrary_text(), arbitrary_text()),
+        (arbitrary_text(), arbitrary_text(), arbitrary_text()),
+    )
+        .prop_map(
+            |(
+                (env, arg, entrypoint, image),
+                (work_dir, label_key, label),
+                (log_key, log_value, host),
+            )| {
+                Texts {
+                    env,
+                    arg,
+                    entrypoint,
+                    image,
+                    work_dir,
+                    label_key,
+                    label,
+                    log_key,
+                    log_value,
+                    host,
+                }
+            },
+        )
+}
+
+/// Nonblank texts: blank options are left out of the job, as compose leaves them unset.
+fn nonblank(t: &Texts) -> bool {
+    [&t.image, &t.work_dir].iter().all(|s| !s.is_empty())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn strings_survive_the_trip_through_hcl(
-        env in arbitrary_text(),
-        arg in arbitrary_text(),
-        label in arbitrary_text(),
-        label_key in "[a-z][a-z.]{0,8}",
-    ) {
-        let mut svc = Service {
-            name: "web".into(),
-            image: Some("img".into()),
-            command: Some(vec![arg.clone(), "x".into()]),
-            ..Service::default()
-        };
-        svc.environment.insert("V".into(), Some(env.clone()));
-        svc.labels.insert(label_key.clone(), label.clone());
+    fn strings_reach_the_container_as_written(t in texts().prop_filter("blank", nonblank)) {
         let mut project = Project { name: "p".into(), ..Project::default() };
-        project.services.insert("web".into(), svc);
+        project.services.insert("web".into(), service_with(&t));
         let emitted = emit(&project, &Options::default()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let file = emitted.files.first().ok_or_else(|| TestCaseError::fail("no file"))?;
         let body: Body = hcl::parse(&file.contents).map_err(|e| TestCaseError::fail(format!("{e}\n{}", file.contents)))?;
-        let config = find(&body, &["job", "group", "task", "config"]).ok_or_else(|| TestCaseError::fail("no config"))?;
         let task = find(&body, &["job", "group", "task"]).ok_or_else(|| TestCaseError::fail("no task"))?;
-        let args = config.body().attributes().find(|a| a.key.as_str() == "args").map(|a| a.expr.clone());
-        let Some(Expression::Array(args)) = args else {
-            return Err(TestCaseError::fail("no args"));
-        };
-        prop_assert_eq!(args.first().and_then(value), Some(arg));
-        prop_assert_eq!(map_value(task.body(), "env", "V"), Some(env));
-        prop_assert_eq!(map_value(config.body(), "labels", &label_key), Some(label));
+        let config = find(task.body(), &["config"]).ok_or_else(|| TestCaseError::fail("no config"))?;
+        let cfg = config.body();
+        let twice = |e: Option<&Expression>| e.ok_or("missing".to_string()).and_then(container_value);
+        prop_assert_eq!(twice(attribute(cfg, "image")), Ok(t.image.clone()));
+        prop_assert_eq!(twice(first_of(cfg, "args")), Ok(t.arg.clone()));
+        prop_assert_eq!(twice(first_of(cfg, "entrypoint")), Ok(t.entrypoint.clone()));
+        prop_assert_eq!(twice(attribute(cfg, "work_dir")), Ok(t.work_dir.clone()));
+        prop_assert_eq!(twice(first_of(cfg, "extra_hosts")), Ok(format!("{}:10.0.0.1", t.host)));
+        prop_assert_eq!(container_map(cfg, "labels"), Ok(vec![(t.label_key.clone(), t.label.clone())]));
+        let logging = find(cfg, &["logging"]).ok_or_else(|| TestCaseError::fail("no logging"))?;
+        prop_assert_eq!(container_map(logging.body(), "config"), Ok(vec![(t.log_key.clone(), t.log_value.clone())]));
+        // env: the jobspec parse, then ReplaceEnv, which leaves unknown names alone.
+        let env = map_entries(task.body(), "env");
+        let env: Result<Vec<(String, String)>, String> = env
+            .iter()
+            .map(|(k, v)| Ok((jobspec_eval(k)?, replace_env(&jobspec_eval(v)?))))
+            .collect();
+        prop_assert_eq!(env, Ok(vec![("V".to_string(), replace_env(&t.env))]));
         // No value adds a block or attribute: the task has exactly its own.
         let blocks: Vec<&str> = task.body().blocks().map(|b| b.identifier()).collect();
-        prop_assert_eq!(blocks, vec!["config", "env", "service"]);
+        prop_assert_eq!(blocks, vec!["config", "env", "resources", "service"]);
+    }
+
+    /// The client model itself: a string escaped for the driver config is evaluated back to
+    /// what was escaped, and an unescaped `${` or `%{` is never taken literally.
+    #[test]
+    fn the_client_model_reads_escapes_like_hcl(s in arbitrary_text()) {
+        let escaped = nhcl::escape_markers(&s);
+        prop_assert_eq!(client_eval(&escaped), Ok(s.clone()));
+        if s.contains("${") || s.contains("%{") {
+            let raw = client_eval(&s);
+            prop_assert!(raw.as_ref() != Ok(&s), "{:?} read literally: {:?}", s, raw);
+        }
     }
 }

@@ -6,7 +6,8 @@
 //! compose cannot.
 //!
 //! Submodules: [`mapping`] (the key table), [`hcl`] (escaping and `nomad fmt` printing),
-//! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`group`].
+//! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`resources`],
+//! [`group`].
 
 pub mod group;
 pub mod hcl;
@@ -17,6 +18,7 @@ pub mod placement;
 pub mod policy;
 pub mod ports;
 pub mod rendered;
+pub mod resources;
 pub mod storage;
 pub mod task;
 pub mod wait;
@@ -109,6 +111,13 @@ pub struct Options {
     pub topology: Topology,
     pub volume_type: VolumeType,
     pub cpu_mhz_per_core: u32,
+    /// The cluster has memory oversubscription enabled: a memory reservation below the
+    /// limit becomes `memory`, the limit `memory_max`.
+    pub memory_oversubscription: bool,
+    /// `memory` (MiB) of a service without a compose memory setting.
+    pub default_memory_mb: u32,
+    /// `cpu` (MHz) of a service without a compose CPU setting.
+    pub default_cpu_mhz: u32,
     /// Render `env_file` variables from Nomad Variables instead of inlining them.
     pub env_from_variables: bool,
     /// Where the project directory is on the clients, for project files too large to embed
@@ -128,6 +137,9 @@ impl Default for Options {
             topology: Topology::Native,
             volume_type: VolumeType::Host,
             cpu_mhz_per_core: 1000,
+            memory_oversubscription: false,
+            default_memory_mb: 512,
+            default_cpu_mhz: 500,
             env_from_variables: false,
             project_root: None,
         }
@@ -434,6 +446,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         });
     }
     warnings.extend(top_level_warnings(project));
+    warnings.extend(resources::project_notes(project, opts));
     Ok(Emitted {
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
@@ -582,14 +595,17 @@ fn job_header(project: &Project, opts: &Options, jt: JobType) -> Vec<::hcl::stru
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
     }
-    if dcs.is_empty() {
-        dcs.push("dc1".into());
-    }
     out.push(hcl::attr("type", hcl::literal(jt.name())));
-    out.push(hcl::attr(
-        "datacenters",
-        hcl::strings(dcs.iter().map(String::as_str)),
-    ));
+    // Only when asked for: Nomad's default is every datacenter, ["*"]
+    // (https://developer.hashicorp.com/nomad/docs/job-specification/job; nomad/structs
+    // `Job.Canonicalize`), while a guessed "dc1" makes every placement fail on clusters
+    // whose datacenter has another name.
+    if !dcs.is_empty() {
+        out.push(hcl::attr(
+            "datacenters",
+            hcl::strings(dcs.iter().map(String::as_str)),
+        ));
+    }
     if let Some(pool) = ext_str("node_pool") {
         out.push(hcl::attr("node_pool", hcl::literal(&pool)));
     }

@@ -356,6 +356,9 @@ fn nomad_options(args: &ConvertArgs) -> crate::backend::nomad::Options {
             CliVolumeType::Csi => VolumeType::Csi,
         },
         cpu_mhz_per_core: args.cpu_mhz_per_core,
+        memory_oversubscription: args.memory_oversubscription,
+        default_memory_mb: args.default_memory_mb,
+        default_cpu_mhz: args.default_cpu_mhz,
         env_from_variables: args.env_from_variables,
         project_root: args.project_root.clone(),
     }

@@ -1,7 +1,9 @@
 //! Building and printing HCL: every string from the compose file goes through [`literal`]
 //! (HCL quoting plus Nomad's `${`/`%{` escapes, done here because hcl-rs's own marker
-//! escaping mishandles runs such as `$${`), and [`print`] formats a body with hcl-rs and then
-//! aligns `=` the way `nomad fmt` (hclwrite) does.
+//! escaping mishandles runs such as `$${`), or — inside a task driver's `config` block —
+//! through [`config_literal`], which escapes for the Nomad client's second evaluation as
+//! well; [`print`] formats a body with hcl-rs and then aligns `=` the way `nomad fmt`
+//! (hclwrite) does.
 
 use hcl::expr::{Expression, Heredoc, HeredocStripMode, Object, ObjectKey, TemplateExpr};
 use hcl::structure::{Attribute, Block, Body, Structure};
@@ -9,6 +11,29 @@ use hcl::structure::{Attribute, Block, Body, Structure};
 /// An expression that evaluates to exactly `s`: no interpolation, no directive.
 pub fn literal(s: &str) -> Expression {
     Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(quoted_template(s))))
+}
+
+/// A string inside a task driver's `config` block, escaped for both evaluations it goes
+/// through. The jobspec parser evaluates it once (`$${` → `${`); then the Nomad client
+/// JSON-encodes the whole driver config, parses it as HCL JSON and evaluates every string
+/// as a template again, against the task's environment and node attributes
+/// (client/allocrunner/taskrunner/task_runner.go `runDriver` →
+/// helper/pluginutils/hclutils `ParseHclInterface`; hcl/json/structure.go evaluates
+/// strings as templates whenever there is an eval context). So compose's literal `${X}`
+/// must reach the client as `$${X}`, i.e. be written `$$${X}` here (and `%{` as `%%%{`),
+/// or the task fails with "Unknown variable" or gets `X` substituted.
+pub fn config_literal(s: &str) -> Expression {
+    literal(&escape_markers(s))
+}
+
+/// A list of [`config_literal`] strings (`list(string)` driver options).
+pub fn config_strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Expression {
+    Expression::Array(items.into_iter().map(config_literal).collect())
+}
+
+/// The string a [`config_literal`] expression stands for.
+pub fn config_unquote(e: &Expression) -> String {
+    unescape_markers(&unquote(e))
 }
 
 /// A Nomad run-time attribute such as `${meta.rack}`: a template when the `${...}` holds a
@@ -161,17 +186,48 @@ pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Expression {
 /// A string map: a block (`name { KEY = "v" }`) when every key is an identifier, else the
 /// attribute form (`name = { "a.b" = "v" }`), which Nomad accepts for maps.
 pub fn map<'a>(name: &str, entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Structure {
+    map_with(name, entries, literal, literal)
+}
+
+/// A string map inside a driver `config` whose option is a `list(map(string))` attribute
+/// (labels, sysctl, ulimit, logging config): the client's HCL JSON pass evaluates object
+/// keys as templates too ("we allow keys to contain interpolation expressions",
+/// hcl/json/structure.go), so keys and values are both [`config_literal`].
+pub fn config_map<'a>(
+    name: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Structure {
+    map_with(name, entries, config_literal, config_literal)
+}
+
+/// A string map inside a driver `config` whose option is a block of attributes
+/// (`hclspec.NewBlockAttrs`, e.g. the docker driver's `storage_opt`): the client takes the
+/// attribute names as they are and evaluates only the values.
+pub fn config_block_attrs<'a>(
+    name: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Structure {
+    map_with(name, entries, literal, config_literal)
+}
+
+fn map_with<'a>(
+    name: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    key: fn(&str) -> Expression,
+    value: fn(&str) -> Expression,
+) -> Structure {
     let entries: Vec<(&str, &str)> = entries.into_iter().collect();
+    // Identifiers hold no `$` or `%`, so the block form needs no key escaping.
     if entries.iter().all(|(k, _)| is_identifier(k)) {
         let mut b = Block::builder(name);
         for (k, v) in entries {
-            b = b.add_attribute(Attribute::new(hcl::Identifier::unchecked(k), literal(v)));
+            b = b.add_attribute(Attribute::new(hcl::Identifier::unchecked(k), value(v)));
         }
         return Structure::Block(b.build());
     }
     let mut obj: Object<ObjectKey, Expression> = Object::new();
     for (k, v) in entries {
-        obj.insert(ObjectKey::Expression(literal(k)), literal(v));
+        obj.insert(ObjectKey::Expression(key(k)), value(v));
     }
     Structure::Attribute(attr(name, Expression::Object(obj)))
 }
@@ -348,6 +404,19 @@ mod tests {
         assert_eq!(escape_markers("$${A}"), "$$${A}");
         assert_eq!(escape_markers("%{if}"), "%%{if}");
         assert_eq!(escape_markers("$$ %% $x {"), "$$ %% $x {");
+    }
+
+    #[test]
+    fn config_strings_are_escaped_for_the_second_evaluation() {
+        let raw = |e: Expression| match e {
+            Expression::TemplateExpr(t) => t.to_string(),
+            other => other.to_string(),
+        };
+        assert_eq!(raw(config_literal("${A}")), "$$${A}");
+        assert_eq!(raw(config_literal("$${A}")), "$$$${A}");
+        assert_eq!(raw(config_literal("%{if}")), "%%%{if}");
+        assert_eq!(raw(config_literal("$ % }")), "$ % }");
+        assert_eq!(config_unquote(&config_literal("a$${b}%{c")), "a$${b}%{c");
     }
 
     #[test]

@@ -28,6 +28,10 @@ const fn d(key: &'static str, why: &'static str) -> KeyRule {
     }
 }
 
+/// Nomad's `memory` is a hard limit and `memory_max` works only with memory
+/// oversubscription enabled on the cluster (see [`super::resources`]).
+const MEMORY_RESERVATION: &str = "memory is Nomad's hard limit, so with a limit the limit is memory; only with --memory-oversubscription a lower reservation becomes memory and the limit memory_max; a reservation alone becomes memory";
+
 pub const TABLE: &[KeyRule] = &[
     d(
         "annotations",
@@ -118,7 +122,7 @@ pub const TABLE: &[KeyRule] = &[
     ),
     t(
         "deploy.resources.limits.memory",
-        "resources.memory_max (or memory)",
+        "resources.memory (memory_max with --memory-oversubscription and a lower reservation)",
     ),
     t("deploy.resources.limits.pids", "config.pids_limit"),
     a(
@@ -135,7 +139,11 @@ pub const TABLE: &[KeyRule] = &[
         "deploy.resources.reservations.generic_resources",
         "resources.device",
     ),
-    t("deploy.resources.reservations.memory", "resources.memory"),
+    a(
+        "deploy.resources.reservations.memory",
+        "resources.memory",
+        MEMORY_RESERVATION,
+    ),
     a(
         "deploy.restart_policy",
         "restart / reschedule",
@@ -205,8 +213,11 @@ pub const TABLE: &[KeyRule] = &[
         "mac_address",
         "in bridge mode the container joins the group's network namespace, which docker forbids a MAC for",
     ),
-    t("mem_limit", "resources.memory_max (or memory)"),
-    t("mem_reservation", "resources.memory"),
+    t(
+        "mem_limit",
+        "resources.memory (memory_max with --memory-oversubscription and a lower reservation)",
+    ),
+    a("mem_reservation", "resources.memory", MEMORY_RESERVATION),
     d(
         "mem_swappiness",
         "the docker driver has no swappiness setting",

@@ -1,20 +1,21 @@
 //! The task that runs a service's container: driver `config`, `env`, templates, mounts and
-//! `resources`. The docker driver's option names are the reference; [`podman_config`] renames
-//! or drops what the podman driver spells differently.
+//! `resources` (see [`super::resources`]). The docker driver's option names are the
+//! reference; [`podman_config`] renames or drops what the podman driver spells differently.
+//! Every string in the driver config is escaped for the Nomad client's second evaluation
+//! ([`super::hcl::config_literal`]); `env` values are not HCL on the client and are escaped
+//! once, with a warning where the client's `ReplaceEnv` would still substitute them.
 
-use super::hcl::{attr, literal, map, strings};
+use super::hcl::{
+    attr, config_block_attrs, config_literal, config_map, config_strings, config_unquote, literal,
+    map,
+};
 use super::ports::PortDef;
 use super::storage::{Mount, Storage, variables_path};
 use super::{Ctx, Driver};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
-use crate::model::{ByteSize, Service, Ulimit};
+use crate::model::{Service, Ulimit};
 use hcl::structure::{Block, BlockBuilder, Structure};
-
-/// One MiB, Nomad's memory unit.
-const MIB: i64 = 1024 * 1024;
-/// Nomad's smallest memory setting.
-const MIN_MEMORY_MB: i64 = 10;
 
 /// Inputs the group computed for the task.
 pub struct TaskInputs<'a> {
@@ -36,7 +37,7 @@ fn nonblank(s: &Option<String>) -> Option<&str> {
 }
 
 /// The task block for `svc`.
-pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> Block {
+pub fn task(ctx: &Ctx, svc: &Service, mut input: TaskInputs, notes: &mut Notes) -> Block {
     let name = super::label(&svc.name);
     let mut b = Block::builder("task")
         .add_label(name.as_str())
@@ -46,6 +47,7 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     }
     if let Some(g) = svc.stop_grace_period {
         b = b.add_attribute(attr("kill_timeout", literal(&g.to_string())));
+        kill_timeout_note(g, notes);
     }
     if let Some(sig) = nonblank(&svc.stop_signal) {
         b = b.add_attribute(attr("kill_signal", literal(sig)));
@@ -53,8 +55,9 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     if let Some(l) = input.lifecycle.clone() {
         b = b.add_block(l);
     }
+    input.image = image_for(ctx.opts.driver, &input.image);
     let rendered = super::rendered::rendered(svc, ctx.wiring);
-    let cfg = docker_config(ctx, svc, &input, &rendered, notes);
+    let cfg = docker_config(svc, &input, &rendered, notes);
     let cfg = match ctx.opts.driver {
         Driver::Docker => cfg,
         Driver::Podman => podman_config(cfg, notes),
@@ -62,16 +65,18 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     b = b.add_block(cfg.into_block());
     let (mut env, from_files) = environment(svc, ctx.opts.env_from_variables);
     env.retain(|(k, _)| !rendered.env_keys.contains(*k));
+    let names: Vec<&str> = env.iter().map(|(k, _)| *k).collect();
     for (k, v) in &env {
-        if let Some(var) = client_runtime_variable(v) {
-            notes.warn(
-                Severity::Warning,
-                &format!("environment.{k}"),
-                format!(
-                    "the Nomad client replaces its runtime variable `{var}` in env values and no escape stops it: the container will not see this text as written"
-                ),
-            );
-        }
+        let message = match client_substitution(v, k, &names) {
+            Some((var, Substituted::Runtime)) => format!(
+                "the Nomad client replaces its runtime variable `{var}` in env values and no escape stops it: the container will not see this text as written"
+            ),
+            Some((var, Substituted::EnvVariable)) => format!(
+                "the Nomad client may replace `{var}` with the task's env variable of that name (it interpolates env values against those built before, in map order) and no escape stops it: the container may not see this text as written"
+            ),
+            None => continue,
+        };
+        notes.warn(Severity::Warning, &format!("environment.{k}"), message);
     }
     if !env.is_empty() {
         b = b.add_structure(map("env", env.iter().map(|(k, v)| (*k, *v))));
@@ -109,9 +114,7 @@ pub fn task(ctx: &Ctx, svc: &Service, input: TaskInputs, notes: &mut Notes) -> B
     for m in input.storage.volume_mounts {
         b = b.add_block(m);
     }
-    if let Some(r) = resources(ctx, svc, notes) {
-        b = b.add_block(r);
-    }
+    b = b.add_block(super::resources::block(ctx, svc, notes));
     b = b.add_blocks(input.services);
     b.build()
 }
@@ -130,26 +133,100 @@ fn arguments(
                     .args
                     .get(&(entrypoint, i))
                     .cloned()
-                    .unwrap_or_else(|| literal(a))
+                    .unwrap_or_else(|| config_literal(a))
             })
             .collect(),
     )
 }
 
-/// The first `${...}` in `value` that the Nomad client interpolates at run time (after HCL
-/// has turned our `$${` back into `${`): `NOMAD_*`, `node.*`, `attr.*`, `meta.*`, `env[...]`.
-fn client_runtime_variable(value: &str) -> Option<&str> {
+/// What a `${name}` in an env value is to the Nomad client.
+enum Substituted {
+    /// `NOMAD_*` or a node attribute: replaced.
+    Runtime,
+    /// Another env variable of the task: replaced if that one was built first.
+    EnvVariable,
+}
+
+/// The client's `max_kill_timeout` (default "30s") caps every task's `kill_timeout`: "may
+/// not exceed this value" (https://developer.hashicorp.com/nomad/docs/configuration/client;
+/// command/agent/config.go `MaxKillTimeout: "30s"`).
+const MAX_KILL_TIMEOUT_SECS: i64 = 30;
+
+fn kill_timeout_note(grace: crate::model::Duration, notes: &mut Notes) {
+    if grace.as_nanos() > crate::model::Duration::from_secs(MAX_KILL_TIMEOUT_SECS).as_nanos() {
+        notes.warn(
+            Severity::Warning,
+            "stop_grace_period",
+            format!(
+                "kill_timeout = {grace} is capped by the clients' max_kill_timeout (default {MAX_KILL_TIMEOUT_SECS}s): raise max_kill_timeout in their client block, or the task is killed after {MAX_KILL_TIMEOUT_SECS}s"
+            ),
+        );
+    }
+}
+
+/// The image name as the driver should pull it. The podman driver resolves short names
+/// (`redis:7`) through the client's registries.conf, and with short-name enforcement (or no
+/// unqualified-search registries) the pull fails; Docker reads a short name as Docker Hub.
+/// So for podman the Docker Hub name is written out, the way Docker's reference parser
+/// reads it (distribution/reference normalize.go `splitDockerDomain`): a first component
+/// with a `.` or `:`, `localhost`, or upper case is a registry and the name is kept;
+/// otherwise it is `docker.io/`, plus `library/` for a one-component name. The podman
+/// driver docs use fully-qualified names for the same reason
+/// (https://developer.hashicorp.com/nomad/plugins/drivers/podman, `image`).
+pub fn image_for(driver: Driver, image: &str) -> String {
+    if driver != Driver::Podman || image.is_empty() {
+        return image.to_string();
+    }
+    match image.split_once('/') {
+        None => format!("docker.io/library/{image}"),
+        Some((first, _))
+            if first.contains(['.', ':'])
+                || first == "localhost"
+                || first.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            image.to_string()
+        }
+        Some(_) => format!("docker.io/{image}"),
+    }
+}
+
+/// The first `${name}` in the env value of `key` that the Nomad client substitutes, and
+/// what it is. Env values are not evaluated as HCL on the client (unlike the driver config,
+/// see [`super::hcl::config_literal`]): client/taskenv/env.go `buildEnv` passes each through
+/// helper/args `ReplaceEnv`, the regex `\${[a-zA-Z0-9_\-\.]+}`, which replaces a name found
+/// in the node attributes or in the environment built so far and leaves any other `${...}`
+/// as written. Those names are Nomad's runtime variables (`NOMAD_*`), node attributes
+/// (`node.*`, `attr.*`, `meta.*`) and the task's other env variables (interpolated in map
+/// order, so maybe). No escape stops the regex, so these are only reported.
+fn client_substitution<'a>(
+    value: &'a str,
+    key: &str,
+    env_keys: &[&str],
+) -> Option<(&'a str, Substituted)> {
     let mut rest = value;
     while let Some(at) = rest.find("${") {
         let tail = rest.get(at..).unwrap_or_default();
-        let end = tail.find('}').map_or(tail.len(), |e| e + 1);
-        let var = tail.get(..end).unwrap_or_default();
-        let inner = var.get(2..).unwrap_or_default();
-        if ["NOMAD_", "node.", "attr.", "meta.", "env["]
+        let name_len = tail
+            .get(2..)
+            .unwrap_or_default()
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .unwrap_or(tail.len().saturating_sub(2));
+        let closed = tail.get(2 + name_len..).is_some_and(|t| t.starts_with('}'));
+        let name = tail.get(2..2 + name_len).unwrap_or_default();
+        let what = if !closed || name.is_empty() {
+            None
+        } else if ["NOMAD_", "node.", "attr.", "meta."]
             .iter()
-            .any(|p| inner.starts_with(p))
+            .any(|p| name.starts_with(p))
         {
-            return Some(var);
+            Some(Substituted::Runtime)
+        } else if name != key && env_keys.contains(&name) {
+            Some(Substituted::EnvVariable)
+        } else {
+            None
+        };
+        if let (Some(what), Some(var)) = (what, tail.get(..name_len + 3)) {
+            return Some((var, what));
         }
         rest = tail.get(2..).unwrap_or_default();
     }
@@ -221,25 +298,24 @@ fn flag(cfg: &mut Config, name: &str, v: Option<bool>) {
 
 fn string(cfg: &mut Config, name: &str, v: &Option<String>) {
     if let Some(s) = nonblank(v) {
-        cfg.add(attr(name, literal(s)));
+        cfg.add(attr(name, config_literal(s)));
     }
 }
 
 fn list(cfg: &mut Config, name: &str, v: &[String]) {
     if !v.is_empty() {
-        cfg.add(attr(name, strings(v.iter().map(String::as_str))));
+        cfg.add(attr(name, config_strings(v.iter().map(String::as_str))));
     }
 }
 
 fn docker_config(
-    ctx: &Ctx,
     svc: &Service,
     input: &TaskInputs,
     rendered: &super::rendered::Rendered,
     notes: &mut Notes,
 ) -> Config {
     let mut cfg = Config { items: Vec::new() };
-    cfg.add(attr("image", literal(&input.image)));
+    cfg.add(attr("image", config_literal(&input.image)));
     if let Some(e) = svc.entrypoint.as_ref().filter(|e| !e.is_empty()) {
         cfg.add(attr("entrypoint", arguments(e, true, rendered)));
     }
@@ -255,16 +331,16 @@ fn docker_config(
     if !input.ports.is_empty() {
         cfg.add(attr(
             "ports",
-            strings(input.ports.iter().map(|p| p.label.as_str())),
+            config_strings(input.ports.iter().map(|p| p.label.as_str())),
         ));
     }
     if input.network_host {
-        cfg.add(attr("network_mode", literal("host")));
+        cfg.add(attr("network_mode", config_literal("host")));
         string(&mut cfg, "hostname", &svc.hostname);
     }
     string(&mut cfg, "work_dir", &svc.working_dir);
     if !svc.labels.is_empty() {
-        cfg.add(map(
+        cfg.add(config_map(
             "labels",
             svc.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         ));
@@ -272,10 +348,10 @@ fn docker_config(
     if let Some(l) = &svc.logging {
         let mut lb = Block::builder("logging");
         if let Some(d) = nonblank(&l.driver) {
-            lb = lb.add_attribute(attr("type", literal(d)));
+            lb = lb.add_attribute(attr("type", config_literal(d)));
         }
         if !l.options.is_empty() {
-            lb = lb.add_structure(map(
+            lb = lb.add_structure(config_map(
                 "config",
                 l.options.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             ));
@@ -291,13 +367,13 @@ fn docker_config(
     for d in &svc.devices {
         let mut db = Block::builder("devices");
         if let Some(s) = nonblank(&d.source) {
-            db = db.add_attribute(attr("host_path", literal(s)));
+            db = db.add_attribute(attr("host_path", config_literal(s)));
         }
         if let Some(t) = nonblank(&d.target) {
-            db = db.add_attribute(attr("container_path", literal(t)));
+            db = db.add_attribute(attr("container_path", config_literal(t)));
         }
         if let Some(p) = nonblank(&d.permissions) {
-            db = db.add_attribute(attr("cgroup_permissions", literal(p)));
+            db = db.add_attribute(attr("cgroup_permissions", config_literal(p)));
         }
         cfg.add(Structure::Block(db.build()));
     }
@@ -318,13 +394,13 @@ fn docker_config(
                 (k.clone(), v)
             })
             .collect();
-        cfg.add(map(
+        cfg.add(config_map(
             "ulimit",
             values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         ));
     }
     if !svc.sysctls.is_empty() {
-        cfg.add(map(
+        cfg.add(config_map(
             "sysctl",
             svc.sysctls.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         ));
@@ -353,7 +429,7 @@ fn docker_config(
     }
     string(&mut cfg, "runtime", &svc.runtime);
     if !svc.storage_opt.is_empty() {
-        cfg.add(map(
+        cfg.add(config_block_attrs(
             "storage_opt",
             svc.storage_opt
                 .iter()
@@ -365,7 +441,7 @@ fn docker_config(
     if svc.pull_policy.as_deref() == Some("always") {
         cfg.add(attr("force_pull", true));
     }
-    if cpu_limit(ctx, svc).is_some() {
+    if super::resources::cpu_limit(svc).is_some() {
         cfg.add(attr("cpu_hard_limit", true));
         if let Some(p) = svc.cpu_period.filter(|p| *p > 0) {
             cfg.add(attr("cpu_cfs_period", p));
@@ -386,10 +462,10 @@ fn docker_config(
 
 fn mount_block(m: &Mount) -> Block {
     let mut b = Block::builder("mount")
-        .add_attribute(attr("type", literal(m.kind)))
-        .add_attribute(attr("target", literal(&m.target)));
+        .add_attribute(attr("type", config_literal(m.kind)))
+        .add_attribute(attr("target", config_literal(&m.target)));
     if let Some(s) = &m.source {
-        b = b.add_attribute(attr("source", literal(s)));
+        b = b.add_attribute(attr("source", config_literal(s)));
     }
     if m.readonly {
         b = b.add_attribute(attr("readonly", true));
@@ -397,7 +473,7 @@ fn mount_block(m: &Mount) -> Block {
     if let Some(p) = &m.propagation {
         b = b.add_block(
             Block::builder("bind_options")
-                .add_attribute(attr("propagation", literal(p)))
+                .add_attribute(attr("propagation", config_literal(p)))
                 .build(),
         );
     }
@@ -437,7 +513,10 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                         continue;
                     }
                     "shm_size" => {
-                        out.add(attr("shm_size", literal(&format!("{}b", number(&a.expr)))));
+                        out.add(attr(
+                            "shm_size",
+                            config_literal(&format!("{}b", number(&a.expr))),
+                        ));
                         continue;
                     }
                     other => other,
@@ -450,7 +529,7 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                         b.body()
                             .attributes()
                             .find(|a| a.key.as_str() == k)
-                            .map(|a| super::hcl::unquote(&a.expr))
+                            .map(|a| config_unquote(&a.expr))
                     };
                     let target = get("target").unwrap_or_default();
                     match get("type").as_deref() {
@@ -478,7 +557,7 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                         b.body()
                             .attributes()
                             .find(|a| a.key.as_str() == k)
-                            .map(|a| super::hcl::unquote(&a.expr))
+                            .map(|a| config_unquote(&a.expr))
                     };
                     let spec = [
                         get("host_path"),
@@ -489,7 +568,7 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(":");
-                    out.add(attr("devices", strings([spec.as_str()])));
+                    out.add(attr("devices", config_strings([spec.as_str()])));
                 }
                 "logging" => {
                     let mut lb = Block::builder("logging");
@@ -526,10 +605,16 @@ pub fn podman_config(cfg: Config, notes: &mut Notes) -> Config {
         }
     }
     if !volumes.is_empty() {
-        out.add(attr("volumes", strings(volumes.iter().map(String::as_str))));
+        out.add(attr(
+            "volumes",
+            config_strings(volumes.iter().map(String::as_str)),
+        ));
     }
     if !tmpfs.is_empty() {
-        out.add(attr("tmpfs", strings(tmpfs.iter().map(String::as_str))));
+        out.add(attr(
+            "tmpfs",
+            config_strings(tmpfs.iter().map(String::as_str)),
+        ));
     }
     out
 }
@@ -553,137 +638,39 @@ fn number(e: &hcl::expr::Expression) -> String {
     }
 }
 
-/// CPUs the service is limited to: `deploy.resources.limits.cpus`, `cpus`, or quota/period.
-fn cpu_limit(_ctx: &Ctx, svc: &Service) -> Option<f64> {
-    let deploy = svc
-        .deploy
-        .as_ref()
-        .and_then(|d| d.resources.limits.as_ref())
-        .and_then(|l| l.cpus)
-        .map(|c| f64::from(c.0));
-    deploy
-        .or_else(|| svc.cpus.map(|c| f64::from(c.0)))
-        .or_else(|| {
-            let q = svc.cpu_quota.filter(|q| *q > 0)?;
-            let p = svc.cpu_period.filter(|p| *p > 0).unwrap_or(100_000);
-            Some(q as f64 / p as f64)
-        })
-        .filter(|c| *c > 0.0)
-}
-
-fn mib(b: ByteSize) -> i64 {
-    (b.0 + MIB - 1) / MIB
-}
-
-/// `resources {}`: cpu (MHz), memory / memory_max (MiB), devices.
-fn resources(ctx: &Ctx, svc: &Service, notes: &mut Notes) -> Option<Block> {
-    let res = svc.deploy.as_ref().map(|d| &d.resources);
-    let limits = res.and_then(|r| r.limits.as_ref());
-    let reserv = res.and_then(|r| r.reservations.as_ref());
-    let mhz = f64::from(ctx.opts.cpu_mhz_per_core);
-    let reserved_cpus = reserv.and_then(|r| r.cpus).map(|c| f64::from(c.0));
-    let cpus = cpu_limit(ctx, svc)
-        .or(reserved_cpus)
-        .or_else(|| svc.cpu_shares.filter(|s| *s > 0).map(|s| s as f64 / 1024.0));
-    let mut b = Block::builder("resources");
-    let mut any = false;
-    if let Some(c) = cpus {
-        b = b.add_attribute(attr("cpu", ((c * mhz).round() as i64).max(1)));
-        any = true;
-    }
-    let limit = limits
-        .and_then(|l| l.memory)
-        .or(svc.mem_limit)
-        .filter(|m| m.0 > 0);
-    let reservation = reserv
-        .and_then(|r| r.memory)
-        .or(svc.mem_reservation)
-        .filter(|m| m.0 > 0);
-    let (memory, memory_max) = match (reservation, limit) {
-        (Some(r), Some(l)) if r.0 < l.0 => (Some(mib(r)), Some(mib(l))),
-        (_, Some(l)) => (Some(mib(l)), None),
-        (Some(r), None) => (Some(mib(r)), None),
-        (None, None) => (None, None),
-    };
-    if let Some(m) = memory {
-        if m < MIN_MEMORY_MB {
-            notes.warn(
-                Severity::Warning,
-                "deploy.resources",
-                format!("approximated for nomad: {m} MiB is below Nomad's minimum, {MIN_MEMORY_MB} MiB is used"),
-            );
-        }
-        b = b.add_attribute(attr("memory", m.max(MIN_MEMORY_MB)));
-        any = true;
-    }
-    if let Some(m) = memory_max {
-        b = b.add_attribute(attr("memory_max", m.max(MIN_MEMORY_MB)));
-    }
-    let mut requests: Vec<&crate::model::DeviceRequest> = svc.gpus.iter().collect();
-    if let Some(r) = reserv {
-        requests.extend(r.devices.iter());
-    }
-    for d in requests {
-        let gpu =
-            d.capabilities.iter().any(|c| c == "gpu") || d.driver.as_deref() == Some("nvidia");
-        let name = if gpu {
-            format!("{}/gpu", d.driver.as_deref().unwrap_or("nvidia"))
-        } else {
-            d.driver.clone().unwrap_or_else(|| "device".into())
-        };
-        let count = match d.count {
-            Some(n) if n > 0 => n,
-            _ if !d.device_ids.is_empty() => d.device_ids.len() as i64,
-            _ => {
-                notes.warn(
-                    Severity::Warning,
-                    "deploy.resources.reservations.devices",
-                    format!("approximated for nomad: \"all\" {name} devices becomes a count of 1"),
-                );
-                1
-            }
-        };
-        b = b.add_block(
-            Block::builder("device")
-                .add_label(name.as_str())
-                .add_attribute(attr("count", count))
-                .build(),
-        );
-        any = true;
-    }
-    for g in reserv
-        .map(|r| r.generic_resources.as_slice())
-        .unwrap_or(&[])
-    {
-        if let Some(spec) = &g.discrete_resource_spec {
-            b = b.add_block(
-                Block::builder("device")
-                    .add_label(spec.kind.as_str())
-                    .add_attribute(attr("count", spec.value.max(1)))
-                    .build(),
-            );
-            any = true;
-        }
-    }
-    any.then(|| b.build())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::client_runtime_variable;
+    use super::{Driver, client_substitution, image_for};
 
     #[test]
-    fn finds_the_variables_the_client_interpolates() {
+    fn podman_gets_fully_qualified_image_names() {
+        let podman = |i| image_for(Driver::Podman, i);
+        assert_eq!(podman("redis:7"), "docker.io/library/redis:7");
         assert_eq!(
-            client_runtime_variable("id-${NOMAD_ALLOC_ID}-x"),
-            Some("${NOMAD_ALLOC_ID}")
+            podman("busybox@sha256:abc"),
+            "docker.io/library/busybox@sha256:abc"
         );
+        assert_eq!(podman("bitnami/x"), "docker.io/bitnami/x");
+        assert_eq!(podman("docker.io/redis"), "docker.io/redis");
+        assert_eq!(podman("ghcr.io/o/x:1"), "ghcr.io/o/x:1");
+        assert_eq!(podman("registry:5000/x"), "registry:5000/x");
+        assert_eq!(podman("localhost/x"), "localhost/x");
+        assert_eq!(image_for(Driver::Docker, "redis:7"), "redis:7");
+    }
+
+    #[test]
+    fn finds_what_the_client_substitutes_in_env_values() {
+        let sub = |v| client_substitution(v, "SELF", &["SELF", "OTHER"]).map(|(var, _)| var);
+        assert_eq!(sub("id-${NOMAD_ALLOC_ID}-x"), Some("${NOMAD_ALLOC_ID}"));
         assert_eq!(
-            client_runtime_variable("${HOME} ${node.unique.name}"),
+            sub("${HOME} ${node.unique.name}"),
             Some("${node.unique.name}")
         );
-        assert_eq!(client_runtime_variable("${meta.rack"), Some("${meta.rack"));
-        assert_eq!(client_runtime_variable("${HOME} $$ ${"), None);
-        assert_eq!(client_runtime_variable("plain"), None);
+        assert_eq!(sub("${OTHER}/x"), Some("${OTHER}"));
+        // Not names ReplaceEnv's regex matches, or not names it knows: left as written.
+        assert_eq!(sub("${meta.rack"), None);
+        assert_eq!(sub("${env[\"NOMAD_X\"]}"), None);
+        assert_eq!(sub("${SELF} ${HOME} $$ ${"), None);
+        assert_eq!(sub("plain"), None);
     }
 }

@@ -14,7 +14,7 @@
 //! batch job registers nothing to wait for and is not waited for (with a warning), so it
 //! can never block its dependents.
 
-use super::hcl::{attr, literal, strings};
+use super::hcl::{attr, config_literal, config_strings, literal};
 use super::{Ctx, JobType, Provider, health, label, service_name};
 use crate::analysis::probe::Probe;
 use crate::backend::mapping::ConvertWarning;
@@ -225,14 +225,20 @@ pub fn wait_task(
     if script.is_empty() {
         return None;
     }
+    // Driver config strings are evaluated twice (the jobspec, then the client): escaped
+    // for both, like every other task's config.
+    let image = super::task::image_for(ctx.opts.driver, WAIT_IMAGE);
     let mut config = Block::builder("config")
-        .add_attribute(attr("image", literal(WAIT_IMAGE)))
-        .add_attribute(attr("command", literal("sh")))
-        .add_attribute(attr("args", strings(["-c", script.join("\n").as_str()])));
+        .add_attribute(attr("image", config_literal(&image)))
+        .add_attribute(attr("command", config_literal("sh")))
+        .add_attribute(attr(
+            "args",
+            config_strings(["-c", script.join("\n").as_str()]),
+        ));
     if !hosts.is_empty() {
         config = config.add_attribute(attr(
             "extra_hosts",
-            strings(hosts.iter().map(String::as_str)),
+            config_strings(hosts.iter().map(String::as_str)),
         ));
     }
     let mut b = Block::builder("task")

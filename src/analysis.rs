@@ -11,6 +11,7 @@
 //!   images' default ports;
 //! - [`lifecycle`]: one-shot jobs (others wait for them to complete, or they never restart);
 //! - [`volumes`]: named volumes several services share;
+//! - [`stateful`]: services whose replicas each own their data, and their members' names;
 //! - [`probe`]: what a healthcheck command probes (an HTTP URL on a local port, or a command).
 //!
 //! Nothing here knows a target.
@@ -22,6 +23,7 @@ pub mod names;
 pub mod probe;
 pub mod references;
 pub mod scan;
+pub mod stateful;
 pub mod volumes;
 
 use crate::model::Project;

@@ -183,7 +183,8 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t = Topology::Native, help_heading = "Nomad")]
     pub topology: Topology,
 
-    /// [swarm] Treat SERVICE as stateful: one pinned service per replica
+    /// [swarm, nomad] Treat SERVICE as stateful: one pinned service (Nomad: group) per
+    /// replica, each with its own name, volume and node
     #[arg(long = "stateful", value_name = "SERVICE", help_heading = "Swarm")]
     pub stateful: Vec<String>,
     /// [swarm] Node label key for member placement (default: <project>.<service>)

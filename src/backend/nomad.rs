@@ -19,6 +19,7 @@ pub mod policy;
 pub mod ports;
 pub mod rendered;
 pub mod resources;
+pub mod stateful;
 pub mod storage;
 pub mod task;
 pub mod wait;
@@ -123,6 +124,8 @@ pub struct Options {
     /// Where the project directory is on the clients, for project files too large to embed
     /// (default `/srv/<project>`).
     pub project_root: Option<String>,
+    /// `--stateful SERVICE`: one group per replica (see [`crate::analysis::stateful`]).
+    pub stateful: Vec<String>,
 }
 
 impl Default for Options {
@@ -142,6 +145,7 @@ impl Default for Options {
             default_cpu_mhz: 500,
             env_from_variables: false,
             project_root: None,
+            stateful: Vec::new(),
         }
     }
 }
@@ -206,6 +210,8 @@ pub struct Ctx<'a> {
     /// The project's derived facts and how its services reach each other.
     pub analysis: &'a crate::analysis::Analysis,
     pub wiring: &'a wiring::Wiring,
+    /// For one member of a stateful service, its 1-based index.
+    pub member: Option<i64>,
 }
 
 /// The `x-nomad` (or `x-transship`) extension value `key` of a service, if any.
@@ -314,6 +320,8 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     // group name → (job type, member services in name order)
     let mut groups: Vec<(String, JobType, Vec<&Service>)> = Vec::new();
     let mut group_index: HashMap<String, usize> = HashMap::new();
+    // Groups that are one member of a stateful service: group → member index (1-based).
+    let mut member_of: HashMap<String, i64> = HashMap::new();
     for name in project.service_names() {
         let Some(svc) = project.services.get(name) else {
             continue;
@@ -338,6 +346,15 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 .and_then(Json::as_str)
                 .map_or_else(|| label(name), label)
         };
+        if let Some(count) = stateful_members(project, opts, svc, jt, &mut notes) {
+            for i in 1..=count {
+                let member = label(&crate::analysis::stateful::member_name(name, i));
+                member_of.insert(member.clone(), i);
+                groups.push((member, jt, vec![svc]));
+            }
+            warnings.append(&mut notes.warnings);
+            continue;
+        }
         match group_index.get(&gname).and_then(|&i| groups.get_mut(i)) {
             Some((_, t, members)) => {
                 if *t != jt {
@@ -402,6 +419,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 files: &project_files,
                 analysis: &analysis,
                 wiring: &wiring,
+                member: member_of.get(gname).copied(),
             };
             let (block, mut w) = group::group(&ctx, members);
             warnings.append(&mut w);
@@ -452,6 +470,43 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,
     })
+}
+
+/// The member count of `svc` when it is stateful: its replicas each become a group of
+/// their own (`<svc>-1..N`), with a stable name, their own volumes and their own client, as
+/// the Swarm target's members are. Only for the service job, and only with more than one
+/// replica; `--topology single-group` keeps one namespace and one count.
+fn stateful_members(
+    project: &Project,
+    opts: &Options,
+    svc: &Service,
+    jt: JobType,
+    notes: &mut Notes,
+) -> Option<i64> {
+    let named = svc.volumes.iter().any(|v| {
+        v.kind.as_deref() == Some("volume")
+            && v.source
+                .as_deref()
+                .is_some_and(|s| project.volumes.contains_key(s))
+    });
+    let flagged = opts.stateful.iter().any(|s| s == &svc.name);
+    let why = crate::analysis::stateful::reason(svc, flagged, named)?;
+    let count = svc.replicas();
+    if jt != JobType::Service || count < 2 || opts.topology == Topology::SingleGroup {
+        return None;
+    }
+    if why == crate::analysis::stateful::Reason::Inferred {
+        notes.warn(
+            Severity::Info,
+            "deploy.replicas",
+            format!(
+                "treated as stateful ({count} replicas with a named volume): one group per replica, {} .. {}, each with its own volume and client (x-transship: {{stateful: false}} to keep one group)",
+                crate::analysis::stateful::member_name(&svc.name, 1),
+                crate::analysis::stateful::member_name(&svc.name, count)
+            ),
+        );
+    }
+    Some(count)
 }
 
 /// Notes on the dependents of a one-shot service that runs as their prestart task.

@@ -361,5 +361,6 @@ fn nomad_options(args: &ConvertArgs) -> crate::backend::nomad::Options {
         default_cpu_mhz: args.default_cpu_mhz,
         env_from_variables: args.env_from_variables,
         project_root: args.project_root.clone(),
+        stateful: args.stateful.clone(),
     }
 }

@@ -75,7 +75,12 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
             warnings,
         );
     };
-    let count = first.replicas().max(0);
+    // A stateful member is one replica of its own.
+    let count = if ctx.member.is_some() {
+        1
+    } else {
+        first.replicas().max(0)
+    };
     let mut b = Block::builder("group").add_label(ctx.group.as_str());
     if !ctx.job_type.per_node() {
         b = b.add_attribute(attr("count", count));
@@ -204,6 +209,10 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
         if !host_net && let Some(h) = svc.hostname.as_deref().filter(|h| !h.is_empty()) {
             hostname.get_or_insert_with(|| h.to_string());
         }
+        if let Some(i) = ctx.member {
+            let base = hostname.take().unwrap_or_else(|| svc.name.clone());
+            hostname = Some(crate::analysis::stateful::member_name(&base, i));
+        }
         dns.0.extend(svc.dns.iter().cloned());
         dns.1.extend(svc.dns_search.iter().cloned());
         dns.2.extend(svc.dns_opt.iter().cloned());
@@ -267,6 +276,9 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
         warnings.append(&mut notes.warnings);
     }
     b = b.add_blocks(placement_blocks);
+    if let Some(i) = ctx.member {
+        b = b.add_block(super::stateful::pin(ctx, first, i, &mut warnings));
+    }
     if distinct {
         b = b.add_block(
             Block::builder("constraint")
@@ -283,6 +295,10 @@ pub fn group(ctx: &Ctx, members: &[&Service]) -> (Block, Vec<ConvertWarning>) {
         ));
     }
     b = b.add_block(network(mode, &all_ports, hostname.as_deref(), &dns));
+    let volumes = match ctx.member {
+        Some(i) => super::stateful::own_volumes(ctx, first, volumes, i, &mut warnings),
+        None => volumes,
+    };
     b = b.add_blocks(dedupe_volumes(volumes));
     b = b.add_blocks(services);
     b = b.add_blocks(policies);
@@ -419,6 +435,16 @@ fn registrations(
             svc_ports.first().map(|p| p.label.clone()),
         )],
     };
+    // A stateful member also answers to its own name, on its first port.
+    if let Some(i) = ctx.member {
+        named.insert(
+            0,
+            (
+                service_name(&crate::analysis::stateful::member_name(&svc.name, i)),
+                svc_ports.first().map(|p| p.label.clone()),
+            ),
+        );
+    }
     if named.is_empty() {
         named.push((service_name(&svc.name), None));
     }

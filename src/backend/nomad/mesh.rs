@@ -131,6 +131,20 @@ pub fn registrations(
             blocks.push(b.build());
         }
     }
+    // A stateful member also registers its own name, at the allocation's address on its
+    // container port (service address_mode "alloc"), so each member can be found.
+    if let (Some(i), Some(port)) = (
+        ctx.member,
+        ctx.analysis.listens.get(&svc.name).and_then(|l| l.first()),
+    ) {
+        let name = service_name(&crate::analysis::stateful::member_name(&svc.name, i));
+        blocks.push(
+            service(ctx, &name, task)
+                .add_attribute(attr("port", literal(&port.to_string())))
+                .add_attribute(attr("address_mode", literal("alloc")))
+                .build(),
+        );
+    }
     Registered {
         blocks,
         task_level: false,

@@ -7,27 +7,9 @@
 
 use super::resources::shell_quote;
 use super::stack::{StackPlacement, StackService, StackServiceNetwork, StackVolume};
-use crate::model::Service;
 use std::collections::BTreeMap;
 
-/// Why a service is treated as stateful.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    /// `--stateful SERVICE`.
-    Flag,
-    /// `x-transship: {stateful: true}`.
-    Marked,
-    /// A named volume and more than one replica (reported by a warning).
-    Inferred,
-}
-
-/// `x-transship.stateful` as written, if it is a boolean.
-pub fn marked(svc: &Service) -> Option<bool> {
-    svc.extensions
-        .get("x-transship")?
-        .get("stateful")?
-        .as_bool()
-}
+pub use crate::analysis::stateful::{Reason, marked, member_name, reason};
 
 /// Local named volumes `s` mounts (sources of `type: volume` mounts that are declared).
 pub fn named_volumes(s: &StackService, volumes: &BTreeMap<String, StackVolume>) -> Vec<String> {
@@ -46,23 +28,6 @@ pub fn named_volumes(s: &StackService, volumes: &BTreeMap<String, StackVolume>) 
         }
     }
     out
-}
-
-/// Whether `svc` is stateful and why (`None`: it is not).
-pub fn reason(svc: &Service, flagged: bool, has_named_volume: bool) -> Option<Reason> {
-    if flagged {
-        return Some(Reason::Flag);
-    }
-    match marked(svc) {
-        Some(true) => Some(Reason::Marked),
-        Some(false) => None,
-        None => (has_named_volume && svc.replicas() > 1).then_some(Reason::Inferred),
-    }
-}
-
-/// One member's name.
-pub fn member_name(svc: &str, i: i64) -> String {
-    format!("{svc}-{i}")
 }
 
 /// The members of `name`, and the volumes to add (`<vol>-<i>`, copies of local volumes).
@@ -145,6 +110,7 @@ pub fn plan_lines(svc: &str, count: i64, label: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::backend::swarm::stack::StackMount;
+    use crate::model::Service;
 
     fn db() -> StackService {
         let mut s = StackService {

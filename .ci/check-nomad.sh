@@ -3,7 +3,8 @@
 # the release binary (`convert --to nomad -o TMP/<case>`, with the case's files, project,
 # profiles, env files and environment; NOMAD_FLAGS adds convert flags), then run nomadcheck
 # (HashiCorp's HCL parser through @cdktf/hcl2json, plus a jobspec structure check) once over
-# every job file written. Cases the loader rejects are skipped. One line per case, then
+# every job file written. Cases the loader rejects are skipped. With STATS_FILE set, each
+# case's `convert --stats` line is appended there (see .ci/nomad-stats.py). One line per case, then
 # `N/M cases valid` (M = cases that loaded). Always exits 0: CI compares the count with
 # .ci/baseline. Needs: target/release/transship, python3, node/npm, NOMADCHECK (path of
 # nomadcheck.py).
@@ -39,12 +40,13 @@ PY
   fi
   total=$((total + 1))
   # shellcheck disable=SC2086
-  if ! err=$(cd "$case" && env -i PATH="$PATH" HOME=/tmp "${envs[@]}" "$BIN" "${args[@]}" convert --to nomad ${NOMAD_FLAGS:-} -o "$out" 2>&1 >/dev/null); then
+  if ! err=$(cd "$case" && env -i PATH="$PATH" HOME=/tmp "${envs[@]}" "$BIN" "${args[@]}" convert --to nomad --stats ${NOMAD_FLAGS:-} -o "$out" 2>&1 >/dev/null); then
     echo "FAIL  $name: convert failed: $(printf '%s' "$err" | grep -m1 '^error' | cut -c1-200)"
     failed+=("$name")
     continue
   fi
   names+=("$name")
+  if [ -n "${STATS_FILE:-}" ]; then printf '%s\n' "$err" | grep '^{"target"' | sed "s/^{/{\"case\":\"$name\",/" >> "$STATS_FILE"; fi
 done
 # One nomadcheck run over every file: node starts once.
 files=()

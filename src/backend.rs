@@ -25,6 +25,8 @@ pub struct Emitted {
     pub files: Vec<OutFile>,
     pub warnings: Vec<ConvertWarning>,
     pub anchors: Vec<Anchor>,
+    /// Counts of what the conversion did, for `convert --stats` (name, count).
+    pub stats: Vec<(&'static str, usize)>,
 }
 
 /// A line of an output file that starts what `key_path` (e.g. `services.web`) became.

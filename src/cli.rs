@@ -124,6 +124,10 @@ pub struct ConvertArgs {
     /// config, systemd-analyze verify) when it is on PATH
     #[arg(long, requires = "output")]
     pub validate: bool,
+    /// Print counts of what the conversion did (references found, made reachable, warned;
+    /// tasks without resources) as one JSON line on stderr
+    #[arg(long)]
+    pub stats: bool,
     /// Leave out the comments naming the compose key and file:line each block came from
     #[arg(long)]
     pub no_provenance: bool,

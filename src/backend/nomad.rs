@@ -401,6 +401,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let mut files = Vec::new();
     let mut anchors = Vec::new();
     let project_files = storage::ProjectFiles::default();
+    let (mut task_count, mut tasks_without_resources) = (0usize, 0usize);
     for (i, jt) in types.iter().enumerate() {
         let id = if i == 0 {
             base.clone()
@@ -425,7 +426,19 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             warnings.append(&mut w);
             job = job.add_block(block);
         }
-        let body = Body::builder().add_block(job.build()).build();
+        let job = job.build();
+        for task in job
+            .body()
+            .blocks()
+            .filter(|g| g.identifier() == "group")
+            .flat_map(|g| g.body().blocks().filter(|t| t.identifier() == "task"))
+        {
+            task_count += 1;
+            if !task.body().blocks().any(|b| b.identifier() == "resources") {
+                tasks_without_resources += 1;
+            }
+        }
+        let body = Body::builder().add_block(job).build();
         let text = hcl::print(&body)
             .map_err(|e| EmitError::new(Span::SYNTHETIC, "", format!("printing HCL: {e}")))?;
         let name = format!("{id}.nomad.hcl");
@@ -465,7 +478,16 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     }
     warnings.extend(top_level_warnings(project));
     warnings.extend(resources::project_notes(project, opts));
+    let w = wiring.stats;
+    let stats = vec![
+        ("references", w.references),
+        ("references_reachable", w.reachable),
+        ("references_warned", w.warned),
+        ("tasks", task_count),
+        ("tasks_without_resources", tasks_without_resources),
+    ];
     Ok(Emitted {
+        stats,
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,

@@ -86,6 +86,14 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             }
         };
         report(&done.emitted.warnings, &sources, args.strict, &prefix);
+        if args.stats {
+            let mut m = serde_json::Map::new();
+            m.insert("target".into(), target.id().into());
+            for (k, v) in &done.emitted.stats {
+                m.insert((*k).into(), (*v).into());
+            }
+            eprintln!("{}", serde_json::Value::Object(m));
+        }
         blocking += done
             .emitted
             .warnings

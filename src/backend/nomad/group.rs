@@ -448,11 +448,23 @@ fn registrations(
     if named.is_empty() {
         named.push((service_name(&svc.name), None));
     }
+    // One group holds every service: its services are group-level (registration order is
+    // lifecycle's job there), so their checks can dial the allocation's address on a port
+    // that is not mapped on the client; elsewhere task-level, registered once running.
+    let task_level = ctx.opts.topology != Topology::SingleGroup;
     let primary_port = named.first().and_then(|(_, l)| l.clone());
-    let check = svc
-        .healthcheck
-        .as_ref()
-        .and_then(|h| health::check(ctx, h, svc, svc_ports, primary_port.as_deref(), None, notes));
+    let group_task = (!task_level).then_some(task_name);
+    let check = svc.healthcheck.as_ref().and_then(|h| {
+        health::check(
+            ctx,
+            h,
+            svc,
+            svc_ports,
+            primary_port.as_deref(),
+            group_task,
+            notes,
+        )
+    });
     let has_check = check.is_some();
     let one_off = matches!(
         ctx.job_type,
@@ -468,6 +480,9 @@ fn registrations(
         if let Some(p) = port {
             sb = sb.add_attribute(attr("port", literal(&p)));
         }
+        if !task_level && shared_group {
+            sb = sb.add_attribute(attr("task", literal(task_name)));
+        }
         if let Some(c) = check.take() {
             sb = sb.add_block(c);
         }
@@ -478,7 +493,7 @@ fn registrations(
     }
     Registered {
         blocks,
-        task_level: true,
+        task_level,
         has_check,
     }
 }

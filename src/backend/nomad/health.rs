@@ -89,12 +89,15 @@ pub fn check(
             Provider::Nomad => {
                 // Without a mapped port, a bridge-mode check can dial the allocation's own
                 // address on the container port the service listens on (address_mode alloc).
+                // Only group-level services may use it (nomad/structs Task.Validate: "only
+                // checks defined in a group service block can use this mode"); `task` is
+                // set exactly for those.
                 let alloc_port = ctx
                     .analysis
                     .listens
                     .get(&svc.name)
                     .and_then(|l| l.first())
-                    .filter(|_| svc.network_mode.as_deref() != Some("host"));
+                    .filter(|_| svc.network_mode.as_deref() != Some("host") && task.is_some());
                 if service_port.is_none()
                     && let Some(p) = alloc_port
                 {

@@ -144,8 +144,9 @@ pub fn coverage_problems(table: &[KeyRule]) -> Vec<String> {
 pub fn to_markdown(backend: &str, table: &[KeyRule]) -> String {
     let mut out = format!(
         "# Compose keys in the {backend} backend\n\n\
-         Generated from `src/backend/{backend}/mapping.rs` by `transship explain --to {backend} --format markdown`; do not edit.\n\n\
-         | compose key | support | becomes | note |\n|---|---|---|---|\n"
+         Generated from `src/backend/{backend}/mapping.rs` by `transship explain --to {backend} --format markdown`; do not edit.\n\n{}\
+         | compose key | support | becomes | note |\n|---|---|---|---|\n",
+        preface(backend)
     );
     for r in table {
         let key = r
@@ -164,6 +165,14 @@ pub fn to_markdown(backend: &str, table: &[KeyRule]) -> String {
         ));
     }
     out
+}
+
+/// What a backend says before its key table: what holds for the whole project.
+pub fn preface(backend: &str) -> &'static str {
+    match backend {
+        "nomad" => crate::backend::nomad::mapping::PREFACE,
+        _ => "",
+    }
 }
 
 /// The table as aligned plain text for the terminal.

@@ -21,7 +21,11 @@ pub fn table(target: Target) -> &'static [KeyRule] {
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let t = table(args.to);
     let text = match args.format {
-        ExplainFormat::Text => to_text(t),
+        ExplainFormat::Text => format!(
+            "{}{}",
+            crate::backend::mapping::preface(args.to.id()),
+            to_text(t)
+        ),
         ExplainFormat::Markdown => to_markdown(args.to.id(), t),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;

@@ -32,6 +32,39 @@ const fn d(key: &'static str, why: &'static str) -> KeyRule {
 /// oversubscription enabled on the cluster (see [`super::resources`]).
 const MEMORY_RESERVATION: &str = "memory is Nomad's hard limit, so with a limit the limit is memory; only with --memory-oversubscription a lower reservation becomes memory and the limit memory_max; a reservation alone becomes memory";
 
+/// What holds for the whole project: how services reach each other under each
+/// `--topology`, and what each needs on the cluster. Printed before the key table by
+/// `explain` and in docs/mapping/nomad.md.
+pub const PREFACE: &str = "\
+## How services reach each other (`--topology`)
+
+In compose every service reaches every other by its name, on any container port. transship \
+finds every reference from one service to another (URLs and `host:port` in environment \
+values, `env_file` values, arguments and the project files a service mounts; host-name \
+variables such as `REDIS_HOST` with their `*_PORT` companion; `depends_on`, `links`, network \
+aliases) and makes each work under the topology chosen. A reference the topology cannot \
+serve is a warning at the file:line that wrote it (`convert --stats` counts them).
+
+| topology | a name resolves to | the cluster needs |
+|---|---|---|
+| `native` (default) | the registry's address and mapped port, rendered into the values that name the service by a `template` with `nomadService` (env = true; arguments through an env variable; embedded files) | Nomad 1.3 or later (native service discovery); nothing else. A name written only inside an image or its code cannot be rendered: such `depends_on` edges are warned |
+| `mesh` | `127.0.0.1` on every task of the consumer's group (sidecar included), where a Consul Connect upstream listens on the port the application dials | Consul agents with Connect enabled on every client, the CNI plugins (bridge, firewall, host-local, loopback, portmap, 0.4.0 or later) in the client's `cni_path`; implies `--service-provider consul` |
+| `single-group` | `127.0.0.1`: every service of the service job is a task of one group, in one network namespace | one client that holds the whole project; refused when two services listen on one container port or want different counts |
+
+`depends_on`: one prestart task per group waits for what compose waits for: registered \
+(`service_started`; services register when their task runs), passing checks (Consul) or the \
+dependency's own port or HTTP check probed (Nomad provider, which has no health status a task \
+can read: hashicorp/nomad#23317) for `service_healthy`; a one-shot others wait for with \
+`service_completed_successfully` runs as a prestart task of their groups. Inside a group, \
+dependencies start first as prestart sidecars.
+
+Resources: every task has a `resources` block: the compose limit, else `--default-memory` / \
+`--default-cpu` (Nomad's own default is a 300 MB hard limit). `cpu` is MHz relative to the \
+client's fingerprinted total under `cpu_hard_limit`: set `--cpu-mhz-per-core` to the \
+clients' `attr.cpu.frequency`.
+
+";
+
 pub const TABLE: &[KeyRule] = &[
     d(
         "annotations",

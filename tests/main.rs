@@ -15,4 +15,5 @@ mod convert_systemd;
 mod hostile;
 mod lint;
 mod load;
+mod nomad_semantics;
 mod util;

@@ -386,6 +386,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let wiring = wiring::wire(
         &analysis,
         opts.topology,
+        opts.provider,
         &wiring::Placement {
             group_of: &group_of,
         },

@@ -54,7 +54,7 @@ pub fn rendered(svc: &Service, wiring: &Wiring) -> Rendered {
             .1
             .push(r);
     }
-    let mut vars = Vars::default();
+    let mut vars = Vars::new(wiring.lookup);
     let mut lines: Vec<String> = Vec::new();
     for (site, refs) in by_site.values() {
         let (key, value) = match site {
@@ -149,7 +149,7 @@ pub fn render_file(
         return None;
     }
     let (l, r) = free_delimiters(data);
-    let mut vars = Vars::default();
+    let mut vars = Vars::new(wiring.lookup);
     let mut out = String::with_capacity(data.len() + 256);
     for (n, line) in data.split_inclusive('\n').enumerate() {
         let mut on_line: Vec<&Reference> = refs
@@ -226,7 +226,12 @@ mod tests {
         let a = analyse(&p);
         let groups: BTreeMap<String, String> =
             p.services.keys().map(|k| (k.clone(), k.clone())).collect();
-        let w = wire(&a, Topology::Native, &Placement { group_of: &groups });
+        let w = wire(
+            &a,
+            Topology::Native,
+            crate::backend::nomad::Provider::Nomad,
+            &Placement { group_of: &groups },
+        );
         let svc = p.services.get("api").cloned().unwrap_or_default();
         let r = rendered(&svc, &w);
         assert_eq!(

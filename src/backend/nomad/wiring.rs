@@ -50,6 +50,9 @@ pub struct Stats {
 #[derive(Clone, Debug, Default)]
 pub struct Wiring {
     pub topology: Topology,
+    /// The template function that lists a service's instances: `nomadService` for Nomad's
+    /// registry, `service` for Consul's (which lists passing instances only).
+    pub lookup: &'static str,
     /// Per service: the ports other services reach it on, each with its registered name;
     /// the first is the service's primary registration (named after the service).
     pub registrations: BTreeMap<String, Vec<Registration>>,
@@ -122,9 +125,18 @@ fn add_host(w: &mut Wiring, group: &str, host: &str, address: &str) {
 }
 
 /// Decide the wiring of `project`.
-pub fn wire(analysis: &Analysis, topology: Topology, placement: &Placement) -> Wiring {
+pub fn wire(
+    analysis: &Analysis,
+    topology: Topology,
+    provider: super::Provider,
+    placement: &Placement,
+) -> Wiring {
     let mut w = Wiring {
         topology,
+        lookup: match provider {
+            super::Provider::Nomad => "nomadService",
+            super::Provider::Consul => "service",
+        },
         absorbed: absorbed_one_shots(analysis),
         ..Wiring::default()
     };
@@ -358,12 +370,20 @@ pub fn render_value(value: &str, refs: &[&Reference], wiring: &Wiring, vars: &mu
 
 /// Template variables holding each registered service's address and port, declared once
 /// at the top of the template.
-#[derive(Default)]
 pub struct Vars {
     names: Vec<String>,
+    lookup: &'static str,
 }
 
 impl Vars {
+    /// Variables read with the template function `lookup` (see [`Wiring::lookup`]).
+    pub fn new(lookup: &'static str) -> Vars {
+        Vars {
+            names: Vec::new(),
+            lookup,
+        }
+    }
+
     /// `($addrN, $portN)` for registered service `name`.
     pub fn of(&mut self, name: &str) -> (String, String) {
         let i = match self.names.iter().position(|n| n == name) {
@@ -396,7 +416,8 @@ impl Vars {
             .enumerate()
             .map(|(i, n)| {
                 format!(
-                    "{l} $addr{i} := \"\" {r}{l} $port{i} := 0 {r}{l} range nomadService {} {r}{l} $addr{i} = .Address {r}{l} $port{i} = .Port {r}{l} end {r}",
+                    "{l} $addr{i} := \"\" {r}{l} $port{i} := 0 {r}{l} range {} {} {r}{l} $addr{i} = .Address {r}{l} $port{i} = .Port {r}{l} end {r}",
+                    self.lookup,
                     go_string(n)
                 )
             })
@@ -457,7 +478,12 @@ mod tests {
         let p = review_project();
         let a = analyse(&p);
         let groups = own_groups(&p);
-        let w = wire(&a, Topology::Mesh, &Placement { group_of: &groups });
+        let w = wire(
+            &a,
+            Topology::Mesh,
+            super::super::Provider::Nomad,
+            &Placement { group_of: &groups },
+        );
         let up = w.upstreams.get("api").cloned().unwrap_or_default();
         assert_eq!(
             up,
@@ -491,7 +517,12 @@ mod tests {
         let p = review_project();
         let a = analyse(&p);
         let groups = own_groups(&p);
-        let w = wire(&a, Topology::Native, &Placement { group_of: &groups });
+        let w = wire(
+            &a,
+            Topology::Native,
+            super::super::Provider::Nomad,
+            &Placement { group_of: &groups },
+        );
         assert_eq!(
             w.stats,
             Stats {
@@ -503,7 +534,7 @@ mod tests {
         let warned: Vec<&str> = w.warnings.iter().map(|w| w.key_path.as_str()).collect();
         assert_eq!(warned, ["services.api.environment.REDIS_HOST"]);
         let refs: Vec<&Reference> = w.rendered.get("api").into_iter().flatten().collect();
-        let mut vars = Vars::default();
+        let mut vars = Vars::new(w.lookup);
         let text = render_value("postgres://app:pw@db:5432/app", &refs, &w, &mut vars);
         assert_eq!(
             text,
@@ -521,7 +552,12 @@ mod tests {
             .keys()
             .map(|k| (k.clone(), "all".to_string()))
             .collect();
-        let w = wire(&a, Topology::SingleGroup, &Placement { group_of: &groups });
+        let w = wire(
+            &a,
+            Topology::SingleGroup,
+            super::super::Provider::Nomad,
+            &Placement { group_of: &groups },
+        );
         assert_eq!(w.hosts_of("all"), ["db:127.0.0.1", "redis:127.0.0.1"]);
         assert_eq!(w.stats.warned, 0);
         assert!(w.registrations.is_empty());
@@ -537,7 +573,12 @@ mod tests {
         }
         let a = analyse(&p);
         let groups = own_groups(&p);
-        let w = wire(&a, Topology::Mesh, &Placement { group_of: &groups });
+        let w = wire(
+            &a,
+            Topology::Mesh,
+            super::super::Provider::Nomad,
+            &Placement { group_of: &groups },
+        );
         assert_eq!(w.stats.warned, 1);
         assert!(!w.upstreams.contains_key("web"));
     }

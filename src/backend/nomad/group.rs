@@ -5,7 +5,7 @@
 //! `depends_on` entries add one prestart task that waits for what compose waits for (see
 //! [`super::wait`]). How services reach each other comes from [`super::wiring`].
 
-use super::hcl::{attr, literal};
+use super::hcl::{attr, literal, strings};
 use super::ports::PortDef;
 use super::task::TaskInputs;
 use super::{Ctx, Topology, health, label, placement, policy, ports, service_name, storage, task};
@@ -386,6 +386,35 @@ fn served_ports(ctx: &Ctx, svc: &Service, ports: &mut Vec<PortDef>, notes: &mut 
     }
 }
 
+/// Routing labels (`traefik.*`) as service tags: Traefik's Nomad and Consul Catalog
+/// providers read a service's tags, not container or group labels, so the routes of a
+/// compose or Swarm file would otherwise be lost.
+pub fn routing_tags(svc: &Service, notes: &mut Notes) -> Vec<String> {
+    let deploy = svc.deploy.as_ref().map(|d| &d.labels);
+    let mut tags: Vec<String> = svc
+        .labels
+        .iter()
+        .chain(deploy.into_iter().flatten())
+        .filter(|(k, _)| k.starts_with("traefik."))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    if !tags.is_empty() {
+        let key = if svc.labels.keys().any(|k| k.starts_with("traefik.")) {
+            "labels"
+        } else {
+            "deploy.labels"
+        };
+        notes.warn(
+            Severity::Info,
+            key,
+            "traefik.* labels are also the service's tags, where Traefik's Nomad and Consul Catalog providers read them".into(),
+        );
+    }
+    tags
+}
+
 /// The `service` blocks of one service and where they go.
 pub struct Registered {
     pub blocks: Vec<Block>,
@@ -466,6 +495,7 @@ fn registrations(
         )
     });
     let has_check = check.is_some();
+    let tags = routing_tags(svc, notes);
     let one_off = matches!(
         ctx.job_type,
         super::JobType::Batch | super::JobType::Sysbatch
@@ -479,6 +509,9 @@ fn registrations(
             .add_attribute(attr("provider", literal(ctx.opts.provider.name())));
         if let Some(p) = port {
             sb = sb.add_attribute(attr("port", literal(&p)));
+        }
+        if blocks.is_empty() && !tags.is_empty() {
+            sb = sb.add_attribute(attr("tags", strings(tags.iter().map(String::as_str))));
         }
         if !task_level && shared_group {
             sb = sb.add_attribute(attr("task", literal(task_name)));

@@ -98,9 +98,17 @@ pub fn registrations(
         )
     });
     let has_check = check.is_some();
+    let tags = super::group::routing_tags(svc, notes);
+    let tagged = |b: BlockBuilder| {
+        if tags.is_empty() {
+            b
+        } else {
+            b.add_attribute(attr("tags", strings(tags.iter().map(String::as_str))))
+        }
+    };
     let mut blocks = Vec::new();
     if regs.is_empty() && upstreams.is_empty() {
-        let mut b = service(ctx, &service_name(&svc.name), task);
+        let mut b = tagged(service(ctx, &service_name(&svc.name), task));
         if let Some(l) = &first_label {
             b = b.add_attribute(attr("port", literal(l)));
         }
@@ -110,7 +118,7 @@ pub fn registrations(
         blocks.push(b.build());
     } else if regs.is_empty() {
         // A consumer only: its Connect service exists to run the sidecar with upstreams.
-        let mut b = service(ctx, &service_name(&svc.name), task);
+        let mut b = tagged(service(ctx, &service_name(&svc.name), task));
         if let Some(p) = ctx.analysis.listens.get(&svc.name).and_then(|l| l.first()) {
             b = b.add_attribute(attr("port", literal(&p.to_string())));
         }
@@ -122,7 +130,9 @@ pub fn registrations(
     } else {
         for (i, r) in regs.iter().enumerate() {
             let mine: &[Upstream] = if i == 0 { &upstreams } else { &[] };
-            let mut b = service(ctx, &r.name, task)
+            let base = service(ctx, &r.name, task);
+            let base = if i == 0 { tagged(base) } else { base };
+            let mut b = base
                 .add_attribute(attr("port", literal(&r.port.to_string())))
                 .add_block(connect_block(mine, hosts));
             if let Some(c) = check.take() {

@@ -170,10 +170,24 @@ pub fn update_block(
                 );
             }
         }
+        // A canary runs beside the old allocation; with a static host port it needs a second
+        // client with that port free, so a cluster of one never completes the deployment.
+        let static_port = svc
+            .ports
+            .iter()
+            .any(|p| p.published.as_deref().is_some_and(|h| !h.is_empty()));
         if c.order.as_deref() == Some("start-first") && jt == JobType::Service {
-            b = b
-                .add_attribute(attr("canary", parallel))
-                .add_attribute(attr("auto_promote", true));
+            if static_port {
+                notes.warn(
+                    Severity::Warning,
+                    "deploy.update_config.order",
+                    "approximated for nomad: start-first becomes stop-first: a canary beside the old allocation would need a second client with the static host port free".into(),
+                );
+            } else {
+                b = b
+                    .add_attribute(attr("canary", parallel))
+                    .add_attribute(attr("auto_promote", true));
+            }
         }
     }
     Some(b.build())

@@ -145,6 +145,13 @@ fn finish(
     svc: &Service,
     notes: &mut Notes,
 ) -> Block {
+    if h.start_interval.is_some() {
+        notes.warn(
+            Severity::Warning,
+            "healthcheck.start_interval",
+            "dropped for nomad: a check runs every interval from the start; Nomad has no faster interval for the start period".into(),
+        );
+    }
     let interval = at_least_1s(h.interval, 30, notes, "healthcheck.interval");
     let timeout = at_least_1s(h.timeout, 30, notes, "healthcheck.timeout");
     b = b

@@ -473,17 +473,21 @@ mod tests {
         p.services.keys().map(|k| (k.clone(), k.clone())).collect()
     }
 
+    /// The wiring of `p` with each service in its own group.
+    fn wired(p: &Project, topology: Topology) -> Wiring {
+        let groups = own_groups(p);
+        wire(
+            &analyse(p),
+            topology,
+            super::super::Provider::Nomad,
+            &Placement { group_of: &groups },
+        )
+    }
+
     #[test]
     fn mesh_binds_each_upstream_on_the_port_the_application_dials() {
         let p = review_project();
-        let a = analyse(&p);
-        let groups = own_groups(&p);
-        let w = wire(
-            &a,
-            Topology::Mesh,
-            super::super::Provider::Nomad,
-            &Placement { group_of: &groups },
-        );
+        let w = wired(&p, Topology::Mesh);
         let up = w.upstreams.get("api").cloned().unwrap_or_default();
         assert_eq!(
             up,
@@ -515,14 +519,7 @@ mod tests {
     #[test]
     fn native_renders_urls_and_warns_about_bare_hosts_without_a_port_variable() {
         let p = review_project();
-        let a = analyse(&p);
-        let groups = own_groups(&p);
-        let w = wire(
-            &a,
-            Topology::Native,
-            super::super::Provider::Nomad,
-            &Placement { group_of: &groups },
-        );
+        let w = wired(&p, Topology::Native);
         assert_eq!(
             w.stats,
             Stats {
@@ -571,14 +568,7 @@ mod tests {
         for s in [web, svc("app", "example/app", &[])] {
             p.services.insert(s.name.clone(), s);
         }
-        let a = analyse(&p);
-        let groups = own_groups(&p);
-        let w = wire(
-            &a,
-            Topology::Mesh,
-            super::super::Provider::Nomad,
-            &Placement { group_of: &groups },
-        );
+        let w = wired(&p, Topology::Mesh);
         assert_eq!(w.stats.warned, 1);
         assert!(!w.upstreams.contains_key("web"));
     }

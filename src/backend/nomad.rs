@@ -9,6 +9,7 @@
 //! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`resources`],
 //! [`group`].
 
+pub mod colocate;
 pub mod group;
 pub mod hcl;
 pub mod health;
@@ -317,6 +318,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let mut warnings: Vec<ConvertWarning> = Vec::new();
     let analysis = crate::analysis::analyse(project);
     let absorbed = wiring::absorbed_one_shots(&analysis);
+    let sharing = colocate::volume_groups(project, &analysis);
     // group name → (job type, member services in name order)
     let mut groups: Vec<(String, JobType, Vec<&Service>)> = Vec::new();
     let mut group_index: HashMap<String, usize> = HashMap::new();
@@ -341,6 +343,17 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         }
         let gname = if opts.topology == Topology::SingleGroup && jt == JobType::Service {
             label(&project.name)
+        } else if let Some(g) = sharing.get(name) {
+            if g != &label(name) {
+                notes.warn(
+                    Severity::Info,
+                    "volumes",
+                    format!(
+                        "runs in group {g}: it shares a named volume with that group's services, and compose gives a named volume one host"
+                    ),
+                );
+            }
+            g.clone()
         } else {
             service_ext(svc, "group")
                 .and_then(Json::as_str)

@@ -38,8 +38,8 @@ pub fn block(ctx: &Ctx, svc: &Service, notes: &mut Notes) -> Block {
     let opts = ctx.opts;
     let cpu = cpu_mhz(svc, opts).unwrap_or_else(|| i64::from(opts.default_cpu_mhz));
     let mut b = Block::builder("resources").add_attribute(attr("cpu", cpu.max(1)));
-    let memory = memory(svc, opts, notes).unwrap_or(Memory {
-        memory: i64::from(opts.default_memory_mb),
+    let memory = memory(svc, opts, notes).unwrap_or_else(|| Memory {
+        memory: default_memory(svc, opts, notes),
         memory_max: None,
     });
     b = b.add_attribute(attr("memory", memory.memory.max(MIN_MEMORY_MB)));
@@ -47,6 +47,72 @@ pub fn block(ctx: &Ctx, svc: &Service, notes: &mut Notes) -> Block {
         b = b.add_attribute(attr("memory_max", m.max(MIN_MEMORY_MB)));
     }
     b.add_blocks(devices(svc, notes)).build()
+}
+
+/// `--default-memory`, or more for a JVM whose heap is set (`-Xmx512m` in an environment
+/// value such as `ES_JAVA_OPTS`, or in an argument): the hard limit must hold the heap plus
+/// what the JVM uses beside it (metaspace, threads, buffers), else the kernel kills it at
+/// start.
+fn default_memory(svc: &Service, opts: &Options, notes: &mut Notes) -> i64 {
+    let default = i64::from(opts.default_memory_mb);
+    let Some((path, heap, need)) = jvm_memory(svc, opts) else {
+        return default;
+    };
+    notes.warn(
+        Severity::Info,
+        &path,
+        format!(
+            "memory = {need} MiB: a {heap} MiB JVM heap (-Xmx) and room beside it, above --default-memory {default}"
+        ),
+    );
+    need
+}
+
+/// Where a JVM heap is set, the heap and the memory it needs, when that is above
+/// `--default-memory`.
+fn jvm_memory(svc: &Service, opts: &Options) -> Option<(String, i64, i64)> {
+    let (path, heap) = jvm_heap(svc)?;
+    let need = heap.saturating_add((heap / 2).max(256));
+    (need > i64::from(opts.default_memory_mb)).then_some((path, heap, need))
+}
+
+/// The largest `-Xmx` heap (MiB) in `svc`'s environment values or arguments, and where.
+fn jvm_heap(svc: &Service) -> Option<(String, i64)> {
+    let env = svc
+        .environment
+        .iter()
+        .filter_map(|(k, v)| Some((format!("environment.{k}"), v.as_deref()?)));
+    let args = svc
+        .command
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, a)| (format!("command[{i}]"), a.as_str()));
+    env.chain(args)
+        .flat_map(|(path, text)| {
+            text.split_whitespace()
+                .filter_map(|w| w.strip_prefix("-Xmx").and_then(heap_mib))
+                .map(move |m| (path.clone(), m))
+                .collect::<Vec<_>>()
+        })
+        .max_by_key(|(_, m)| *m)
+}
+
+/// `512m`, `2g`, `1048576k`, or bytes, as MiB.
+fn heap_mib(size: &str) -> Option<i64> {
+    let size = size.trim_matches(|c| c == '"' || c == '\'');
+    let (num, unit) = size.split_at(
+        size.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(size.len()),
+    );
+    let n: i64 = num.parse().ok()?;
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "" => n / MIB,
+        "k" => n / 1024,
+        "m" => n,
+        "g" => n.checked_mul(1024)?,
+        _ => return None,
+    })
 }
 
 fn limits(svc: &Service) -> Option<&Resource> {
@@ -293,7 +359,7 @@ fn names(services: &[&Service], pick: impl Fn(&Service) -> bool) -> Vec<String> 
 fn defaults_note(services: &[&Service], opts: &Options) -> Option<ConvertWarning> {
     let no_memory = names(services, |s| {
         let (l, r) = compose_memory(s);
-        l.is_none() && r.is_none()
+        l.is_none() && r.is_none() && jvm_memory(s, opts).is_none()
     });
     let no_cpu = names(services, |s| cpu_mhz(s, opts).is_none());
     let mut parts = Vec::new();
@@ -342,4 +408,15 @@ fn hard_limit_note(services: &[&Service], opts: &Options) -> Option<ConvertWarni
             u64::from(n) * 2
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn jvm_heaps_are_read_in_every_unit() {
+        assert_eq!(super::heap_mib("512m"), Some(512));
+        assert_eq!(super::heap_mib("2G"), Some(2048));
+        assert_eq!(super::heap_mib("1048576k"), Some(1024));
+        assert_eq!(super::heap_mib("lots"), None);
+    }
 }

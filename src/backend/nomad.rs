@@ -451,6 +451,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,
+        plan: Vec::new(),
     })
 }
 

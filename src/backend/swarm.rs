@@ -222,6 +222,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "swarm"),
         anchors,
+        plan: Vec::new(),
     })
 }
 

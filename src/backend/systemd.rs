@@ -218,6 +218,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "systemd"),
         anchors: Vec::new(),
+        plan: Vec::new(),
     })
 }
 

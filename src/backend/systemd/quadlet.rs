@@ -183,6 +183,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             "quadlet",
         ),
         anchors: Vec::new(),
+        plan: Vec::new(),
     })
 }
 

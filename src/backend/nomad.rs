@@ -7,7 +7,7 @@
 //!
 //! Submodules: [`mapping`] (the key table), [`hcl`] (escaping and `nomad fmt` printing),
 //! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`resources`],
-//! [`group`].
+//! [`group`], [`plan`] (the operator's steps besides `nomad job run`).
 
 pub mod group;
 pub mod hcl;
@@ -15,6 +15,7 @@ pub mod health;
 pub mod mapping;
 pub mod mesh;
 pub mod placement;
+pub mod plan;
 pub mod policy;
 pub mod ports;
 pub mod rendered;
@@ -206,6 +207,8 @@ pub struct Ctx<'a> {
     /// The project's derived facts and how its services reach each other.
     pub analysis: &'a crate::analysis::Analysis,
     pub wiring: &'a wiring::Wiring,
+    /// What the operator's plan needs that the job files do not show.
+    pub facts: &'a plan::Facts,
 }
 
 /// The `x-nomad` (or `x-transship`) extension value `key` of a service, if any.
@@ -384,6 +387,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let mut files = Vec::new();
     let mut anchors = Vec::new();
     let project_files = storage::ProjectFiles::default();
+    let facts = plan::Facts::default();
     for (i, jt) in types.iter().enumerate() {
         let id = if i == 0 {
             base.clone()
@@ -402,6 +406,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 files: &project_files,
                 analysis: &analysis,
                 wiring: &wiring,
+                facts: &facts,
             };
             let (block, mut w) = group::group(&ctx, members);
             warnings.append(&mut w);
@@ -448,10 +453,10 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     warnings.extend(top_level_warnings(project));
     warnings.extend(resources::project_notes(project, opts));
     Ok(Emitted {
+        plan: plan::steps(project, opts, &facts, &files),
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,
-        plan: Vec::new(),
     })
 }
 

@@ -284,7 +284,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "secrets",
         "template",
-        "the secret is read from Nomad Variables at nomad/jobs/<job>/<group>/<task> (never pasted into the job) and mounted at its target",
+        "the secret is read from Nomad Variables at nomad/jobs/<job>/<group> (never pasted into the job) and mounted at its target",
     ),
     t("security_opt", "config.security_opt"),
     t("shm_size", "config.shm_size"),
@@ -329,7 +329,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "top:secrets",
         "template",
-        "read from Nomad Variables; put each one there with `nomad var put`",
+        "read from Nomad Variables; DEPLOY.md (written with -o DIR) gives one `nomad var put` per path, listing every key",
     ),
     a(
         "top:volumes",

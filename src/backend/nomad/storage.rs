@@ -6,6 +6,7 @@
 //! mounts and tmpfs become docker `mount`s.
 
 use super::hcl::{attr, literal, text};
+use super::plan::{HostPath, Item, Value, VolumeUse};
 use super::{Ctx, VolumeType, label};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
@@ -151,7 +152,8 @@ pub fn reload_signal(svc: &Service) -> Option<String> {
 pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Storage {
     let mut st = Storage::default();
     let reload = reload_signal(svc);
-    let mut group_volumes: Vec<(String, String, bool, bool)> = Vec::new(); // label, source, ro, external
+    // label, source, read-only, external, the first mount's key, the compose volume
+    let mut group_volumes: Vec<(String, String, bool, bool, String, String)> = Vec::new();
     let mut volume_index: std::collections::HashMap<String, usize> =
         std::collections::HashMap::new();
     for (i, v) in svc.volumes.iter().enumerate() {
@@ -182,7 +184,14 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
                         Some(g) => g.2 &= ro,
                         None => {
                             volume_index.insert(vlabel.clone(), group_volumes.len());
-                            group_volumes.push((vlabel.clone(), real, ro, external));
+                            group_volumes.push((
+                                vlabel.clone(),
+                                real,
+                                ro,
+                                external,
+                                path.clone(),
+                                src.to_string(),
+                            ));
                         }
                     }
                     let mut m = Block::builder("volume_mount")
@@ -249,7 +258,19 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
             tmpfs_mode: None,
         });
     }
-    for (vlabel, source, ro, external) in group_volumes {
+    for (vlabel, source, ro, external, key, vname) in group_volumes {
+        let csi = ctx.opts.volume_type == VolumeType::Csi;
+        ctx.facts.volume(VolumeUse {
+            service: svc.name.clone(),
+            key,
+            source: source.clone(),
+            name: vname,
+            read_only: ro,
+            csi,
+            count,
+            per_alloc: csi && count > 1 && !external,
+            external,
+        });
         let mut b = Block::builder("volume")
             .add_label(vlabel.as_str())
             .add_attribute(attr(
@@ -297,11 +318,27 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
         }
         st.group_volumes.push(b.build());
     }
+    let mut from_variables: Option<String> = None;
     for (i, r) in svc.configs.iter().enumerate() {
-        file_ref(ctx, svc, r, false, i, reload.as_deref(), &mut st, notes);
+        if file_ref(ctx, svc, r, false, i, reload.as_deref(), &mut st, notes) {
+            from_variables.get_or_insert_with(|| format!("configs[{i}]"));
+        }
     }
     for (i, r) in svc.secrets.iter().enumerate() {
-        file_ref(ctx, svc, r, true, i, reload.as_deref(), &mut st, notes);
+        if file_ref(ctx, svc, r, true, i, reload.as_deref(), &mut st, notes) {
+            from_variables.get_or_insert_with(|| format!("secrets[{i}]"));
+        }
+    }
+    // One note per service: the plan (DEPLOY.md) gives the one command that puts them.
+    if let Some(key) = from_variables {
+        notes.warn(
+            Severity::Info,
+            &key,
+            format!(
+                "secrets and configs are read from Nomad Variables at {}: see DEPLOY.md (written with -o DIR) for the nomad var put that stores them",
+                group_variables_path(ctx)
+            ),
+        );
     }
     st
 }
@@ -384,13 +421,17 @@ fn bind(
         ),
     );
     let root = crate::backend::project_root(ctx.project, ctx.opts.project_root.as_deref());
+    let client = crate::backend::rebase(source, &ctx.project.working_dir, &root);
+    ctx.facts.host_path(HostPath {
+        service: notes.service.name.clone(),
+        key: path.to_string(),
+        local: source.to_string(),
+        client: client.clone(),
+        in_project,
+    });
     st.mounts.push(Mount {
         kind: "bind",
-        source: Some(crate::backend::rebase(
-            source,
-            &ctx.project.working_dir,
-            &root,
-        )),
+        source: Some(client),
         target: target.to_string(),
         readonly: ro,
         propagation,
@@ -399,9 +440,20 @@ fn bind(
     });
 }
 
-/// The Nomad Variables path a task can read without extra policy.
-pub fn variables_path(ctx: &Ctx, task: &str) -> String {
+/// The Nomad Variables path of a task's own values (its `env_file` variables). A task's
+/// workload identity may read exactly `nomad/jobs`, `nomad/jobs/<job>`,
+/// `nomad/jobs/<job>/<group>` and `nomad/jobs/<job>/<group>/<task>` without an ACL policy
+/// (acl/acl.go `matchingVariablesCapabilitySet`; nothing deeper, so not `<task>/env`).
+pub fn task_variables_path(ctx: &Ctx, task: &str) -> String {
     format!("nomad/jobs/{}/{}/{}", ctx.job, ctx.group, task)
+}
+
+/// The Nomad Variables path of the files a group's tasks mount (compose secrets and
+/// configs): the group's own path, so they never share a path with the env template,
+/// which exports every item of the task path as an environment variable, and a secret
+/// several tasks of the group mount is put once.
+pub fn group_variables_path(ctx: &Ctx) -> String {
+    format!("nomad/jobs/{}/{}", ctx.job, ctx.group)
 }
 
 /// A template reading key `key` of the task's Nomad Variables.
@@ -413,6 +465,8 @@ fn variable_template(path: &str, key: &str) -> String {
     )
 }
 
+/// The template and mount of one compose secret or config; true when it is read from
+/// Nomad Variables.
 #[allow(clippy::too_many_arguments)]
 fn file_ref(
     ctx: &Ctx,
@@ -423,9 +477,9 @@ fn file_ref(
     reload: Option<&str>,
     st: &mut Storage,
     notes: &mut Notes,
-) {
+) -> bool {
     let Some(source) = r.source.as_deref() else {
-        return;
+        return false;
     };
     let section = if secret { "secrets" } else { "configs" };
     let path = format!("{section}[{i}]");
@@ -464,20 +518,34 @@ fn file_ref(
             })
         })
     };
+    let from_variables = content.is_none();
     let data = match content {
         Some(c) => c,
         None => {
-            let task = label(&svc.name);
-            let vpath = variables_path(ctx, &task);
-            let key = label(source).replace('-', "_");
-            notes.warn(
-                Severity::Info,
-                &path,
-                format!(
-                    "{} {source} is read from Nomad Variables: nomad var put {vpath} {key}=@FILE",
-                    if secret { "secret" } else { "config" }
+            let vpath = group_variables_path(ctx);
+            let value = match obj {
+                Some(o) if o.file.is_some() => Value::File(o.file.clone().unwrap_or_default()),
+                Some(o) if o.environment.is_some() => {
+                    Value::Env(o.environment.clone().unwrap_or_default())
+                }
+                _ => Value::Unknown,
+            };
+            let key = ctx.facts.item(Item {
+                path: vpath.clone(),
+                key: label(source).replace('-', "_"),
+                value,
+                service: svc.name.clone(),
+                key_path: path.clone(),
+                what: format!(
+                    "{} {source}{}",
+                    if secret { "secret" } else { "config" },
+                    if obj.is_some_and(|o| o.external) {
+                        " (external)"
+                    } else {
+                        ""
+                    }
                 ),
-            );
+            });
             variable_template(&vpath, &key)
         }
     };
@@ -515,6 +583,7 @@ fn file_ref(
         tmpfs_size: None,
         tmpfs_mode: None,
     });
+    from_variables
 }
 
 #[cfg(test)]

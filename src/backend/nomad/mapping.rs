@@ -306,7 +306,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "volumes",
         "volume / volume_mount / template / config.mount",
-        "named volumes → host or CSI volumes (per_alloc for replicas); small text bind mounts → templates; other bind mounts need the path on every client",
+        "named volumes → host or CSI volumes (per_alloc for replicas); small text bind mounts → templates (files named like credentials → Nomad Variables); other bind mounts need the path on every client",
     ),
     d(
         "volumes_from",

@@ -2,8 +2,10 @@
 //! replica of a stateful service gets its own volume) with task `volume_mount`s; small text
 //! bind mounts and compose `configs` become `template`s embedded in the job (re-rendered and
 //! signalled with the service's reload signal, e.g. SIGHUP), mounted from the task directory;
-//! compose `secrets` are read from Nomad Variables, never pasted into the job; other bind
-//! mounts and tmpfs become docker `mount`s.
+//! compose `secrets`, and project files whose names look like credentials, are read from
+//! the group's Nomad Variables path, never pasted into the job; other bind mounts and tmpfs
+//! become docker `mount`s. What the operator must provide (Variables items, volumes, client
+//! paths) is recorded for the plan ([`super::plan::Facts`]).
 
 use super::hcl::{attr, literal, text};
 use super::plan::{HostPath, Item, Value, VolumeUse};
@@ -37,7 +39,42 @@ pub struct Storage {
     pub needs_distinct_hosts: bool,
 }
 
-fn template(data: &str, destination: &str, reload: Option<&str>, perms: Option<String>) -> Block {
+/// The mode and owner of a rendered file: the template's `perms` (Nomad's default is
+/// "644"), `uid` and `gid` (Nomad 1.4 or later; template block docs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Ownership {
+    perms: Option<String>,
+    uid: Option<i64>,
+    gid: Option<i64>,
+}
+
+impl Ownership {
+    fn add_to(&self, mut b: hcl::structure::BlockBuilder) -> hcl::structure::BlockBuilder {
+        if let Some(p) = &self.perms {
+            b = b.add_attribute(attr("perms", literal(p)));
+        }
+        if let Some(u) = self.uid {
+            b = b.add_attribute(attr("uid", u));
+        }
+        if let Some(g) = self.gid {
+            b = b.add_attribute(attr("gid", g));
+        }
+        b
+    }
+}
+
+/// `change_mode`: the reload signal when the service has one, else a restart.
+fn on_change(b: hcl::structure::BlockBuilder, reload: Option<&str>) -> Block {
+    match reload {
+        Some(sig) => b
+            .add_attribute(attr("change_mode", literal("signal")))
+            .add_attribute(attr("change_signal", literal(sig))),
+        None => b.add_attribute(attr("change_mode", literal("restart"))),
+    }
+    .build()
+}
+
+fn template(data: &str, destination: &str, reload: Option<&str>, owner: &Ownership) -> Block {
     let mut b = Block::builder("template")
         .add_attribute(attr("data", text(data)))
         .add_attribute(attr("destination", literal(destination)));
@@ -46,18 +83,40 @@ fn template(data: &str, destination: &str, reload: Option<&str>, perms: Option<S
             .add_attribute(attr("left_delimiter", literal(l)))
             .add_attribute(attr("right_delimiter", literal(r)));
     }
-    if let Some(p) = perms {
-        b = b.add_attribute(attr("perms", literal(&p)));
+    on_change(owner.add_to(b), reload)
+}
+
+/// A template rendering item `key` of the Nomad Variable at `path` to `destination`.
+fn variable_file(
+    path: &str,
+    key: &str,
+    destination: &str,
+    reload: Option<&str>,
+    owner: &Ownership,
+) -> Block {
+    let b = Block::builder("template")
+        .add_attribute(attr("data", literal(&variable_template(path, key))))
+        .add_attribute(attr("destination", literal(destination)));
+    on_change(owner.add_to(b), reload)
+}
+
+/// A project file name that looks like it holds a credential (`*password*`, `*secret*`,
+/// `*token*`, `*.key`, `*.pem`, an OpenSSH private key `id_rsa*`...; a `.pub` public key is
+/// not one). Such a file is read from Nomad Variables rather than embedded: anyone who
+/// can read the job (`read-job`) reads its templates (review nomad.md, finding 7).
+pub fn looks_like_credential(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    if n.ends_with(".pub") {
+        return false;
     }
-    match reload {
-        Some(sig) => {
-            b = b
-                .add_attribute(attr("change_mode", literal("signal")))
-                .add_attribute(attr("change_signal", literal(sig)));
-        }
-        None => b = b.add_attribute(attr("change_mode", literal("restart"))),
-    }
-    b.build()
+    ["password", "secret", "token"]
+        .iter()
+        .any(|w| n.contains(w))
+        || n.ends_with(".key")
+        || n.ends_with(".pem")
+        || ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"]
+            .iter()
+            .any(|p| n.starts_with(p))
 }
 
 /// A template whose data already holds registry lookups written with delimiters `l`/`r`.
@@ -367,18 +426,38 @@ fn bind(
     {
         let base = local_path(target);
         let single = files.len() == 1 && files.first().is_some_and(|(r, _)| r.is_empty());
+        // A directory whose own name looks like a credential (`./secrets`) holds them.
+        let credential_dir = !single
+            && Path::new(source)
+                .file_name()
+                .is_some_and(|n| looks_like_credential(&n.to_string_lossy()));
         for (rel, data) in files.iter() {
             let dest = if rel.is_empty() {
                 base.clone()
             } else {
                 format!("{base}/{rel}")
             };
+            let file = if rel.is_empty() {
+                source.to_string()
+            } else {
+                format!("{source}/{rel}")
+            };
+            let name = Path::new(&file)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if credential_dir || looks_like_credential(&name) {
+                credential_file(ctx, &file, &name, &dest, reload, path, st, notes);
+                continue;
+            }
             match super::rendered::render_file(notes.service, ctx.wiring, path, rel, data) {
                 Some((rendered, (l, r))) => {
                     st.templates
                         .push(rendered_template(&rendered, (l, r), &dest, reload));
                 }
-                None => st.templates.push(template(data, &dest, reload, None)),
+                None => st
+                    .templates
+                    .push(template(data, &dest, reload, &Ownership::default())),
             }
         }
         if files.is_empty() {
@@ -440,6 +519,48 @@ fn bind(
     });
 }
 
+/// A bind-mounted project file that looks like a credential: rendered from the group's
+/// Nomad Variables path like a compose secret (the plan puts it there), not embedded.
+#[allow(clippy::too_many_arguments)]
+fn credential_file(
+    ctx: &Ctx,
+    file: &str,
+    name: &str,
+    dest: &str,
+    reload: Option<&str>,
+    path: &str,
+    st: &mut Storage,
+    notes: &mut Notes,
+) {
+    let vpath = group_variables_path(ctx);
+    let shown = Path::new(file)
+        .strip_prefix(&ctx.project.working_dir)
+        .map(|p| format!("./{}", p.display()))
+        .unwrap_or_else(|_| file.to_string());
+    let key = ctx.facts.item(Item {
+        path: vpath.clone(),
+        key: label(name).replace('-', "_"),
+        value: Value::File(file.to_string()),
+        service: notes.service.name.clone(),
+        key_path: path.to_string(),
+        what: "a bind-mounted project file that looks like a credential".into(),
+    });
+    st.templates.push(variable_file(
+        &vpath,
+        &key,
+        dest,
+        reload,
+        &Ownership::default(),
+    ));
+    notes.warn(
+        Severity::Warning,
+        path,
+        format!(
+            "{shown} looks like a credential, so it is not embedded in the job (anyone who may read the job reads its templates): it is read from Nomad Variables at {vpath}, key {key}; see DEPLOY.md (written with -o DIR) for the nomad var put"
+        ),
+    );
+}
+
 /// The Nomad Variables path of a task's own values (its `env_file` variables). A task's
 /// workload identity may read exactly `nomad/jobs`, `nomad/jobs/<job>`,
 /// `nomad/jobs/<job>/<group>` and `nomad/jobs/<job>/<group>/<task>` without an ACL policy
@@ -463,6 +584,30 @@ fn variable_template(path: &str, key: &str) -> String {
         path = path.replace('"', ""),
         key = key.replace('"', "")
     )
+}
+
+/// What a compose secret or config renders: its text, or an item of a Nomad Variable.
+enum Embed {
+    Text(String),
+    /// (path, key)
+    Variable(String, String),
+}
+
+/// A compose `uid`/`gid` as the template's integer attribute; compose takes a numeric id
+/// (compose spec: "the numeric uid or gid"), so anything else is dropped with a warning.
+fn numeric_id(id: Option<&str>, path: &str, notes: &mut Notes) -> Option<i64> {
+    let id = id.map(str::trim).filter(|s| !s.is_empty())?;
+    match id.parse::<i64>() {
+        Ok(n) if n >= 0 => Some(n),
+        _ => {
+            notes.warn(
+                Severity::Warning,
+                path,
+                format!("dropped for nomad: {id:?} is not a numeric id"),
+            );
+            None
+        }
+    }
 }
 
 /// The template and mount of one compose secret or config; true when it is read from
@@ -495,7 +640,17 @@ fn file_ref(
     } else {
         target
     };
-    let perms = r.mode.map(|m| format!("{:o}", m.0));
+    // Compose's default mode for secrets and configs is 0444, world-readable and never
+    // writable (compose spec, services `secrets`/`configs` long syntax: "The default value
+    // is world-readable permissions (mode 0444)"); Nomad's template default is 644.
+    let owner = Ownership {
+        perms: Some(
+            r.mode
+                .map_or_else(|| "444".to_string(), |m| format!("{:o}", m.0)),
+        ),
+        uid: numeric_id(r.uid.as_deref(), &format!("{path}.uid"), notes),
+        gid: numeric_id(r.gid.as_deref(), &format!("{path}.gid"), notes),
+    };
     let objects = if secret {
         &ctx.project.secrets
     } else {
@@ -520,7 +675,7 @@ fn file_ref(
     };
     let from_variables = content.is_none();
     let data = match content {
-        Some(c) => c,
+        Some(c) => Embed::Text(c),
         None => {
             let vpath = group_variables_path(ctx);
             let value = match obj {
@@ -546,7 +701,7 @@ fn file_ref(
                     }
                 ),
             });
-            variable_template(&vpath, &key)
+            Embed::Variable(vpath, key)
         }
     };
     if reload.is_some() && !secret {
@@ -556,24 +711,10 @@ fn file_ref(
             format!("{target} is mounted as a single file: a re-rendered file is not seen through it, so the reload signal finds the old content; mount a directory of configs instead"),
         );
     }
-    let mut b = Block::builder("template");
-    if data.contains("nomadVar") {
-        b = b
-            .add_attribute(attr("data", literal(&data)))
-            .add_attribute(attr("destination", literal(&dest)));
-        if let Some(p) = perms {
-            b = b.add_attribute(attr("perms", literal(&p)));
-        }
-        b = match reload {
-            Some(sig) => b
-                .add_attribute(attr("change_mode", literal("signal")))
-                .add_attribute(attr("change_signal", literal(sig))),
-            None => b.add_attribute(attr("change_mode", literal("restart"))),
-        };
-        st.templates.push(b.build());
-    } else {
-        st.templates.push(template(&data, &dest, reload, perms));
-    }
+    st.templates.push(match data {
+        Embed::Text(text) => template(&text, &dest, reload, &owner),
+        Embed::Variable(vpath, key) => variable_file(&vpath, &key, &dest, reload, &owner),
+    });
     st.mounts.push(Mount {
         kind: "bind",
         source: Some(dest),
@@ -589,6 +730,25 @@ fn file_ref(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_names_are_recognised() {
+        for name in [
+            "db_password.txt",
+            "registry-db.sgadmin.PASSWORD",
+            "client_secret",
+            "github-token",
+            "server.key",
+            "tls.pem",
+            "id_rsa",
+            "id_ed25519",
+        ] {
+            assert!(looks_like_credential(name), "{name}");
+        }
+        for name in ["nginx.conf", "id_rsa.pub", "keys.txt", "start.sh"] {
+            assert!(!looks_like_credential(name), "{name}");
+        }
+    }
 
     #[test]
     fn delimiters_avoid_the_content() {

@@ -125,6 +125,7 @@ fn rendered_template(
     (l, r): (&str, &str),
     destination: &str,
     reload: Option<&str>,
+    owner: &Ownership,
 ) -> Block {
     let mut b = Block::builder("template")
         .add_attribute(attr("data", text(data)))
@@ -134,15 +135,30 @@ fn rendered_template(
             .add_attribute(attr("left_delimiter", literal(l)))
             .add_attribute(attr("right_delimiter", literal(r)));
     }
-    match reload {
-        Some(sig) => {
-            b = b
-                .add_attribute(attr("change_mode", literal("signal")))
-                .add_attribute(attr("change_signal", literal(sig)));
-        }
-        None => b = b.add_attribute(attr("change_mode", literal("restart"))),
+    on_change(owner.add_to(b), reload)
+}
+
+/// The mode a bind-mounted project file keeps: `perms = "755"` when it is executable
+/// (a script used as the command fails with "permission denied" at Nomad's default 644,
+/// review nomad.md finding 13), else Nomad's default. Only the exec bit is carried: git
+/// records a file as 644 or 755 and nothing else, so other bits come from the checkout's
+/// umask, and output must not depend on the machine that converts.
+fn kept_mode(file: &Path) -> Ownership {
+    Ownership {
+        perms: executable(file).then(|| "755".to_string()),
+        ..Ownership::default()
     }
-    b.build()
+}
+
+#[cfg(unix)]
+fn executable(file: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(file).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn executable(_: &Path) -> bool {
+    false
 }
 
 /// Template delimiters that do not occur in `data`, so the file is copied verbatim (Nomad
@@ -446,18 +462,17 @@ fn bind(
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
+            let owner = kept_mode(Path::new(&file));
             if credential_dir || looks_like_credential(&name) {
-                credential_file(ctx, &file, &name, &dest, reload, path, st, notes);
+                credential_file(ctx, &file, &name, &dest, reload, &owner, path, st, notes);
                 continue;
             }
             match super::rendered::render_file(notes.service, ctx.wiring, path, rel, data) {
                 Some((rendered, (l, r))) => {
                     st.templates
-                        .push(rendered_template(&rendered, (l, r), &dest, reload));
+                        .push(rendered_template(&rendered, (l, r), &dest, reload, &owner));
                 }
-                None => st
-                    .templates
-                    .push(template(data, &dest, reload, &Ownership::default())),
+                None => st.templates.push(template(data, &dest, reload, &owner)),
             }
         }
         if files.is_empty() {
@@ -528,6 +543,7 @@ fn credential_file(
     name: &str,
     dest: &str,
     reload: Option<&str>,
+    owner: &Ownership,
     path: &str,
     st: &mut Storage,
     notes: &mut Notes,
@@ -545,13 +561,8 @@ fn credential_file(
         key_path: path.to_string(),
         what: "a bind-mounted project file that looks like a credential".into(),
     });
-    st.templates.push(variable_file(
-        &vpath,
-        &key,
-        dest,
-        reload,
-        &Ownership::default(),
-    ));
+    st.templates
+        .push(variable_file(&vpath, &key, dest, reload, owner));
     notes.warn(
         Severity::Warning,
         path,
@@ -730,6 +741,25 @@ fn file_ref(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_exec_bit_of_a_project_file_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("start.sh");
+        std::fs::write(&file, "#!/bin/sh\n").unwrap_or_else(|e| panic!("{e}"));
+        let perms = |mode: u32| {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode))
+                .unwrap_or_else(|e| panic!("{e}"));
+            kept_mode(&file).perms
+        };
+        assert_eq!(perms(0o755), Some("755".to_string()));
+        assert_eq!(perms(0o700), Some("755".to_string()));
+        assert_eq!(perms(0o644), None);
+        assert_eq!(perms(0o664), None, "a umask-dependent mode is not carried");
+        assert_eq!(kept_mode(&dir.path().join("missing")).perms, None);
+    }
 
     #[test]
     fn credential_names_are_recognised() {

@@ -6,6 +6,7 @@ pub mod mapping;
 pub mod nomad;
 pub mod notes;
 pub mod nul;
+pub mod plan;
 pub mod swarm;
 pub mod systemd;
 
@@ -18,8 +19,9 @@ pub struct OutFile {
     pub contents: String,
 }
 
-/// What a conversion produced: files (in a stable order), warnings, and where in the files
-/// each service's output begins (for provenance comments).
+/// What a conversion produced: files (in a stable order), warnings, where in the files
+/// each service's output begins (for provenance comments), and what the operator must do
+/// besides submitting the files ([`plan`]; empty for targets that do not say yet).
 #[derive(Clone, Debug, Default)]
 pub struct Emitted {
     pub files: Vec<OutFile>,
@@ -27,6 +29,8 @@ pub struct Emitted {
     pub anchors: Vec<Anchor>,
     /// Counts of what the conversion did, for `convert --stats` (name, count).
     pub stats: Vec<(&'static str, usize)>,
+    /// What the operator must do before the first run (rendered as DEPLOY.md).
+    pub plan: Vec<plan::Step>,
 }
 
 /// A line of an output file that starts what `key_path` (e.g. `services.web`) became.

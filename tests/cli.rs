@@ -468,3 +468,61 @@ fn header_provenance_and_check() {
         "--check wrote files"
     );
 }
+
+/// With `-o DIR`, the Nomad plan is written as `DEPLOY.md` beside the job files, staged
+/// and checked with them (also under `DIR/nomad/` with several targets); on stdout only
+/// the job documents are printed, so they can be piped to `nomad job run -`.
+#[test]
+fn the_nomad_plan_is_written_beside_the_jobs_and_never_on_stdout() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    portable_project(d.path());
+    let write = run(
+        d.path(),
+        &["-p", "shop", "convert", "--to", "nomad", "-o", "out"],
+        &[],
+    );
+    assert!(
+        write.status.success(),
+        "{}",
+        String::from_utf8_lossy(&write.stderr)
+    );
+    let names: Vec<String> = files_under(&d.path().join("out"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["DEPLOY.md", "shop.nomad.hcl"]);
+    let plan = std::fs::read_to_string(d.path().join("out/DEPLOY.md")).unwrap_or_default();
+    assert!(plan.starts_with("# Deploying shop to Nomad\n"), "{plan}");
+    assert!(
+        plan.contains("nomad var put nomad/jobs/shop/web tls=@tls.key"),
+        "{plan}"
+    );
+    assert!(plan.contains("nomad job run shop.nomad.hcl"), "{plan}");
+    let job = std::fs::read_to_string(d.path().join("out/shop.nomad.hcl")).unwrap_or_default();
+
+    let printed = run(d.path(), &["-p", "shop", "convert", "--to", "nomad"], &[]);
+    assert!(printed.status.success());
+    assert_eq!(stdout(&printed), job, "stdout is the job document alone");
+    assert!(!stdout(&printed).contains("Deploying"));
+
+    let check = [
+        "-p", "shop", "convert", "--to", "nomad", "-o", "out", "--check",
+    ];
+    let fresh = run(d.path(), &check, &[]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", stdout(&fresh));
+    std::fs::write(d.path().join("out/DEPLOY.md"), "stale\n").unwrap_or_else(|e| panic!("{e}"));
+    let stale = run(d.path(), &check, &[]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(stdout(&stale).contains("DEPLOY.md"), "{}", stdout(&stale));
+
+    let both = run(
+        d.path(),
+        &["-p", "shop", "convert", "--to", "nomad,swarm", "-o", "both"],
+        &[],
+    );
+    assert!(both.status.success());
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("both/nomad/DEPLOY.md")).unwrap_or_default(),
+        plan
+    );
+}

@@ -2,10 +2,11 @@
 //! `nomad` is loaded and converted (`case.json` may add `"nomad": {"driver": "podman",
 //! "provider": "consul", "volume_type": "csi", "env_from_variables": true,
 //! "memory_oversubscription": true, "job": "...", "datacenters": [...]}`); the job files
-//! and warnings are snapshotted. Property tests check that any compose string reaches the
-//! container byte-identical through both evaluations Nomad gives it: the jobspec parse
-//! (HCL) and, for driver `config` strings, the client's second HCL pass; env values through
-//! the jobspec parse and the client's `ReplaceEnv`.
+//! and warnings are snapshotted, with the operator's plan (`DEPLOY.md`) between them.
+//! Property tests check that any compose string reaches the container byte-identical
+//! through both evaluations Nomad gives it: the jobspec parse (HCL) and, for driver
+//! `config` strings, the client's second HCL pass; env values through the jobspec parse
+//! and the client's `ReplaceEnv`.
 
 use crate::util::{cases, options_for, read_case, redact, root};
 use hcl::eval::{Context, Evaluate};
@@ -107,7 +108,9 @@ fn load_case(dir: &Path) -> (Result<Project, String>, SourceMap) {
     (r, sources)
 }
 
-fn render(e: &Emitted, sources: &SourceMap) -> String {
+/// The job files, then the operator's plan as `convert -o DIR` writes it (`DEPLOY.md`),
+/// then the warnings.
+fn render(e: &Emitted, project: &Project, sources: &SourceMap) -> String {
     let mut out = String::new();
     for f in &e.files {
         out.push_str(&format!("# file: {}\n{}", f.name, f.contents));
@@ -115,6 +118,12 @@ fn render(e: &Emitted, sources: &SourceMap) -> String {
             out.push('\n');
         }
     }
+    let describe =
+        |span: transship::source::Span| (!span.is_synthetic()).then(|| sources.describe(span));
+    out.push_str(&format!(
+        "# file: DEPLOY.md\n{}",
+        transship::backend::plan::render_markdown("Nomad", &project.name, &e.plan, &describe)
+    ));
     for w in &e.warnings {
         let at = if w.span.is_synthetic() {
             String::new()
@@ -149,8 +158,9 @@ fn nomad_snapshots() {
             Ok(p) => match emit(&p, &opts) {
                 Ok(e) => {
                     // Deterministic: a second run gives the same bytes.
-                    let again = emit(&p, &opts).map(|e| e.files).unwrap_or_default();
-                    assert_eq!(e.files, again, "{name}: output differs between runs");
+                    let again = emit(&p, &opts).unwrap_or_default();
+                    assert_eq!(e.files, again.files, "{name}: output differs between runs");
+                    assert_eq!(e.plan, again.plan, "{name}: plan differs between runs");
                     for f in &e.files {
                         assert!(
                             hcl::parse(&f.contents).is_ok(),
@@ -158,7 +168,7 @@ fn nomad_snapshots() {
                             f.name
                         );
                     }
-                    render(&e, &sources)
+                    render(&e, &p, &sources)
                 }
                 Err(e) => format!("error: {e}\n"),
             },

@@ -7,7 +7,7 @@
 //!
 //! Submodules: [`mapping`] (the key table), [`hcl`] (escaping and `nomad fmt` printing),
 //! [`ports`], [`health`], [`placement`], [`policy`], [`storage`], [`task`], [`resources`],
-//! [`group`].
+//! [`group`], [`plan`] (the operator's steps besides `nomad job run`).
 
 pub mod colocate;
 pub mod group;
@@ -16,6 +16,7 @@ pub mod health;
 pub mod mapping;
 pub mod mesh;
 pub mod placement;
+pub mod plan;
 pub mod policy;
 pub mod ports;
 pub mod rendered;
@@ -213,6 +214,8 @@ pub struct Ctx<'a> {
     pub wiring: &'a wiring::Wiring,
     /// For one member of a stateful service, its 1-based index.
     pub member: Option<i64>,
+    /// What the operator's plan needs that the job files do not show.
+    pub facts: &'a plan::Facts,
 }
 
 /// The `x-nomad` (or `x-transship`) extension value `key` of a service, if any.
@@ -416,6 +419,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let mut anchors = Vec::new();
     let project_files = storage::ProjectFiles::default();
     let (mut task_count, mut tasks_without_resources) = (0usize, 0usize);
+    let facts = plan::Facts::default();
     for (i, jt) in types.iter().enumerate() {
         let id = if i == 0 {
             base.clone()
@@ -435,6 +439,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 analysis: &analysis,
                 wiring: &wiring,
                 member: member_of.get(gname).copied(),
+                facts: &facts,
             };
             let (block, mut w) = group::group(&ctx, members);
             warnings.append(&mut w);
@@ -502,6 +507,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     ];
     Ok(Emitted {
         stats,
+        plan: plan::steps(project, opts, &facts, &files),
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,

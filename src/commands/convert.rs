@@ -236,12 +236,40 @@ struct Converted {
 /// Outer error: the tool failed (staging a file); inner: the project cannot be converted.
 type Outcome = anyhow::Result<Result<Converted, EmitError>>;
 
-/// Convert, stamp and stage one target.
+/// The operator's plan, written beside the files when they go to a directory.
+pub const PLAN_FILE: &str = "DEPLOY.md";
+
+/// The target's name in the plan's title.
+fn display_name(target: Target) -> &'static str {
+    match target {
+        Target::Nomad => "Nomad",
+        Target::Swarm => "Docker Swarm",
+        Target::Systemd => "systemd",
+        Target::Quadlet => "Podman Quadlet",
+    }
+}
+
+/// Convert, stamp and stage one target. With an output directory the plan (if the target
+/// has one) becomes `DEPLOY.md` among the files, so it is staged, committed and checked
+/// with them; on stdout only the target's own documents are printed.
 fn convert(target: Target, dir: Option<&Path>, job: &Job) -> Outcome {
     let mut emitted = match emit(target, job.project, job.args, dir) {
         Ok(e) => e,
         Err(e) => return Ok(Err(e)),
     };
+    if dir.is_some() && !emitted.plan.is_empty() {
+        let describe =
+            |span: crate::source::Span| (!span.is_synthetic()).then(|| job.sources.describe(span));
+        emitted.files.push(OutFile {
+            name: PLAN_FILE.to_string(),
+            contents: crate::backend::plan::render_markdown(
+                display_name(target),
+                &job.project.name,
+                &emitted.plan,
+                &describe,
+            ),
+        });
+    }
     crate::commands::stamp::stamp(
         &mut emitted.files,
         &emitted.anchors,

@@ -317,7 +317,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "secrets",
         "template",
-        "the secret is read from Nomad Variables at nomad/jobs/<job>/<group>/<task> (never pasted into the job) and mounted at its target",
+        "the secret is read from Nomad Variables at nomad/jobs/<job>/<group> (never pasted into the job) and mounted at its target",
     ),
     t("security_opt", "config.security_opt"),
     t("shm_size", "config.shm_size"),
@@ -339,7 +339,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "volumes",
         "volume / volume_mount / template / config.mount",
-        "named volumes → host or CSI volumes (per_alloc for replicas); small text bind mounts → templates; other bind mounts need the path on every client",
+        "named volumes → host or CSI volumes (per_alloc for replicas); small text bind mounts → templates (files named like credentials → Nomad Variables); other bind mounts need the path on every client",
     ),
     d(
         "volumes_from",
@@ -362,7 +362,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "top:secrets",
         "template",
-        "read from Nomad Variables; put each one there with `nomad var put`",
+        "read from Nomad Variables; DEPLOY.md (written with -o DIR) gives one `nomad var put` per path, listing every key",
     ),
     a(
         "top:volumes",

@@ -30,7 +30,8 @@ pub struct PortDef {
 /// compose's `127.0.0.1:8080:80` stays private to the client.
 pub const LOOPBACK_NETWORK: &str = "loopback";
 
-fn loopback(ip: &str) -> bool {
+/// A host IP that only the machine itself reaches.
+pub fn loopback(ip: &str) -> bool {
     ip == "localhost" || ip == "::1" || ip.starts_with("127.")
 }
 

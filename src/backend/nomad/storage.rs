@@ -2,10 +2,13 @@
 //! replica of a stateful service gets its own volume) with task `volume_mount`s; small text
 //! bind mounts and compose `configs` become `template`s embedded in the job (re-rendered and
 //! signalled with the service's reload signal, e.g. SIGHUP), mounted from the task directory;
-//! compose `secrets` are read from Nomad Variables, never pasted into the job; other bind
-//! mounts and tmpfs become docker `mount`s.
+//! compose `secrets`, and project files whose names look like credentials, are read from
+//! the group's Nomad Variables path, never pasted into the job; other bind mounts and tmpfs
+//! become docker `mount`s. What the operator must provide (Variables items, volumes, client
+//! paths) is recorded for the plan ([`super::plan::Facts`]).
 
 use super::hcl::{attr, literal, text};
+use super::plan::{HostPath, Item, Value, VolumeUse};
 use super::{Ctx, VolumeType, label};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
@@ -36,7 +39,42 @@ pub struct Storage {
     pub needs_distinct_hosts: bool,
 }
 
-fn template(data: &str, destination: &str, reload: Option<&str>, perms: Option<String>) -> Block {
+/// The mode and owner of a rendered file: the template's `perms` (Nomad's default is
+/// "644"), `uid` and `gid` (Nomad 1.4 or later; template block docs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Ownership {
+    perms: Option<String>,
+    uid: Option<i64>,
+    gid: Option<i64>,
+}
+
+impl Ownership {
+    fn add_to(&self, mut b: hcl::structure::BlockBuilder) -> hcl::structure::BlockBuilder {
+        if let Some(p) = &self.perms {
+            b = b.add_attribute(attr("perms", literal(p)));
+        }
+        if let Some(u) = self.uid {
+            b = b.add_attribute(attr("uid", u));
+        }
+        if let Some(g) = self.gid {
+            b = b.add_attribute(attr("gid", g));
+        }
+        b
+    }
+}
+
+/// `change_mode`: the reload signal when the service has one, else a restart.
+fn on_change(b: hcl::structure::BlockBuilder, reload: Option<&str>) -> Block {
+    match reload {
+        Some(sig) => b
+            .add_attribute(attr("change_mode", literal("signal")))
+            .add_attribute(attr("change_signal", literal(sig))),
+        None => b.add_attribute(attr("change_mode", literal("restart"))),
+    }
+    .build()
+}
+
+fn template(data: &str, destination: &str, reload: Option<&str>, owner: &Ownership) -> Block {
     let mut b = Block::builder("template")
         .add_attribute(attr("data", text(data)))
         .add_attribute(attr("destination", literal(destination)));
@@ -45,18 +83,40 @@ fn template(data: &str, destination: &str, reload: Option<&str>, perms: Option<S
             .add_attribute(attr("left_delimiter", literal(l)))
             .add_attribute(attr("right_delimiter", literal(r)));
     }
-    if let Some(p) = perms {
-        b = b.add_attribute(attr("perms", literal(&p)));
+    on_change(owner.add_to(b), reload)
+}
+
+/// A template rendering item `key` of the Nomad Variable at `path` to `destination`.
+fn variable_file(
+    path: &str,
+    key: &str,
+    destination: &str,
+    reload: Option<&str>,
+    owner: &Ownership,
+) -> Block {
+    let b = Block::builder("template")
+        .add_attribute(attr("data", literal(&variable_template(path, key))))
+        .add_attribute(attr("destination", literal(destination)));
+    on_change(owner.add_to(b), reload)
+}
+
+/// A project file name that looks like it holds a credential (`*password*`, `*secret*`,
+/// `*token*`, `*.key`, `*.pem`, an OpenSSH private key `id_rsa*`...; a `.pub` public key is
+/// not one). Such a file is read from Nomad Variables rather than embedded: anyone who
+/// can read the job (`read-job`) reads its templates (review nomad.md, finding 7).
+pub fn looks_like_credential(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    if n.ends_with(".pub") {
+        return false;
     }
-    match reload {
-        Some(sig) => {
-            b = b
-                .add_attribute(attr("change_mode", literal("signal")))
-                .add_attribute(attr("change_signal", literal(sig)));
-        }
-        None => b = b.add_attribute(attr("change_mode", literal("restart"))),
-    }
-    b.build()
+    ["password", "secret", "token"]
+        .iter()
+        .any(|w| n.contains(w))
+        || n.ends_with(".key")
+        || n.ends_with(".pem")
+        || ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"]
+            .iter()
+            .any(|p| n.starts_with(p))
 }
 
 /// A template whose data already holds registry lookups written with delimiters `l`/`r`.
@@ -65,6 +125,7 @@ fn rendered_template(
     (l, r): (&str, &str),
     destination: &str,
     reload: Option<&str>,
+    owner: &Ownership,
 ) -> Block {
     let mut b = Block::builder("template")
         .add_attribute(attr("data", text(data)))
@@ -74,15 +135,30 @@ fn rendered_template(
             .add_attribute(attr("left_delimiter", literal(l)))
             .add_attribute(attr("right_delimiter", literal(r)));
     }
-    match reload {
-        Some(sig) => {
-            b = b
-                .add_attribute(attr("change_mode", literal("signal")))
-                .add_attribute(attr("change_signal", literal(sig)));
-        }
-        None => b = b.add_attribute(attr("change_mode", literal("restart"))),
+    on_change(owner.add_to(b), reload)
+}
+
+/// The mode a bind-mounted project file keeps: `perms = "755"` when it is executable
+/// (a script used as the command fails with "permission denied" at Nomad's default 644,
+/// review nomad.md finding 13), else Nomad's default. Only the exec bit is carried: git
+/// records a file as 644 or 755 and nothing else, so other bits come from the checkout's
+/// umask, and output must not depend on the machine that converts.
+fn kept_mode(file: &Path) -> Ownership {
+    Ownership {
+        perms: executable(file).then(|| "755".to_string()),
+        ..Ownership::default()
     }
-    b.build()
+}
+
+#[cfg(unix)]
+fn executable(file: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(file).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn executable(_: &Path) -> bool {
+    false
 }
 
 /// Template delimiters that do not occur in `data`, so the file is copied verbatim (Nomad
@@ -151,7 +227,8 @@ pub fn reload_signal(svc: &Service) -> Option<String> {
 pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Storage {
     let mut st = Storage::default();
     let reload = reload_signal(svc);
-    let mut group_volumes: Vec<(String, String, bool, bool)> = Vec::new(); // label, source, ro, external
+    // label, source, read-only, external, the first mount's key, the compose volume
+    let mut group_volumes: Vec<(String, String, bool, bool, String, String)> = Vec::new();
     let mut volume_index: std::collections::HashMap<String, usize> =
         std::collections::HashMap::new();
     for (i, v) in svc.volumes.iter().enumerate() {
@@ -182,7 +259,14 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
                         Some(g) => g.2 &= ro,
                         None => {
                             volume_index.insert(vlabel.clone(), group_volumes.len());
-                            group_volumes.push((vlabel.clone(), real, ro, external));
+                            group_volumes.push((
+                                vlabel.clone(),
+                                real,
+                                ro,
+                                external,
+                                path.clone(),
+                                src.to_string(),
+                            ));
                         }
                     }
                     let mut m = Block::builder("volume_mount")
@@ -249,7 +333,19 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
             tmpfs_mode: None,
         });
     }
-    for (vlabel, source, ro, external) in group_volumes {
+    for (vlabel, source, ro, external, key, vname) in group_volumes {
+        let csi = ctx.opts.volume_type == VolumeType::Csi;
+        ctx.facts.volume(VolumeUse {
+            service: svc.name.clone(),
+            key,
+            source: source.clone(),
+            name: vname,
+            read_only: ro,
+            csi,
+            count,
+            per_alloc: csi && count > 1 && !external,
+            external,
+        });
         let mut b = Block::builder("volume")
             .add_label(vlabel.as_str())
             .add_attribute(attr(
@@ -297,11 +393,27 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
         }
         st.group_volumes.push(b.build());
     }
+    let mut from_variables: Option<String> = None;
     for (i, r) in svc.configs.iter().enumerate() {
-        file_ref(ctx, svc, r, false, i, reload.as_deref(), &mut st, notes);
+        if file_ref(ctx, svc, r, false, i, reload.as_deref(), &mut st, notes) {
+            from_variables.get_or_insert_with(|| format!("configs[{i}]"));
+        }
     }
     for (i, r) in svc.secrets.iter().enumerate() {
-        file_ref(ctx, svc, r, true, i, reload.as_deref(), &mut st, notes);
+        if file_ref(ctx, svc, r, true, i, reload.as_deref(), &mut st, notes) {
+            from_variables.get_or_insert_with(|| format!("secrets[{i}]"));
+        }
+    }
+    // One note per service: the plan (DEPLOY.md) gives the one command that puts them.
+    if let Some(key) = from_variables {
+        notes.warn(
+            Severity::Info,
+            &key,
+            format!(
+                "secrets and configs are read from Nomad Variables at {}: see DEPLOY.md (written with -o DIR) for the nomad var put that stores them",
+                group_variables_path(ctx)
+            ),
+        );
     }
     st
 }
@@ -330,18 +442,37 @@ fn bind(
     {
         let base = local_path(target);
         let single = files.len() == 1 && files.first().is_some_and(|(r, _)| r.is_empty());
+        // A directory whose own name looks like a credential (`./secrets`) holds them.
+        let credential_dir = !single
+            && Path::new(source)
+                .file_name()
+                .is_some_and(|n| looks_like_credential(&n.to_string_lossy()));
         for (rel, data) in files.iter() {
             let dest = if rel.is_empty() {
                 base.clone()
             } else {
                 format!("{base}/{rel}")
             };
+            let file = if rel.is_empty() {
+                source.to_string()
+            } else {
+                format!("{source}/{rel}")
+            };
+            let name = Path::new(&file)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let owner = kept_mode(Path::new(&file));
+            if credential_dir || looks_like_credential(&name) {
+                credential_file(ctx, &file, &name, &dest, reload, &owner, path, st, notes);
+                continue;
+            }
             match super::rendered::render_file(notes.service, ctx.wiring, path, rel, data) {
                 Some((rendered, (l, r))) => {
                     st.templates
-                        .push(rendered_template(&rendered, (l, r), &dest, reload));
+                        .push(rendered_template(&rendered, (l, r), &dest, reload, &owner));
                 }
-                None => st.templates.push(template(data, &dest, reload, None)),
+                None => st.templates.push(template(data, &dest, reload, &owner)),
             }
         }
         if files.is_empty() {
@@ -384,13 +515,17 @@ fn bind(
         ),
     );
     let root = crate::backend::project_root(ctx.project, ctx.opts.project_root.as_deref());
+    let client = crate::backend::rebase(source, &ctx.project.working_dir, &root);
+    ctx.facts.host_path(HostPath {
+        service: notes.service.name.clone(),
+        key: path.to_string(),
+        local: source.to_string(),
+        client: client.clone(),
+        in_project,
+    });
     st.mounts.push(Mount {
         kind: "bind",
-        source: Some(crate::backend::rebase(
-            source,
-            &ctx.project.working_dir,
-            &root,
-        )),
+        source: Some(client),
         target: target.to_string(),
         readonly: ro,
         propagation,
@@ -399,9 +534,58 @@ fn bind(
     });
 }
 
-/// The Nomad Variables path a task can read without extra policy.
-pub fn variables_path(ctx: &Ctx, task: &str) -> String {
+/// A bind-mounted project file that looks like a credential: rendered from the group's
+/// Nomad Variables path like a compose secret (the plan puts it there), not embedded.
+#[allow(clippy::too_many_arguments)]
+fn credential_file(
+    ctx: &Ctx,
+    file: &str,
+    name: &str,
+    dest: &str,
+    reload: Option<&str>,
+    owner: &Ownership,
+    path: &str,
+    st: &mut Storage,
+    notes: &mut Notes,
+) {
+    let vpath = group_variables_path(ctx);
+    let shown = Path::new(file)
+        .strip_prefix(&ctx.project.working_dir)
+        .map(|p| format!("./{}", p.display()))
+        .unwrap_or_else(|_| file.to_string());
+    let key = ctx.facts.item(Item {
+        path: vpath.clone(),
+        key: label(name).replace('-', "_"),
+        value: Value::File(file.to_string()),
+        service: notes.service.name.clone(),
+        key_path: path.to_string(),
+        what: "a bind-mounted project file that looks like a credential".into(),
+    });
+    st.templates
+        .push(variable_file(&vpath, &key, dest, reload, owner));
+    notes.warn(
+        Severity::Warning,
+        path,
+        format!(
+            "{shown} looks like a credential, so it is not embedded in the job (anyone who may read the job reads its templates): it is read from Nomad Variables at {vpath}, key {key}; see DEPLOY.md (written with -o DIR) for the nomad var put"
+        ),
+    );
+}
+
+/// The Nomad Variables path of a task's own values (its `env_file` variables). A task's
+/// workload identity may read exactly `nomad/jobs`, `nomad/jobs/<job>`,
+/// `nomad/jobs/<job>/<group>` and `nomad/jobs/<job>/<group>/<task>` without an ACL policy
+/// (acl/acl.go `matchingVariablesCapabilitySet`; nothing deeper, so not `<task>/env`).
+pub fn task_variables_path(ctx: &Ctx, task: &str) -> String {
     format!("nomad/jobs/{}/{}/{}", ctx.job, ctx.group, task)
+}
+
+/// The Nomad Variables path of the files a group's tasks mount (compose secrets and
+/// configs): the group's own path, so they never share a path with the env template,
+/// which exports every item of the task path as an environment variable, and a secret
+/// several tasks of the group mount is put once.
+pub fn group_variables_path(ctx: &Ctx) -> String {
+    format!("nomad/jobs/{}/{}", ctx.job, ctx.group)
 }
 
 /// A template reading key `key` of the task's Nomad Variables.
@@ -413,6 +597,32 @@ fn variable_template(path: &str, key: &str) -> String {
     )
 }
 
+/// What a compose secret or config renders: its text, or an item of a Nomad Variable.
+enum Embed {
+    Text(String),
+    /// (path, key)
+    Variable(String, String),
+}
+
+/// A compose `uid`/`gid` as the template's integer attribute; compose takes a numeric id
+/// (compose spec: "the numeric uid or gid"), so anything else is dropped with a warning.
+fn numeric_id(id: Option<&str>, path: &str, notes: &mut Notes) -> Option<i64> {
+    let id = id.map(str::trim).filter(|s| !s.is_empty())?;
+    match id.parse::<i64>() {
+        Ok(n) if n >= 0 => Some(n),
+        _ => {
+            notes.warn(
+                Severity::Warning,
+                path,
+                format!("dropped for nomad: {id:?} is not a numeric id"),
+            );
+            None
+        }
+    }
+}
+
+/// The template and mount of one compose secret or config; true when it is read from
+/// Nomad Variables.
 #[allow(clippy::too_many_arguments)]
 fn file_ref(
     ctx: &Ctx,
@@ -423,9 +633,9 @@ fn file_ref(
     reload: Option<&str>,
     st: &mut Storage,
     notes: &mut Notes,
-) {
+) -> bool {
     let Some(source) = r.source.as_deref() else {
-        return;
+        return false;
     };
     let section = if secret { "secrets" } else { "configs" };
     let path = format!("{section}[{i}]");
@@ -441,7 +651,17 @@ fn file_ref(
     } else {
         target
     };
-    let perms = r.mode.map(|m| format!("{:o}", m.0));
+    // Compose's default mode for secrets and configs is 0444, world-readable and never
+    // writable (compose spec, services `secrets`/`configs` long syntax: "The default value
+    // is world-readable permissions (mode 0444)"); Nomad's template default is 644.
+    let owner = Ownership {
+        perms: Some(
+            r.mode
+                .map_or_else(|| "444".to_string(), |m| format!("{:o}", m.0)),
+        ),
+        uid: numeric_id(r.uid.as_deref(), &format!("{path}.uid"), notes),
+        gid: numeric_id(r.gid.as_deref(), &format!("{path}.gid"), notes),
+    };
     let objects = if secret {
         &ctx.project.secrets
     } else {
@@ -464,21 +684,35 @@ fn file_ref(
             })
         })
     };
+    let from_variables = content.is_none();
     let data = match content {
-        Some(c) => c,
+        Some(c) => Embed::Text(c),
         None => {
-            let task = label(&svc.name);
-            let vpath = variables_path(ctx, &task);
-            let key = label(source).replace('-', "_");
-            notes.warn(
-                Severity::Info,
-                &path,
-                format!(
-                    "{} {source} is read from Nomad Variables: nomad var put {vpath} {key}=@FILE",
-                    if secret { "secret" } else { "config" }
+            let vpath = group_variables_path(ctx);
+            let value = match obj {
+                Some(o) if o.file.is_some() => Value::File(o.file.clone().unwrap_or_default()),
+                Some(o) if o.environment.is_some() => {
+                    Value::Env(o.environment.clone().unwrap_or_default())
+                }
+                _ => Value::Unknown,
+            };
+            let key = ctx.facts.item(Item {
+                path: vpath.clone(),
+                key: label(source).replace('-', "_"),
+                value,
+                service: svc.name.clone(),
+                key_path: path.clone(),
+                what: format!(
+                    "{} {source}{}",
+                    if secret { "secret" } else { "config" },
+                    if obj.is_some_and(|o| o.external) {
+                        " (external)"
+                    } else {
+                        ""
+                    }
                 ),
-            );
-            variable_template(&vpath, &key)
+            });
+            Embed::Variable(vpath, key)
         }
     };
     if reload.is_some() && !secret {
@@ -488,24 +722,10 @@ fn file_ref(
             format!("{target} is mounted as a single file: a re-rendered file is not seen through it, so the reload signal finds the old content; mount a directory of configs instead"),
         );
     }
-    let mut b = Block::builder("template");
-    if data.contains("nomadVar") {
-        b = b
-            .add_attribute(attr("data", literal(&data)))
-            .add_attribute(attr("destination", literal(&dest)));
-        if let Some(p) = perms {
-            b = b.add_attribute(attr("perms", literal(&p)));
-        }
-        b = match reload {
-            Some(sig) => b
-                .add_attribute(attr("change_mode", literal("signal")))
-                .add_attribute(attr("change_signal", literal(sig))),
-            None => b.add_attribute(attr("change_mode", literal("restart"))),
-        };
-        st.templates.push(b.build());
-    } else {
-        st.templates.push(template(&data, &dest, reload, perms));
-    }
+    st.templates.push(match data {
+        Embed::Text(text) => template(&text, &dest, reload, &owner),
+        Embed::Variable(vpath, key) => variable_file(&vpath, &key, &dest, reload, &owner),
+    });
     st.mounts.push(Mount {
         kind: "bind",
         source: Some(dest),
@@ -515,11 +735,50 @@ fn file_ref(
         tmpfs_size: None,
         tmpfs_mode: None,
     });
+    from_variables
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_exec_bit_of_a_project_file_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("start.sh");
+        std::fs::write(&file, "#!/bin/sh\n").unwrap_or_else(|e| panic!("{e}"));
+        let perms = |mode: u32| {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode))
+                .unwrap_or_else(|e| panic!("{e}"));
+            kept_mode(&file).perms
+        };
+        assert_eq!(perms(0o755), Some("755".to_string()));
+        assert_eq!(perms(0o700), Some("755".to_string()));
+        assert_eq!(perms(0o644), None);
+        assert_eq!(perms(0o664), None, "a umask-dependent mode is not carried");
+        assert_eq!(kept_mode(&dir.path().join("missing")).perms, None);
+    }
+
+    #[test]
+    fn credential_names_are_recognised() {
+        for name in [
+            "db_password.txt",
+            "registry-db.sgadmin.PASSWORD",
+            "client_secret",
+            "github-token",
+            "server.key",
+            "tls.pem",
+            "id_rsa",
+            "id_ed25519",
+        ] {
+            assert!(looks_like_credential(name), "{name}");
+        }
+        for name in ["nginx.conf", "id_rsa.pub", "keys.txt", "start.sh"] {
+            assert!(!looks_like_credential(name), "{name}");
+        }
+    }
 
     #[test]
     fn delimiters_avoid_the_content() {

@@ -10,7 +10,7 @@ use super::hcl::{
     map,
 };
 use super::ports::PortDef;
-use super::storage::{Mount, Storage, variables_path};
+use super::storage::{Mount, Storage, task_variables_path};
 use super::{Ctx, Driver};
 use crate::backend::notes::Notes;
 use crate::diag::Severity;
@@ -82,12 +82,25 @@ pub fn task(ctx: &Ctx, svc: &Service, mut input: TaskInputs, notes: &mut Notes) 
         b = b.add_structure(map("env", env.iter().map(|(k, v)| (*k, *v))));
     }
     if !from_files.is_empty() {
-        let path = variables_path(ctx, &name);
+        // The task's own path, where nothing else is stored: the template exports every
+        // item there as an environment variable (compose secrets are at the group path).
+        let path = task_variables_path(ctx, &name);
+        let files: Vec<String> = svc.env_file.iter().map(|f| f.path.clone()).collect();
+        for key in &from_files {
+            ctx.facts.item(super::plan::Item {
+                path: path.clone(),
+                key: key.clone(),
+                value: super::plan::Value::EnvFile(files.clone()),
+                service: svc.name.clone(),
+                key_path: "env_file".into(),
+                what: format!("env_file variable {key}"),
+            });
+        }
         notes.warn(
             Severity::Info,
             "env_file",
             format!(
-                "env_file variables {} are read from Nomad Variables at {path}: put them there with nomad var put",
+                "env_file variables {} are read from Nomad Variables at {path}: see DEPLOY.md (written with -o DIR) for the nomad var put that stores them",
                 from_files.join(", ")
             ),
         );

@@ -40,22 +40,15 @@ struct Recorded {
     host_paths: Vec<HostPath>,
 }
 
-/// A group `volume` a service mounts.
+/// The compose side of a group `volume` (its type, source and modes are read back from the
+/// job files: a later pass may rename the source, as stateful members do).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VolumeUse {
     pub service: String,
     /// The mount's key below the service (`volumes[0]`).
     pub key: String,
-    /// The group volume's `source`: the client host volume's name, or the CSI volume id.
-    pub source: String,
-    /// The compose volume's key (under `volumes:`).
-    pub name: String,
-    pub read_only: bool,
-    pub csi: bool,
-    /// The group's count.
-    pub count: i64,
-    /// CSI `per_alloc`: one volume per allocation index.
-    pub per_alloc: bool,
+    /// The group volume's label.
+    pub label: String,
     /// The compose volume is `external`.
     pub external: bool,
 }
@@ -336,7 +329,8 @@ fn cluster(cx: &Cx) -> Vec<Step> {
     out
 }
 
-/// Client meta for each `${meta.X} = value` constraint: compose's `node.labels.X`.
+/// Client meta for each `${meta.X} = value` constraint: compose's `node.labels.X`, or one the
+/// conversion adds (then the step names the constraint, not a compose key).
 fn node_meta(cx: &Cx) -> Vec<Step> {
     // (key, value) → (groups, source), in the order the jobs name them.
     type Wanted = ((String, String), Vec<String>, Option<(String, Span)>);
@@ -373,10 +367,15 @@ fn node_meta(cx: &Cx) -> Vec<Step> {
                 StepKind::NodeLabel,
                 format!("Client meta {key} = {value:?}"),
                 format!(
-                    "Group{} {} run{} only on clients whose meta `{key}` is {value:?} (compose's `node.labels.{key}` constraint): set it on each client meant to run {}, or the allocations stay pending. The command sets it at once on the client it runs on (Nomad 1.5 or later, https://developer.hashicorp.com/nomad/commands/node/meta/apply); the `meta` block keeps it in the client's configuration (https://developer.hashicorp.com/nomad/docs/configuration/client#meta).",
+                    "Group{} {} run{} only on clients whose meta `{key}` is {value:?} ({}): set it on each client meant to run {}, or the allocations stay pending. The command sets it at once on the client it runs on (Nomad 1.5 or later, https://developer.hashicorp.com/nomad/commands/node/meta/apply); the `meta` block keeps it in the client's configuration (https://developer.hashicorp.com/nomad/docs/configuration/client#meta).",
                     if unique_count(&groups) > 1 { "s" } else { "" },
                     some(&groups),
                     if unique_count(&groups) > 1 { "" } else { "s" },
+                    if source.is_some() {
+                        format!("compose's `node.labels.{key}` constraint")
+                    } else {
+                        format!("the constraint `${{meta.{key}}} = {value}`")
+                    },
                     them(&groups)
                 ),
             )

@@ -227,8 +227,8 @@ pub fn reload_signal(svc: &Service) -> Option<String> {
 pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Storage {
     let mut st = Storage::default();
     let reload = reload_signal(svc);
-    // label, source, read-only, external, the first mount's key, the compose volume
-    let mut group_volumes: Vec<(String, String, bool, bool, String, String)> = Vec::new();
+    // label, source, read-only, external, the first mount's key
+    let mut group_volumes: Vec<(String, String, bool, bool, String)> = Vec::new();
     let mut volume_index: std::collections::HashMap<String, usize> =
         std::collections::HashMap::new();
     for (i, v) in svc.volumes.iter().enumerate() {
@@ -259,14 +259,7 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
                         Some(g) => g.2 &= ro,
                         None => {
                             volume_index.insert(vlabel.clone(), group_volumes.len());
-                            group_volumes.push((
-                                vlabel.clone(),
-                                real,
-                                ro,
-                                external,
-                                path.clone(),
-                                src.to_string(),
-                            ));
+                            group_volumes.push((vlabel.clone(), real, ro, external, path.clone()));
                         }
                     }
                     let mut m = Block::builder("volume_mount")
@@ -333,17 +326,11 @@ pub fn storage(ctx: &Ctx, svc: &Service, count: i64, notes: &mut Notes) -> Stora
             tmpfs_mode: None,
         });
     }
-    for (vlabel, source, ro, external, key, vname) in group_volumes {
-        let csi = ctx.opts.volume_type == VolumeType::Csi;
+    for (vlabel, source, ro, external, key) in group_volumes {
         ctx.facts.volume(VolumeUse {
             service: svc.name.clone(),
             key,
-            source: source.clone(),
-            name: vname,
-            read_only: ro,
-            csi,
-            count,
-            per_alloc: csi && count > 1 && !external,
+            label: vlabel.clone(),
             external,
         });
         let mut b = Block::builder("volume")

@@ -22,6 +22,9 @@ pub struct JobView {
 #[derive(Clone, Debug, Default)]
 pub struct GroupView {
     pub name: String,
+    /// `count` (1 when the job type has none).
+    pub count: i64,
+    pub volumes: Vec<VolumeView>,
     /// The network mode (`bridge`, `host`, `none`).
     pub mode: String,
     /// Client host networks the group's ports bind on.
@@ -29,6 +32,17 @@ pub struct GroupView {
     /// `(attribute, operator, value)` of each attribute constraint (`=` when none given).
     pub constraints: Vec<(String, String, String)>,
     pub tasks: Vec<TaskView>,
+}
+
+/// A group `volume` block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VolumeView {
+    pub label: String,
+    /// `host` or `csi`.
+    pub kind: String,
+    pub source: String,
+    pub read_only: bool,
+    pub per_alloc: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -90,8 +104,23 @@ fn group(b: &Block) -> GroupView {
             Some((attribute, operator, value))
         })
         .collect();
+    let flag = |body: &Body, k: &str| matches!(attribute(body, k), Some(Expression::Bool(true)));
+    let volumes = blocks(b.body(), "volume")
+        .map(|v| VolumeView {
+            label: label_of(v),
+            kind: string(v.body(), "type").unwrap_or_default(),
+            source: string(v.body(), "source").unwrap_or_default(),
+            read_only: flag(v.body(), "read_only"),
+            per_alloc: flag(v.body(), "per_alloc"),
+        })
+        .collect();
     GroupView {
         name: label_of(b),
+        count: match attribute(b.body(), "count") {
+            Some(Expression::Number(n)) => n.as_i64().unwrap_or(1),
+            _ => 1,
+        },
+        volumes,
         mode,
         host_networks,
         constraints,
@@ -180,6 +209,8 @@ mod tests {
   type = "service"
 
   group "db" {
+    count = 2
+
     constraint {
       attribute = "${meta.rack}"
       value     = "r1"
@@ -192,6 +223,13 @@ mod tests {
         to           = 5432
         host_network = "loopback"
       }
+    }
+
+    volume "data" {
+      type      = "csi"
+      source    = "app_data"
+      read_only = true
+      per_alloc = true
     }
 
     task "db" {
@@ -232,6 +270,17 @@ mod tests {
             panic!("{job:?}")
         };
         assert_eq!(g.mode, "bridge");
+        assert_eq!(g.count, 2);
+        assert_eq!(
+            g.volumes,
+            [VolumeView {
+                label: "data".into(),
+                kind: "csi".into(),
+                source: "app_data".into(),
+                read_only: true,
+                per_alloc: true,
+            }]
+        );
         assert_eq!(g.host_networks, ["loopback"]);
         assert_eq!(
             g.constraints,

@@ -3,38 +3,73 @@
 //! allocation index with `per_alloc`), and the project paths that bind mounts read from
 //! the clients.
 
-use super::{Cx, Step, StepKind, VolumeUse, print, sh, some, them, unique_count};
+use super::jobs::{GroupView, VolumeView};
+use super::{Cx, Step, StepKind, print, sh, some, them, unique_count};
 use crate::backend::nomad::hcl::{attr, literal};
 use hcl::structure::Block;
 
-/// One step per volume source, in the order the groups first claim them.
+/// One group's claim on a volume source, with the compose mount that asked for it.
+struct Claim<'a> {
+    group: &'a GroupView,
+    volume: &'a VolumeView,
+    /// The services of the group that mount it.
+    services: Vec<String>,
+    /// `services.<svc>.volumes[i]` of the first of them.
+    source: Option<(String, crate::source::Span)>,
+    external: bool,
+}
+
+/// One step per volume source the job files claim, in the order they first claim it.
 pub fn volumes(cx: &Cx) -> Vec<Step> {
-    let mut sources: Vec<(&str, Vec<&VolumeUse>)> = Vec::new();
-    for v in &cx.facts.volumes {
-        match sources.iter_mut().find(|(s, _)| *s == v.source) {
-            Some((_, uses)) => uses.push(v),
-            None => sources.push((&v.source, vec![v])),
+    let mut sources: Vec<(&str, Vec<Claim>)> = Vec::new();
+    for g in cx.jobs.iter().flat_map(|j| &j.groups) {
+        for v in &g.volumes {
+            let facts: Vec<&super::VolumeUse> = cx
+                .facts
+                .volumes
+                .iter()
+                .filter(|f| {
+                    f.label == v.label
+                        && g.tasks
+                            .iter()
+                            .any(|t| cx.by_task.get(&t.name).is_some_and(|s| s.name == f.service))
+                })
+                .collect();
+            let claim = Claim {
+                group: g,
+                volume: v,
+                services: facts.iter().map(|f| f.service.clone()).collect(),
+                source: facts.first().and_then(|f| cx.source(&f.service, &f.key)),
+                external: facts.iter().any(|f| f.external),
+            };
+            match sources.iter_mut().find(|(s, _)| *s == v.source) {
+                Some((_, claims)) => claims.push(claim),
+                None => sources.push((&v.source, vec![claim])),
+            }
         }
     }
     sources
         .into_iter()
-        .filter_map(|(source, uses)| {
-            let first = uses.first()?;
-            let mut step = if first.csi {
-                csi(cx, source, &uses)
+        .filter_map(|(source, claims)| {
+            let first = claims.first()?;
+            let mut step = if first.volume.kind == "csi" {
+                csi(cx, source, &claims)
             } else {
-                host(cx, source, &uses)
+                host(cx, source, &claims)
             };
-            step.source = cx.source(&first.service, &first.key);
+            step.source = first.source.clone();
             Some(step)
         })
         .collect()
 }
 
-/// The services of `uses`, the verb ending that agrees with them (`mounts`, `mount`) and
-/// the pronoun (`it`, `them`).
-fn services(uses: &[&VolumeUse]) -> (String, &'static str, &'static str) {
-    let names: Vec<String> = uses.iter().map(|u| u.service.clone()).collect();
+/// The services of `claims` (else their groups), the verb ending that agrees with them
+/// (`mounts`, `mount`) and the pronoun (`it`, `them`).
+fn services(claims: &[Claim]) -> (String, &'static str, &'static str) {
+    let mut names: Vec<String> = claims.iter().flat_map(|c| c.services.clone()).collect();
+    if names.is_empty() {
+        names = claims.iter().map(|c| c.group.name.clone()).collect();
+    }
     (
         some(&names),
         if unique_count(&names) > 1 { "" } else { "s" },
@@ -42,30 +77,38 @@ fn services(uses: &[&VolumeUse]) -> (String, &'static str, &'static str) {
     )
 }
 
-/// A directory name for `source`: as it is when it is a plain file name.
-fn dir_name(source: &str) -> String {
-    let plain = !source.is_empty()
-        && source != "."
-        && source != ".."
-        && source
+/// A directory name for `source`: without the `<project>_` prefix compose gives volume
+/// names, and as it is when it is a plain file name.
+fn dir_name(cx: &Cx, source: &str) -> String {
+    let prefix = format!("{}_", cx.project.name);
+    let name = source
+        .strip_prefix(&prefix)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(source);
+    let plain = name != "."
+        && name != ".."
+        && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if plain {
-        source.to_string()
+        name.to_string()
     } else {
-        super::label(source)
+        super::label(name)
     }
 }
 
 /// A client `host_volume` of the name the groups claim. Placement fails with "missing
 /// compatible host volumes" on a client without it, and its path must exist when the
 /// client starts (client configuration docs, `host_volume`).
-fn host(cx: &Cx, source: &str, uses: &[&VolumeUse]) -> Step {
+fn host(cx: &Cx, source: &str, claims: &[Claim]) -> Step {
     let root = crate::backend::project_root(cx.project, cx.opts.project_root.as_deref());
-    let name = uses.first().map_or(source, |u| u.name.as_str());
-    let path = format!("{}/volumes/{}", root.trim_end_matches('/'), dir_name(name));
+    let path = format!(
+        "{}/volumes/{}",
+        root.trim_end_matches('/'),
+        dir_name(cx, source)
+    );
     // The client offers it read-only only when nobody writes to it.
-    let read_only = uses.iter().all(|u| u.read_only);
+    let read_only = claims.iter().all(|c| c.volume.read_only);
     let client = Block::builder("client")
         .add_block(
             Block::builder("host_volume")
@@ -75,8 +118,8 @@ fn host(cx: &Cx, source: &str, uses: &[&VolumeUse]) -> Step {
                 .build(),
         )
         .build();
-    let count = uses.iter().map(|u| u.count).max().unwrap_or(1);
-    let (who, s, it) = services(uses);
+    let count = claims.iter().map(|c| c.group.count).max().unwrap_or(1);
+    let (who, s, it) = services(claims);
     let mut why = format!(
         "{who} mount{s} the host volume {source:?}: every client that may run {it} needs a `host_volume` of that name, or placement fails with \"missing compatible host volumes\". Create its directory first (it must exist when the client starts) and add the block to those clients' configuration (https://developer.hashicorp.com/nomad/docs/configuration/client#host_volume-block).",
     );
@@ -85,7 +128,7 @@ fn host(cx: &Cx, source: &str, uses: &[&VolumeUse]) -> Step {
             " With {count} replicas on distinct clients, each client keeps its own copy of the data."
         ));
     }
-    if uses.iter().any(|u| u.external) {
+    if claims.iter().any(|c| c.external) {
         why.push_str(" The compose volume is external: point `path` at the directory that already holds its data.");
     }
     Step::new(StepKind::Volume, format!("Host volume {source}"), why)
@@ -96,13 +139,13 @@ fn host(cx: &Cx, source: &str, uses: &[&VolumeUse]) -> Step {
 /// A `nomad volume create` spec (or `register` for an external volume). With `per_alloc`
 /// each allocation claims `<source>[<index>]` (volume block docs), so one volume is created
 /// per index from the same spec.
-fn csi(cx: &Cx, source: &str, uses: &[&VolumeUse]) -> Step {
-    let read_only = uses.iter().all(|u| u.read_only);
-    let external = uses.iter().any(|u| u.external);
-    let per_alloc = uses
+fn csi(cx: &Cx, source: &str, claims: &[Claim]) -> Step {
+    let read_only = claims.iter().all(|c| c.volume.read_only);
+    let external = claims.iter().any(|c| c.external);
+    let per_alloc = claims
         .iter()
-        .filter(|u| u.per_alloc)
-        .map(|u| u.count)
+        .filter(|c| c.volume.per_alloc)
+        .map(|c| c.group.count)
         .max()
         .filter(|n| *n > 1);
     let id = match per_alloc {
@@ -138,7 +181,7 @@ fn csi(cx: &Cx, source: &str, uses: &[&VolumeUse]) -> Step {
     }
     let text =
         crate::backend::nomad::hcl::print(&body.add_block(capability).build()).unwrap_or_default();
-    let file = format!("{}.volume.hcl", dir_name(source));
+    let file = format!("{}.volume.hcl", super::label(source));
     let verb = if external { "register" } else { "create" };
     let flags = cx.flags();
     let command = match per_alloc {
@@ -152,7 +195,7 @@ fn csi(cx: &Cx, source: &str, uses: &[&VolumeUse]) -> Step {
         }
         None => format!("nomad volume {verb}{flags} {}", sh(&file)),
     };
-    let (who, s, _) = services(uses);
+    let (who, s, _) = services(claims);
     let mut why = format!(
         "{who} claim{s} the CSI volume {source:?}: it must exist in Nomad before the job runs. Save the spec as `{file}`, set `plugin_id` to your CSI plugin's id (`nomad plugin status`), adjust the capability to what the plugin offers, and {} (https://developer.hashicorp.com/nomad/commands/volume/{verb}; spec: https://developer.hashicorp.com/nomad/docs/other-specifications/volume/csi).",
         if external {

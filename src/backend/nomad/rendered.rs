@@ -113,20 +113,6 @@ pub fn rendered(svc: &Service, wiring: &Wiring) -> Rendered {
     out
 }
 
-/// Delimiters that occur nowhere in `data`, for a template whose literal text must be copied
-/// verbatim (Go's text/template would read the default `{{` in it).
-fn free_delimiters(data: &str) -> (&'static str, &'static str) {
-    [
-        ("{{", "}}"),
-        ("[[", "]]"),
-        ("<%=", "%>"),
-        ("{{transship:", ":transship}}"),
-    ]
-    .into_iter()
-    .find(|(l, _)| !data.contains(l))
-    .unwrap_or(("\u{1}", "\u{2}"))
-}
-
 /// An embedded project file (`mount`, file `file` below it) whose lines dial other services,
 /// as template text with each `host:port` replaced by the registry's address and port, and
 /// the delimiters it uses. `None` when nothing in it is rendered.
@@ -148,7 +134,8 @@ pub fn render_file(
     if refs.is_empty() {
         return None;
     }
-    let (l, r) = free_delimiters(data);
+    // The embedded file's own delimiters when it holds `{{`, so its text stays literal.
+    let (l, r) = super::storage::delimiters(data).unwrap_or(("{{", "}}"));
     let mut vars = Vars::new(wiring.lookup);
     let mut out = String::with_capacity(data.len() + 256);
     for (n, line) in data.split_inclusive('\n').enumerate() {

@@ -74,11 +74,23 @@ fn on_change(b: hcl::structure::BlockBuilder, reload: Option<&str>) -> Block {
     .build()
 }
 
+/// A template copying `data` verbatim (delimiters that do not occur in it).
 fn template(data: &str, destination: &str, reload: Option<&str>, owner: &Ownership) -> Block {
+    template_with(data, delimiters(data), destination, reload, owner)
+}
+
+/// A template of `data` read with delimiters `delims` (`None`: Go's `{{`/`}}`).
+fn template_with(
+    data: &str,
+    delims: Option<(&str, &str)>,
+    destination: &str,
+    reload: Option<&str>,
+    owner: &Ownership,
+) -> Block {
     let mut b = Block::builder("template")
         .add_attribute(attr("data", text(data)))
         .add_attribute(attr("destination", literal(destination)));
-    if let Some((l, r)) = delimiters(data) {
+    if let Some((l, r)) = delims {
         b = b
             .add_attribute(attr("left_delimiter", literal(l)))
             .add_attribute(attr("right_delimiter", literal(r)));
@@ -119,25 +131,6 @@ pub fn looks_like_credential(name: &str) -> bool {
             .any(|p| n.starts_with(p))
 }
 
-/// A template whose data already holds registry lookups written with delimiters `l`/`r`.
-fn rendered_template(
-    data: &str,
-    (l, r): (&str, &str),
-    destination: &str,
-    reload: Option<&str>,
-    owner: &Ownership,
-) -> Block {
-    let mut b = Block::builder("template")
-        .add_attribute(attr("data", text(data)))
-        .add_attribute(attr("destination", literal(destination)));
-    if l != "{{" {
-        b = b
-            .add_attribute(attr("left_delimiter", literal(l)))
-            .add_attribute(attr("right_delimiter", literal(r)));
-    }
-    on_change(owner.add_to(b), reload)
-}
-
 /// The mode a bind-mounted project file keeps: `perms = "755"` when it is executable
 /// (a script used as the command fails with "permission denied" at Nomad's default 644,
 /// review nomad.md finding 13), else Nomad's default. Only the exec bit is carried: git
@@ -163,7 +156,7 @@ fn executable(_: &Path) -> bool {
 
 /// Template delimiters that do not occur in `data`, so the file is copied verbatim (Nomad
 /// renders templates with Go's text/template, whose default `{{` would be interpreted).
-fn delimiters(data: &str) -> Option<(&'static str, &'static str)> {
+pub(super) fn delimiters(data: &str) -> Option<(&'static str, &'static str)> {
     if !data.contains("{{") {
         return None;
     }
@@ -456,8 +449,13 @@ fn bind(
             }
             match super::rendered::render_file(notes.service, ctx.wiring, path, rel, data) {
                 Some((rendered, (l, r))) => {
-                    st.templates
-                        .push(rendered_template(&rendered, (l, r), &dest, reload, &owner));
+                    st.templates.push(template_with(
+                        &rendered,
+                        (l != "{{").then_some((l, r)),
+                        &dest,
+                        reload,
+                        &owner,
+                    ));
                 }
                 None => st.templates.push(template(data, &dest, reload, &owner)),
             }
@@ -494,15 +492,17 @@ fn bind(
         }
         return;
     }
+    // Name the path the job mounts on the client, not this checkout's: the operator creates
+    // that one.
+    let root = crate::backend::project_root(ctx.project, ctx.opts.project_root.as_deref());
+    let client = crate::backend::rebase(source, &ctx.project.working_dir, &root);
     notes.warn(
         Severity::Warning,
         path,
         format!(
-            "approximated for nomad: host bind mount of {source}: the path must exist on every client and the client must allow docker volumes (plugin \"docker\" {{ config {{ volumes {{ enabled = true }} }} }})"
+            "approximated for nomad: host bind mount of {client} on the client: the path must exist on every client and the client must allow docker volumes (plugin \"docker\" {{ config {{ volumes {{ enabled = true }} }} }})"
         ),
     );
-    let root = crate::backend::project_root(ctx.project, ctx.opts.project_root.as_deref());
-    let client = crate::backend::rebase(source, &ctx.project.working_dir, &root);
     ctx.facts.host_path(HostPath {
         service: notes.service.name.clone(),
         key: path.to_string(),

@@ -4,7 +4,8 @@
 //!
 //! - `service_started`: the dependency's service is registered. Services are registered
 //!   from the task's poststart hook once its container runs (task-level services), so that
-//!   is "started".
+//!   is "started". Under the mesh, Connect services must be group-level and are registered
+//!   from the allocation's prerun hook, just before its tasks start: close, not exact.
 //! - `service_healthy`: with Consul, a `service` query returns passing instances only; with
 //!   the Nomad provider `nomadService` returns every instance, healthy or not
 //!   (hashicorp/nomad#23317), so the task also probes the dependency itself the way its

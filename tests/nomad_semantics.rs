@@ -255,7 +255,13 @@ fn mesh_upstreams_listen_on_the_dialled_port_and_every_task_resolves_the_name() 
 
 #[test]
 fn one_group_resolves_every_name_on_loopback_and_orders_dependencies() {
-    let body = convert("nomad-references", Topology::SingleGroup, Provider::Nomad);
+    for provider in [Provider::Nomad, Provider::Consul] {
+        one_group(provider);
+    }
+}
+
+fn one_group(provider: Provider) {
+    let body = convert("nomad-references", Topology::SingleGroup, provider);
     every_task_has_resources(&body);
     let all = groups(&body);
     assert_eq!(all.len(), 1, "one group for the whole service job");

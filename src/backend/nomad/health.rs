@@ -98,40 +98,33 @@ pub fn check(
                     .get(&svc.name)
                     .and_then(|l| l.first())
                     .filter(|_| svc.network_mode.as_deref() != Some("host") && task.is_some());
-                if service_port.is_none()
-                    && let Some(p) = alloc_port
-                {
-                    notes.warn(
-                        Severity::Warning,
-                        "healthcheck",
-                        format!(
-                            "approximated for nomad: the Nomad provider runs no command checks: a tcp check on container port {p} instead (use --service-provider consul for a script check)"
-                        ),
-                    );
-                    b = b
-                        .add_attribute(attr("type", literal("tcp")))
-                        .add_attribute(attr("port", literal(&p.to_string())))
-                        .add_attribute(attr("address_mode", literal("alloc")));
-                    return Some(finish(b, h, svc, notes));
-                }
-                let Some(port) = service_port else {
-                    notes.warn(
-                        Severity::Warning,
-                        "healthcheck",
-                        "dropped for nomad: the Nomad provider cannot run a command check and the service has no port for a tcp check (use --service-provider consul)".into(),
-                    );
-                    return None;
+                // A mapped port label, else the allocation's address on a container port.
+                let (port, alloc) = match (service_port, alloc_port) {
+                    (Some(label), _) => (label.to_string(), false),
+                    (None, Some(p)) => (p.to_string(), true),
+                    (None, None) => {
+                        notes.warn(
+                            Severity::Warning,
+                            "healthcheck",
+                            "dropped for nomad: the Nomad provider cannot run a command check and the service has no port for a tcp check (use --service-provider consul)".into(),
+                        );
+                        return None;
+                    }
                 };
+                let on = if alloc { "container port" } else { "port" };
                 notes.warn(
                     Severity::Warning,
                     "healthcheck",
                     format!(
-                        "approximated for nomad: the Nomad provider runs no command checks: a tcp check on port {port} instead (use --service-provider consul for a script check)"
+                        "approximated for nomad: the Nomad provider runs no command checks: a tcp check on {on} {port} instead (use --service-provider consul for a script check)"
                     ),
                 );
                 b = b
                     .add_attribute(attr("type", literal("tcp")))
-                    .add_attribute(attr("port", literal(port)));
+                    .add_attribute(attr("port", literal(&port)));
+                if alloc {
+                    b = b.add_attribute(attr("address_mode", literal("alloc")));
+                }
             }
         },
     }

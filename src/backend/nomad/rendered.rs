@@ -87,9 +87,7 @@ pub fn rendered(svc: &Service, wiring: &Wiring) -> Rendered {
                 && let Some(port) = r.port
                 && out.env_keys.insert(port_key.clone())
             {
-                let name = wiring
-                    .registered_name(&r.to, port)
-                    .map_or_else(|| super::service_name(&r.to), str::to_string);
+                let name = wiring.name_for(&r.to, port);
                 let (_, mapped) = vars.of(&name);
                 lines.push(format!("{port_key}={{{{ print {mapped} | toJSON }}}}"));
             }
@@ -153,9 +151,7 @@ pub fn render_file(
             if start < at {
                 continue;
             }
-            let name = wiring
-                .registered_name(&x.to, port)
-                .map_or_else(|| super::service_name(&x.to), str::to_string);
+            let name = wiring.name_for(&x.to, port);
             let (addr, mapped) = vars.of(&name);
             out.push_str(line.get(at..start).unwrap_or(""));
             out.push_str(&format!("{l} {addr} {r}:{l} {mapped} {r}"));

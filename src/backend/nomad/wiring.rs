@@ -80,6 +80,13 @@ impl Wiring {
             .map(|r| r.name.as_str())
     }
 
+    /// The name to look `service` up by when dialled on `port` (its own name when no
+    /// registration is known for the port).
+    pub fn name_for(&self, service: &str, port: u32) -> String {
+        self.registered_name(service, port)
+            .map_or_else(|| service_name(service), str::to_string)
+    }
+
     /// The `host:address` entries of `group`.
     pub fn hosts_of(&self, group: &str) -> &[String] {
         self.hosts.get(group).map_or(&[], Vec::as_slice)
@@ -262,9 +269,7 @@ fn mesh(w: &mut Wiring, analysis: &Analysis, r: &Reference, group: &str) -> bool
             served = false;
             continue;
         }
-        let destination = w
-            .registered_name(&r.to, port)
-            .map_or_else(|| service_name(&r.to), str::to_string);
+        let destination = w.name_for(&r.to, port);
         let list = w.upstreams.entry(r.from.clone()).or_default();
         if list
             .iter()
@@ -347,9 +352,7 @@ pub fn render_value(value: &str, refs: &[&Reference], wiring: &Wiring, vars: &mu
         if start < at {
             continue;
         }
-        let name = wiring
-            .registered_name(&r.to, port)
-            .map_or_else(|| service_name(&r.to), str::to_string);
+        let name = wiring.name_for(&r.to, port);
         let (addr, mapped) = vars.of(&name);
         parts.push(go_string(value.get(at..start).unwrap_or("")));
         parts.push(addr);

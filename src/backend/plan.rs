@@ -90,6 +90,18 @@ impl Step {
     }
 }
 
+/// A POSIX shell word for the commands of a plan: as it is when made of characters no
+/// shell treats specially, else single-quoted (`'` written as `'\''`).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 /// The plan as Markdown: a title, one numbered section per kind present (in [`StepKind`]
 /// order), and in each a numbered step with its reason, the compose key and `file:line`
 /// it comes from (`describe` turns a span into `file:line:col`, `None` for synthetic

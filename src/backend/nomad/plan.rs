@@ -21,7 +21,7 @@ mod volumes;
 use super::hcl::{attr, literal, strings};
 use super::{Options, Provider, Topology, label};
 use crate::backend::OutFile;
-use crate::backend::plan::{Step, StepKind};
+use crate::backend::plan::{Step, StepKind, shell_word as sh};
 use crate::model::{Project, Service};
 use crate::source::Span;
 use hcl::structure::{Block, Body};
@@ -685,20 +685,6 @@ fn unique_count(names: &[String]) -> usize {
         }
     }
     seen.len()
-}
-
-/// A word for `sh`: as it is when it holds only characters no shell treats specially,
-/// else single-quoted.
-fn sh(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }
 
 #[cfg(test)]

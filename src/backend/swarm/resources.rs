@@ -288,17 +288,7 @@ fn object(
     out
 }
 
-/// Single-quote for sh when needed.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-=/:@+,".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+pub use crate::backend::plan::shell_word as shell_quote;
 
 #[cfg(test)]
 mod tests {

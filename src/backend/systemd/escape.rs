@@ -153,16 +153,7 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-/// A POSIX shell word: single-quoted unless made of safe characters.
-pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
+pub use crate::backend::plan::shell_word;
 
 #[cfg(test)]
 pub mod tests {

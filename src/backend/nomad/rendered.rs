@@ -7,7 +7,7 @@
 //! address at the next connection.
 
 use super::hcl::{attr, literal};
-use super::wiring::{Vars, Wiring, go_string, render_value};
+use super::wiring::Wiring;
 use crate::analysis::references::{PortSource, Reference, Site};
 use crate::model::Service;
 use hcl::expr::{Expression, TemplateExpr};
@@ -77,8 +77,8 @@ pub fn rendered(svc: &Service, wiring: &Wiring) -> Rendered {
             _ => continue,
         };
         lines.push(format!(
-            "{key}={}",
-            with_json(&render_value(value, refs, wiring, &mut vars))
+            "{key}={{{{ print {} | toJSON }}}}",
+            print_operands(value, refs, wiring, &mut vars)
         ));
         out.env_keys.insert(key);
         // A companion port variable (`REDIS_PORT` for `REDIS_HOST`) gets the mapped port.
@@ -137,25 +137,16 @@ pub fn render_file(
     let mut vars = Vars::new(wiring.lookup);
     let mut out = String::with_capacity(data.len() + 256);
     for (n, line) in data.split_inclusive('\n').enumerate() {
-        let mut on_line: Vec<&Reference> = refs
+        let on_line = refs
             .iter()
             .copied()
-            .filter(|x| matches!(x.site, Site::File { line, .. } if line == n + 1))
-            .collect();
-        on_line.sort_by_key(|x| x.range.map_or(0, |(a, _)| a));
+            .filter(|x| matches!(x.site, Site::File { line, .. } if line == n + 1));
         let mut at = 0usize;
-        for x in on_line {
-            let (Some((start, end)), Some(port)) = (x.range, x.port) else {
-                continue;
-            };
-            if start < at {
-                continue;
-            }
-            let name = wiring.name_for(&x.to, port);
-            let (addr, mapped) = vars.of(&name);
-            out.push_str(line.get(at..start).unwrap_or(""));
+        for s in splices(on_line) {
+            let (addr, mapped) = vars.of(&wiring.name_for(&s.to.to, s.port));
+            out.push_str(line.get(at..s.start).unwrap_or(""));
             out.push_str(&format!("{l} {addr} {r}:{l} {mapped} {r}"));
-            at = end;
+            at = s.end;
         }
         out.push_str(line.get(at..).unwrap_or(""));
     }
@@ -164,13 +155,125 @@ pub fn render_file(
     Some((format!("{head}{out}"), (l, r)))
 }
 
-/// `{{ print … }}` → `{{ print … | toJSON }}`: the env file Nomad parses takes a quoted value
-/// byte-exactly (go-envparse reads JSON-style escapes in double quotes).
-fn with_json(expr: &str) -> String {
-    match expr.strip_suffix(" }}") {
-        Some(head) => format!("{head} | toJSON }}}}"),
-        None => format!("{{{{ {} | toJSON }}}}", go_string(expr)),
+/// One reference's `host[:port]` in a text, to be replaced.
+struct Splice<'a> {
+    to: &'a Reference,
+    start: usize,
+    end: usize,
+    port: u32,
+}
+
+/// The references of one text that can be replaced, in text order, without overlaps.
+fn splices<'a>(refs: impl Iterator<Item = &'a Reference>) -> Vec<Splice<'a>> {
+    let mut all: Vec<Splice> = refs
+        .filter_map(|r| {
+            let (start, end) = r.range?;
+            Some(Splice {
+                to: r,
+                start,
+                end,
+                port: r.port?,
+            })
+        })
+        .collect();
+    all.sort_by_key(|s| s.start);
+    let mut at = 0usize;
+    all.retain(|s| {
+        let keep = s.start >= at;
+        if keep {
+            at = s.end;
+        }
+        keep
+    });
+    all
+}
+
+/// The operands of a Go template `print` that yields `value` with each reference's
+/// `host[:port]` replaced by the registry's address and port. Literal text is a quoted
+/// string, so nothing in it is read as template.
+pub(super) fn print_operands(
+    value: &str,
+    refs: &[&Reference],
+    wiring: &Wiring,
+    vars: &mut Vars,
+) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut at = 0usize;
+    for s in splices(refs.iter().copied()) {
+        let (addr, mapped) = vars.of(&wiring.name_for(&s.to.to, s.port));
+        parts.push(go_string(value.get(at..s.start).unwrap_or("")));
+        parts.push(addr);
+        // A companion variable carries the port: the host value gets the address only.
+        if matches!(s.to.port_source, PortSource::Written | PortSource::Scheme) {
+            parts.push(go_string(":"));
+            parts.push(mapped);
+        }
+        at = s.end;
     }
+    parts.push(go_string(value.get(at..).unwrap_or("")));
+    parts.join(" ")
+}
+
+/// Template variables holding each registered service's address and port, declared once
+/// at the top of the template.
+pub struct Vars {
+    names: Vec<String>,
+    lookup: &'static str,
+}
+
+impl Vars {
+    /// Variables read with the template function `lookup` (see [`Wiring::lookup`]).
+    pub fn new(lookup: &'static str) -> Vars {
+        Vars {
+            names: Vec::new(),
+            lookup,
+        }
+    }
+
+    /// `($addrN, $portN)` for registered service `name`.
+    pub fn of(&mut self, name: &str) -> (String, String) {
+        let i = match self.names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                self.names.push(name.to_string());
+                self.names.len() - 1
+            }
+        };
+        (format!("$addr{i}"), format!("$port{i}"))
+    }
+
+    /// The declarations: the last instance's address and port of each service (empty until
+    /// one registers; the template re-renders and restarts the task when it does), a line
+    /// each.
+    pub fn prelude(&self) -> String {
+        let mut out = String::new();
+        for line in self.declarations("{{", "}}") {
+            out.push_str("{{-");
+            out.push_str(line.get(2..).unwrap_or(""));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The declarations with delimiters `l`/`r`, one string per service; they print nothing.
+    pub fn declarations(&self, l: &str, r: &str) -> Vec<String> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                format!(
+                    "{l} $addr{i} := \"\" {r}{l} $port{i} := 0 {r}{l} range {} {} {r}{l} $addr{i} = .Address {r}{l} $port{i} = .Port {r}{l} end {r}",
+                    self.lookup,
+                    go_string(n)
+                )
+            })
+            .collect()
+    }
+}
+
+/// A Go string literal for `s` (JSON's escapes are a subset of Go's).
+pub fn go_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
 #[cfg(test)]

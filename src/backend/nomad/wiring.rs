@@ -138,21 +138,22 @@ pub fn wire(
     provider: super::Provider,
     placement: &Placement,
 ) -> Wiring {
+    let absorbed = absorbed_one_shots(analysis);
+    // The group a service's container runs in, one-shots in their (first) dependent's.
+    let group_of = |svc: &str| -> Option<&String> {
+        match absorbed.get(svc).and_then(|deps| deps.first()) {
+            Some(dep) => placement.group_of.get(dep),
+            None => placement.group_of.get(svc),
+        }
+    };
     let mut w = Wiring {
         topology,
         lookup: match provider {
             super::Provider::Nomad => "nomadService",
             super::Provider::Consul => "service",
         },
-        absorbed: absorbed_one_shots(analysis),
+        absorbed: absorbed.clone(),
         ..Wiring::default()
-    };
-    // The group a service's container runs in, one-shots in their (first) dependent's.
-    let group_of = |svc: &str| -> Option<&String> {
-        match w_absorbed_first(analysis, svc) {
-            Some(dep) => placement.group_of.get(dep),
-            None => placement.group_of.get(svc),
-        }
     };
     // Registrations: every port a service is dialled on, across groups.
     let mut reached: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
@@ -219,14 +220,6 @@ pub fn wire(
         }
     }
     w
-}
-
-/// The dependent whose group runs one-shot `svc`, if it is absorbed.
-fn w_absorbed_first<'a>(analysis: &'a Analysis, svc: &str) -> Option<&'a str> {
-    match analysis.one_shots.get(svc)? {
-        OneShot::AwaitedBy(deps) => deps.first().map(String::as_str),
-        OneShot::JobMode(_) => None,
-    }
 }
 
 /// The ports a reference reaches: its own, else (for a name without a port) every port
@@ -337,104 +330,9 @@ fn native(w: &mut Wiring, r: &Reference) -> bool {
     true
 }
 
-/// The rendered form of a value: the text with each reference's `host[:port]` replaced by
-/// the registry's address and port, as Go template text for consul-template. Literal text
-/// is printed through `print` with quoted strings, so nothing in it is read as template.
-pub fn render_value(value: &str, refs: &[&Reference], wiring: &Wiring, vars: &mut Vars) -> String {
-    let mut sorted: Vec<&Reference> = refs.to_vec();
-    sorted.sort_by_key(|r| r.range.map_or(0, |x| x.0));
-    let mut parts: Vec<String> = Vec::new();
-    let mut at = 0usize;
-    for r in sorted {
-        let (Some((start, end)), Some(port)) = (r.range, r.port) else {
-            continue;
-        };
-        if start < at {
-            continue;
-        }
-        let name = wiring.name_for(&r.to, port);
-        let (addr, mapped) = vars.of(&name);
-        parts.push(go_string(value.get(at..start).unwrap_or("")));
-        parts.push(addr);
-        match r.port_source {
-            // A companion variable carries the port: the host value gets the address only.
-            PortSource::Companion(_) => {}
-            PortSource::Written | PortSource::Scheme => {
-                parts.push(go_string(":"));
-                parts.push(mapped);
-            }
-            _ => {}
-        }
-        at = end;
-    }
-    parts.push(go_string(value.get(at..).unwrap_or("")));
-    format!("{{{{ print {} }}}}", parts.join(" "))
-}
-
-/// Template variables holding each registered service's address and port, declared once
-/// at the top of the template.
-pub struct Vars {
-    names: Vec<String>,
-    lookup: &'static str,
-}
-
-impl Vars {
-    /// Variables read with the template function `lookup` (see [`Wiring::lookup`]).
-    pub fn new(lookup: &'static str) -> Vars {
-        Vars {
-            names: Vec::new(),
-            lookup,
-        }
-    }
-
-    /// `($addrN, $portN)` for registered service `name`.
-    pub fn of(&mut self, name: &str) -> (String, String) {
-        let i = match self.names.iter().position(|n| n == name) {
-            Some(i) => i,
-            None => {
-                self.names.push(name.to_string());
-                self.names.len() - 1
-            }
-        };
-        (format!("$addr{i}"), format!("$port{i}"))
-    }
-
-    /// The declarations: the last instance's address and port of each service (empty until
-    /// one registers; the template re-renders and restarts the task when it does), a line
-    /// each.
-    pub fn prelude(&self) -> String {
-        let mut out = String::new();
-        for line in self.declarations("{{", "}}") {
-            out.push_str("{{-");
-            out.push_str(line.get(2..).unwrap_or(""));
-            out.push('\n');
-        }
-        out
-    }
-
-    /// The declarations with delimiters `l`/`r`, one string per service; they print nothing.
-    pub fn declarations(&self, l: &str, r: &str) -> Vec<String> {
-        self.names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                format!(
-                    "{l} $addr{i} := \"\" {r}{l} $port{i} := 0 {r}{l} range {} {} {r}{l} $addr{i} = .Address {r}{l} $port{i} = .Port {r}{l} end {r}",
-                    self.lookup,
-                    go_string(n)
-                )
-            })
-            .collect()
-    }
-}
-
-/// A Go string literal for `s` (JSON's escapes are a subset of Go's).
-pub fn go_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::rendered::{Vars, print_operands};
     use super::*;
     use crate::analysis::analyse;
     use crate::model::{Dependency, Project, Service};
@@ -535,7 +433,10 @@ mod tests {
         assert_eq!(warned, ["services.api.environment.REDIS_HOST"]);
         let refs: Vec<&Reference> = w.rendered.get("api").into_iter().flatten().collect();
         let mut vars = Vars::new(w.lookup);
-        let text = render_value("postgres://app:pw@db:5432/app", &refs, &w, &mut vars);
+        let text = format!(
+            "{{{{ print {} }}}}",
+            print_operands("postgres://app:pw@db:5432/app", &refs, &w, &mut vars)
+        );
         assert_eq!(
             text,
             r#"{{ print "postgres://app:pw@" $addr0 ":" $port0 "/app" }}"#

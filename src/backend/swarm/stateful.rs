@@ -110,7 +110,6 @@ pub fn plan_lines(svc: &str, count: i64, label: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::backend::swarm::stack::StackMount;
-    use crate::model::Service;
 
     fn db() -> StackService {
         let mut s = StackService {
@@ -185,19 +184,5 @@ mod tests {
             lines[1],
             "docker node update --label-add shop.pg-db=2 \"${NODE_PG_DB_2:?node for pg-db-2}\""
         );
-    }
-
-    #[test]
-    fn inference_needs_volume_and_replicas() {
-        let mut s = Service {
-            scale: Some(2),
-            ..Service::default()
-        };
-        assert_eq!(reason(&s, false, true), Some(Reason::Inferred));
-        assert_eq!(reason(&s, false, false), None);
-        s.extensions
-            .insert("x-transship".into(), serde_json::json!({"stateful": false}));
-        assert_eq!(reason(&s, false, true), None);
-        assert_eq!(reason(&s, true, false), Some(Reason::Flag));
     }
 }

@@ -43,6 +43,9 @@ pub struct Analysis {
     pub one_shots: BTreeMap<String, lifecycle::OneShot>,
     /// Named volumes used by more than one service: volume → services using it.
     pub shared_volumes: BTreeMap<String, Vec<String>>,
+    /// The project files services mount, as read for the references (targets that embed
+    /// them read them from here).
+    pub files: files::TextFiles,
 }
 
 impl Analysis {
@@ -78,11 +81,13 @@ impl Analysis {
 pub fn analyse(project: &Project) -> Analysis {
     let names = names::Names::of(project);
     let listens = listen::all(project);
-    let references = references::find(project, &names, &listens);
+    let files = files::TextFiles::default();
+    let references = references::find(project, &names, &listens, &files);
     Analysis {
         references,
         listens,
         one_shots: lifecycle::one_shots(project),
         shared_volumes: volumes::shared(project),
+        files,
     }
 }

@@ -2,7 +2,10 @@
 //! targets embed them, and the analysis reads the host names they dial (`proxy_pass
 //! http://backend:8000;`). One bound for both, so what is analysed is what is embedded.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Largest single file embedded or analysed.
 const MAX_FILE: u64 = 64 * 1024;
@@ -55,4 +58,27 @@ pub fn text_files(source: &Path) -> Option<Vec<(String, String)>> {
     }
     files.sort();
     Some(files)
+}
+
+/// The text files of a source as [`text_files`] reads them, shared.
+pub type Texts = Option<Rc<Vec<(String, String)>>>;
+
+/// Project files read once per run, however many services mount them: the analysis reads
+/// them for references and a target embeds them, both from here (a thousand services that
+/// mount `./config` must not read it a thousand times).
+#[derive(Clone, Debug, Default)]
+pub struct TextFiles(RefCell<HashMap<PathBuf, Texts>>);
+
+impl TextFiles {
+    /// [`text_files`] of `source`, read on first use.
+    pub fn read(&self, source: &Path) -> Texts {
+        if let Some(known) = self.0.borrow().get(source) {
+            return known.clone();
+        }
+        let read = text_files(source).map(Rc::new);
+        self.0
+            .borrow_mut()
+            .insert(source.to_path_buf(), read.clone());
+        read
+    }
 }

@@ -12,6 +12,7 @@
 //! its companion variable's (`REDIS_PORT`), else the one port the service listens on, else
 //! none.
 
+use super::files::TextFiles;
 use super::names::Names;
 use super::scan::{Form, Mention, mentions};
 use crate::model::{Project, Service};
@@ -201,6 +202,7 @@ pub fn find(
     project: &Project,
     names: &Names,
     listens: &BTreeMap<String, Vec<u32>>,
+    files: &TextFiles,
 ) -> Vec<Reference> {
     let mut out = Vec::new();
     for (name, svc) in &project.services {
@@ -212,7 +214,7 @@ pub fn find(
         };
         environment(&mut f, svc);
         arguments(&mut f, svc);
-        files(&mut f, project, svc);
+        mounted_files(&mut f, project, svc, files);
         ordering(&mut f, svc);
         out.append(&mut f.out);
     }
@@ -269,7 +271,7 @@ fn arguments(f: &mut Finder, svc: &Service) {
     }
 }
 
-fn files(f: &mut Finder, project: &Project, svc: &Service) {
+fn mounted_files(f: &mut Finder, project: &Project, svc: &Service, files: &TextFiles) {
     let dir = &project.working_dir;
     let mut sources: Vec<(String, String)> = Vec::new();
     for (i, v) in svc.volumes.iter().enumerate() {
@@ -291,7 +293,7 @@ fn files(f: &mut Finder, project: &Project, svc: &Service) {
         }
     }
     for (mount, source) in sources {
-        let Some(texts) = super::files::text_files(std::path::Path::new(&source)) else {
+        let Some(texts) = files.read(std::path::Path::new(&source)) else {
             continue;
         };
         let span = svc.provenance.nearest_key_span(&mount);
@@ -364,7 +366,7 @@ mod tests {
     fn found(p: &Project) -> Vec<(String, String, Option<u32>, String)> {
         let names = Names::of(p);
         let listens = super::super::listen::all(p);
-        find(p, &names, &listens)
+        find(p, &names, &listens, &TextFiles::default())
             .into_iter()
             .map(|r| (r.from.clone(), r.to.clone(), r.port, r.site.key_path(&r.to)))
             .collect()

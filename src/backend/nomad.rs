@@ -207,8 +207,6 @@ pub struct Ctx<'a> {
     pub job_type: JobType,
     /// The group's name (label).
     pub group: String,
-    /// Project files read for embedding, shared by every group of the run.
-    pub files: &'a storage::ProjectFiles,
     /// The project's derived facts and how its services reach each other.
     pub analysis: &'a crate::analysis::Analysis,
     pub wiring: &'a wiring::Wiring,
@@ -417,7 +415,6 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     }
     let mut files = Vec::new();
     let mut anchors = Vec::new();
-    let project_files = storage::ProjectFiles::default();
     let (mut task_count, mut tasks_without_resources) = (0usize, 0usize);
     let facts = plan::Facts::default();
     for (i, jt) in types.iter().enumerate() {
@@ -435,7 +432,6 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 job: id.clone(),
                 job_type: *jt,
                 group: gname.clone(),
-                files: &project_files,
                 analysis: &analysis,
                 wiring: &wiring,
                 member: member_of.get(gname).copied(),

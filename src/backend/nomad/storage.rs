@@ -179,29 +179,6 @@ fn local_path(target: &str) -> String {
     format!("local/{}", clean.join("/"))
 }
 
-/// Files to embed, `(relative path, text)`, by bind mount or config source.
-type Embedded = Option<std::rc::Rc<Vec<(String, String)>>>;
-
-/// Project files read for embedding, each source once per run: a thousand services that
-/// mount the same `./config` directory should not read it a thousand times.
-#[derive(Default)]
-pub struct ProjectFiles(
-    std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, Embedded>>,
-);
-
-impl ProjectFiles {
-    fn embeddable(&self, source: &Path) -> Embedded {
-        if let Some(known) = self.0.borrow().get(source) {
-            return known.clone();
-        }
-        let read = crate::analysis::files::text_files(source).map(std::rc::Rc::new);
-        self.0
-            .borrow_mut()
-            .insert(source.to_path_buf(), read.clone());
-        read
-    }
-}
-
 /// The service's reload signal: `x-transship.reload_signal` / `x-nomad.reload_signal`.
 pub fn reload_signal(svc: &Service) -> Option<String> {
     super::service_ext(svc, "reload_signal")
@@ -417,7 +394,7 @@ fn bind(
     // the client, and reading it here would copy this machine's file instead.
     let in_project = crate::backend::below_project(source, &ctx.project.working_dir);
     if let Some(files) = in_project
-        .then(|| ctx.files.embeddable(Path::new(source)))
+        .then(|| ctx.analysis.files.read(Path::new(source)))
         .flatten()
     {
         let base = local_path(target);
@@ -663,7 +640,7 @@ fn file_ref(
         obj.and_then(|o| {
             o.content.clone().or_else(|| {
                 let f = o.file.as_deref()?;
-                let files = ctx.files.embeddable(Path::new(f))?;
+                let files = ctx.analysis.files.read(Path::new(f))?;
                 match files.as_slice() {
                     [(rel, text)] if rel.is_empty() => Some(text.clone()),
                     _ => None,

@@ -1,0 +1,196 @@
+//! The systemd target: `transship convert --to systemd`, installed in a container that runs
+//! systemd as PID 1 and drives the outer engine through its socket.
+
+use crate::compose::containers;
+use crate::deploy::{Ctx, Deployment};
+use crate::observe::Observed;
+use crate::probe::parse_runs;
+use crate::scenario::{Scenario, Step, copy_tree};
+use crate::sh::{Output, docker, run, secs};
+use std::path::Path;
+use std::process::Command;
+
+pub struct Systemd {
+    project: String,
+    /// The systemd container.
+    machine: String,
+}
+
+/// Converts the scenario's copy in `dir` into `out`.
+pub fn convert(ctx: &Ctx, sc: &Scenario, dir: &Path, out: &Path, target: &str) -> Result<(), String> {
+    let mut cmd = Command::new(&ctx.transship);
+    cmd.current_dir(dir)
+        .args(["convert", "--hermetic", "--to", target, "-p", &sc.project, "-o"])
+        .arg(out);
+    if target == "systemd" {
+        cmd.arg("--project-root").arg(dir);
+    }
+    for f in &sc.case.files {
+        cmd.args(["-f", f]);
+    }
+    for p in &sc.case.profiles {
+        cmd.args(["--profile", p]);
+    }
+    run(&mut cmd, secs(30)).checked("transship convert").map(|_| ())
+}
+
+/// Where the units read their env files from (`EnvironmentFile=`), else /etc/<project>.
+fn env_dir(out: &Path, project: &str) -> String {
+    let mut dir = format!("/etc/{project}");
+    for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines() {
+            if let Some(path) = line.strip_prefix("EnvironmentFile=") {
+                let path = path.trim_start_matches('-');
+                if let Some(parent) = Path::new(path).parent() {
+                    dir = parent.display().to_string();
+                }
+            }
+        }
+    }
+    dir
+}
+
+impl Systemd {
+    /// Converts a fresh copy of the scenario and starts it; `mutate` may edit the output
+    /// first (the mutant check).
+    pub fn up(
+        sc: &Scenario,
+        ctx: &Ctx,
+        label: &str,
+        mutate: &dyn Fn(&Path) -> Result<(), String>,
+    ) -> Result<Box<dyn Deployment>, String> {
+        let base = ctx.work.join(&sc.name).join(label);
+        let dir = base.join("project");
+        let out = base.join("units");
+        copy_tree(&sc.source, &dir).map_err(|e| format!("copy: {e}"))?;
+        convert(ctx, sc, &dir, &out, "systemd")?;
+        mutate(&out)?;
+        let machine = format!("tshr-sd-{}-{label}", sc.name);
+        docker(&["rm", "-f", &machine], secs(30));
+        run(
+            Command::new("bash")
+                .arg(ctx.repo.join(".ci/engine/systemd-container.sh"))
+                .arg(&machine)
+                .arg(&base),
+            secs(120),
+        )
+        .checked("systemd-container.sh")?;
+        let d = Systemd {
+            project: sc.project.clone(),
+            machine,
+        };
+        let env = env_dir(&out, &sc.project);
+        let out = out.display();
+        let install = format!(
+            "set -e; cd {out}; for u in *.service *.target; do [ -f \"$u\" ] && cp \"$u\" /etc/systemd/system/; done; \
+             mkdir -p {env}; if [ -d env ]; then cp -a env/. {env}/; fi; systemctl daemon-reload"
+        );
+        d.exec(&install, 60).checked("install units")?;
+        let start = d.exec(&format!("systemctl start {}.target", sc.project), 120);
+        if !start.ok {
+            eprintln!("[{}] systemctl start: {}", sc.project, start.stderr.trim());
+        }
+        Ok(Box::new(d))
+    }
+
+    fn exec(&self, script: &str, limit: u64) -> Output {
+        docker(&["exec", &self.machine, "sh", "-c", script], secs(limit))
+    }
+
+    /// Instance units of the project: (unit, service, slot, active state, sub state).
+    fn units(&self) -> Result<Vec<(String, String, u32, String, String)>, String> {
+        let out = self
+            .exec(
+                &format!(
+                    "systemctl show -p Id,ActiveState,SubState '{}-*@*.service'",
+                    self.project
+                ),
+                30,
+            )
+            .checked("systemctl show")?;
+        let mut units = Vec::new();
+        for block in out.split("\n\n") {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{name}=")))
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let id = field("Id");
+            let Some(rest) = id
+                .strip_prefix(&format!("{}-", self.project))
+                .and_then(|r| r.strip_suffix(".service"))
+            else {
+                continue;
+            };
+            let Some((service, instance)) = rest.rsplit_once('@') else {
+                continue;
+            };
+            let slot = instance.parse().unwrap_or(0);
+            units.push((id.clone(), service.into(), slot, field("ActiveState"), field("SubState")));
+        }
+        Ok(units)
+    }
+
+    fn instances(&self, service: &str) -> String {
+        format!("'{}-{service}@*.service'", self.project)
+    }
+}
+
+impl Deployment for Systemd {
+    fn observe(&mut self) -> Result<(Observed, bool), String> {
+        let mut obs = Observed::default();
+        let mut busy = false;
+        for (unit, service, slot, active, sub) in self.units()? {
+            busy |= matches!(active.as_str(), "activating" | "deactivating" | "reloading")
+                || sub == "auto-restart";
+            // `--rm` containers vanish: what they printed is in the unit's journal.
+            let journal = self.exec(&format!("journalctl -o cat --no-pager -u {unit}"), 30).stdout;
+            let runs = parse_runs(&journal);
+            if !runs.is_empty() || active == "active" {
+                obs.add(&service, slot, runs);
+            }
+        }
+        Ok((obs, busy))
+    }
+
+    fn step(&mut self, step: &Step) -> Result<(), String> {
+        let units = self.instances(&step.service);
+        let cmd = match step.action.as_str() {
+            "restart" | "stop" | "start" | "reload" => format!("systemctl {} {units}", step.action),
+            other => return Err(format!("unknown step {other}")),
+        };
+        self.exec(&cmd, 90).checked(&cmd).map(|_| ())
+    }
+
+    fn teardown(&mut self) {
+        self.exec(&format!("timeout 60 systemctl stop {}.target '{}-*'", self.project, self.project), 70);
+        docker(&["rm", "-f", &self.machine], secs(30));
+        cleanup_engine(&self.project);
+    }
+}
+
+/// Removes what units of `project` left on the outer engine: containers (restart policy off
+/// first), networks `<project>_*`, volumes `<project>_*`.
+pub fn cleanup_engine(project: &str) {
+    let name_filter = format!("name=^{project}-");
+    if let Ok(rows) = containers(&name_filter, &[]) {
+        for row in rows {
+            if let Some(id) = row.first() {
+                docker(&["update", "--restart=no", id], secs(10));
+                docker(&["rm", "-f", "-v", id], secs(30));
+            }
+        }
+    }
+    // `ls --filter name=` matches substrings: keep the exact prefix here.
+    let prefix = format!("{project}_");
+    for kind in ["network", "volume"] {
+        let ls = docker(&[kind, "ls", "--format", "{{.Name}}"], secs(20)).stdout;
+        for name in ls.lines().filter(|l| l.starts_with(&prefix)) {
+            docker(&[kind, "rm", name], secs(30));
+        }
+    }
+}
+

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced: the variables are used by the scripts
 # Shared settings of the engine harness's scripts (sourced, not run).
 #   TOOLS        cache and state directory (default: $TRANSSHIP_TOOLS, else ~/.cache/transship-ci)
 #   ENGINE_SOCK  the Docker socket to use or start a daemon on (default /var/run/docker.sock)

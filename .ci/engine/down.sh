@@ -44,7 +44,7 @@ if engine_answers; then
   fi
   for n in $(named network); do
     for _ in 1 2 3 4 5 6 7 8; do dk network rm "$n" >/dev/null 2>&1 && break; sleep 0.5; done
-    dk network inspect "$n" >/dev/null 2>&1 && log "could not remove network $n" || log "network rm $n"
+    if dk network inspect "$n" >/dev/null 2>&1; then log "could not remove network $n"; else log "network rm $n"; fi
   done
   for v in $(named volume); do log "volume rm $v"; dk volume rm -f "$v" >/dev/null; done
   if [ "$swarm" = active ]; then

@@ -3,6 +3,7 @@
 # (harness/probe/README.md) with real containers, all named tsp-*, removed at the end.
 # Needs up.sh to have run. SELFTEST_SYSTEMD=0 skips the systemd-container part.
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, N failed"; exits 1 on a mismatch.
+# shellcheck disable=SC2015,SC2016 # ok/bad always succeed; single quotes are meant
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 P=tsp-
@@ -37,8 +38,7 @@ expect_not() {
 }
 # wait_for NAME FRAGMENT [SECONDS]: until a line of NAME contains FRAGMENT.
 wait_for() {
-  local i
-  for i in $(seq 1 $((${3:-10} * 10))); do
+  for _ in $(seq 1 $((${3:-10} * 10))); do
     lines "$1" | grep -qF -- "$2" && return 0
     sleep 0.1
   done
@@ -184,7 +184,7 @@ EOF
     dk exec $S systemctl daemon-reload
     if dk exec $S systemctl start ${P}job.service; then ok "a unit running docker run --rm finishes"; else bad "${P}job.service failed"; fi
     journal=$(dk exec $S journalctl -u ${P}job.service -o cat --no-pager)
-    grep -qF 'TSPROBE {"k":"argv","v":["one","two words"]}' <<<"$journal" && ok "its output is in journalctl -u" || { bad "journal lacks the argv line"; sed 's/^/    | /' <<<"$journal"; }
+    grep -qF 'TSPROBE {"k":"argv","v":["one","two words"]}' <<<"$journal" && ok "its output is in journalctl -u" || { bad "journal lacks the argv line"; printf '    | %s\n' "$journal"; }
     grep -qF '"path":"/cfg.txt","exists":true,"readable":true,"is_dir":false,"mode":"0644","uid":0,"gid":0,"content":"from the host\u000a"' <<<"$journal" \
       && ok "a bind source under HOSTDIR resolves on the outer engine" || bad "journal lacks /cfg.txt from the host"
     t0=$(date +%s%N)

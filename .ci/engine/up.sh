@@ -98,10 +98,8 @@ fi
 # -- the systemd image ---------------------------------------------------------------------
 # The Debian mirror apt already uses (debootstrap's own default when none is found).
 apt_mirror() {
-  local f
-  for f in /etc/apt/sources.list.d/debian.sources; do
-    [ -f "$f" ] && awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' "$f" && return
-  done
+  local f=/etc/apt/sources.list.d/debian.sources
+  [ -f "$f" ] && awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' "$f" && return
   [ -f /etc/apt/sources.list ] && awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list
 }
 

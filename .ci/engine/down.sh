@@ -6,6 +6,7 @@
 # Images and the caches under $TOOLS stay, so the next up.sh is quick.
 # Env: TOOLS, ENGINE_SOCK (see common.sh), PREFIX.
 set -uo pipefail
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 PREFIX=${PREFIX:-tsh-}
 [ -n "$PREFIX" ] || die "PREFIX must not be empty"

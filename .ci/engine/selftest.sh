@@ -5,6 +5,7 @@
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, N failed"; exits 1 on a mismatch.
 # shellcheck disable=SC2015,SC2016 # ok/bad always succeed; single quotes are meant
 set -uo pipefail
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 P=tsp-
 HOST=$(mktemp -d /tmp/tsp-selftest.XXXXXX)

@@ -7,6 +7,7 @@
 # Prints the container id on stdout; everything else goes to stderr.
 # Run commands in it with: docker exec NAME systemctl ... / journalctl -u UNIT
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 [ $# = 2 ] || die "usage: $0 NAME HOSTDIR"
 NAME=$1

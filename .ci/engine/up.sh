@@ -6,10 +6,12 @@
 # Everything is cached under $TOOLS, so a second run only checks.
 #
 # Env: TOOLS, ENGINE_SOCK (see common.sh); DOCKERD_ARGS: extra dockerd arguments when this
-# script starts the daemon (e.g. "--bridge=none --iptables=false" for a second daemon).
+# script starts the daemon (a second daemon beside another: "--bridge=OWN_BRIDGE
+# --iptables=false", never --bridge=none, which deletes the other daemon's docker0).
 # SKIP_SYSTEMD_IMAGE=1 / SKIP_SWARM=1 leave those out.
 # Output: a log on stderr, and on stdout a summary of KEY=VALUE lines.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 mkdir -p "$STATE"
 START=$SECONDS
@@ -38,6 +40,10 @@ else
   [ "$ENGINE_SOCK" = /var/run/docker.sock ] || args+=(--exec-root "$STATE/exec")
   # shellcheck disable=SC2206 # DOCKERD_ARGS is a list of words by design
   args+=(${DOCKERD_ARGS:-})
+  # dockerd --bridge=none deletes the docker0 interface, which another daemon may be using.
+  case " ${DOCKERD_ARGS:-} " in *" --bridge=none "* | *" -b none "* | *" --bridge none "*)
+    ip link show docker0 >/dev/null 2>&1 && die "--bridge=none would delete docker0 of the daemon already here: give this one a bridge of its own (ip link add NAME type bridge; --bridge=NAME)" ;;
+  esac
   as_root mkdir -p "$TOOLS/docker"
   as_root setsid nohup dockerd "${args[@]}" >"$STATE/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 1 120); do

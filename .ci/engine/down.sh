@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Removes what the engine harness made (every stack, service, container, network, volume,
-# config and secret whose name starts with $PREFIX, default "tsh-"), then undoes up.sh:
+# config and secret whose name matches the regex $NAMES, default "^tsh[a-z]*-": tsh-...,
+# tshr-...), then undoes up.sh:
 # leaves the swarm only if up.sh initialised it, stops dockerd only if up.sh started it
 # (its pid is in $TOOLS/engine/dockerd.pid). A daemon or swarm that was there before is kept.
 # Images and the caches under $TOOLS stay, so the next up.sh is quick.
-# Env: TOOLS, ENGINE_SOCK (see common.sh), PREFIX.
+# Env: TOOLS, ENGINE_SOCK (see common.sh), NAMES (an extended regex; PREFIX=p stands for ^p).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
-PREFIX=${PREFIX:-tsh-}
-[ -n "$PREFIX" ] || die "PREFIX must not be empty"
+if [ -n "${PREFIX:-}" ]; then NAMES="^$PREFIX"; fi
+NAMES=${NAMES:-^tsh[a-z]*-}
+case $NAMES in ^?*) ;; *) die "NAMES must be anchored (^...): $NAMES" ;; esac
 
 # Names of the given kind (stack, service, container, network, volume, config, secret)
-# that start with the prefix.
+# that match $NAMES.
 named() {
   local kind=$1 fmt='{{.Name}}'
   case $kind in container) fmt='{{.Names}}' ;; esac
@@ -20,7 +22,7 @@ named() {
     container) dk ps -a --format "$fmt" ;;
     stack) dk stack ls --format "$fmt" ;;
     *) dk "$kind" ls --format "$fmt" ;;
-  esac 2>/dev/null | awk -v p="$PREFIX" 'index($0, p) == 1'
+  esac 2>/dev/null | grep -E -- "$NAMES"
 }
 
 if engine_answers; then
@@ -31,7 +33,7 @@ if engine_answers; then
   fi
   # Task containers of removed services go away by themselves; wait for them (bounded).
   for _ in $(seq 1 60); do
-    dk ps -a --format '{{.Label "com.docker.swarm.service.name"}}' | grep -q "^$PREFIX" || break
+    dk ps -a --format '{{.Label "com.docker.swarm.service.name"}}' | grep -Eq -- "$NAMES" || break
     sleep 0.25
   done
   containers=$(named container)

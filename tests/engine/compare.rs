@@ -85,19 +85,25 @@ pub fn compare(compose: &Flat, target: &Flat, by_design: &[ByDesign]) -> Verdict
 
 /// The mutant check: `mutant` is the comparison after dropping `variable` from the
 /// converted output, `base` the one without the mutation. It passes only when the mutant's
-/// undeclared differences are the base's plus that variable, and nothing else.
+/// undeclared differences are the base's plus that variable, and nothing else (a base
+/// difference whose value changed counts as new).
 pub fn mutant_caught(base: &Verdict, mutant: &Verdict, variable: &str) -> Result<(), String> {
-    let base_keys: std::collections::BTreeSet<&str> =
-        base.undeclared().map(|d| d.key.as_str()).collect();
+    // A difference is new when the base did not have it, or had it with another value.
+    let base_diffs: std::collections::BTreeMap<&str, &Option<String>> = base
+        .undeclared()
+        .map(|d| (d.key.as_str(), &d.target))
+        .collect();
     let new: Vec<&str> = mutant
         .undeclared()
+        .filter(|d| base_diffs.get(d.key.as_str()) != Some(&&d.target))
         .map(|d| d.key.as_str())
-        .filter(|k| !base_keys.contains(k))
         .collect();
     let suffix = format!(" env.{variable}");
     let stray: Vec<&&str> = new.iter().filter(|k| !k.ends_with(&suffix)).collect();
     if new.is_empty() {
-        return Err(format!("dropping {variable} was not reported as a difference"));
+        return Err(format!(
+            "dropping {variable} was not reported as a difference"
+        ));
     }
     if !stray.is_empty() {
         return Err(format!(

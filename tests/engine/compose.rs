@@ -24,7 +24,15 @@ pub fn containers(filter: &str, labels: &[&str]) -> Result<Vec<Vec<String>>, Str
     }
     format.push_str("\t{{.State}}");
     let out = docker(
-        &["ps", "-a", "--no-trunc", "--filter", filter, "--format", &format],
+        &[
+            "ps",
+            "-a",
+            "--no-trunc",
+            "--filter",
+            filter,
+            "--format",
+            &format,
+        ],
         secs(20),
     )
     .checked("docker ps")?;
@@ -86,7 +94,10 @@ impl Deployment for Compose {
     fn observe(&mut self) -> Result<(Observed, bool), String> {
         let rows = containers(
             &format!("label=com.docker.compose.project={}", self.project),
-            &["com.docker.compose.service", "com.docker.compose.container-number"],
+            &[
+                "com.docker.compose.service",
+                "com.docker.compose.container-number",
+            ],
         )?;
         let mut obs = Observed::default();
         let mut busy = false;
@@ -96,7 +107,10 @@ impl Deployment for Compose {
             };
             busy |= matches!(state.as_str(), "created" | "restarting" | "removing");
             let slot = number.parse().unwrap_or(0);
-            obs.add(service, slot, parse_runs(&logs(id)));
+            let runs = parse_runs(&logs(id));
+            // Running, but its last run ended: it was restarted and has not printed yet.
+            busy |= state == "running" && !runs.last().is_some_and(crate::probe::Run::alive);
+            obs.add(service, slot, runs);
         }
         Ok((obs, busy))
     }
@@ -115,7 +129,10 @@ impl Deployment for Compose {
     fn teardown(&mut self) {
         // Restart policies off first: dockerd 20.10 can leak a network endpoint when it
         // removes a container it is about to restart.
-        if let Ok(rows) = containers(&format!("label=com.docker.compose.project={}", self.project), &[]) {
+        if let Ok(rows) = containers(
+            &format!("label=com.docker.compose.project={}", self.project),
+            &[],
+        ) {
             for row in rows {
                 if let Some(id) = row.first() {
                     docker(&["update", "--restart=no", id], secs(10));

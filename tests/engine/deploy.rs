@@ -28,7 +28,11 @@ pub trait Deployment {
 
 /// Observes until the engine is idle, every container printed `ready` or exited, and nothing
 /// changed for `quiet`; at most `limit` (then the last observation stands, unsettled).
-pub fn settle(d: &mut dyn Deployment, limit: Duration, quiet: Duration) -> Result<Observed, String> {
+pub fn settle(
+    d: &mut dyn Deployment,
+    limit: Duration,
+    quiet: Duration,
+) -> Result<Observed, String> {
     let started = Instant::now();
     let mut last = None;
     let mut since = Instant::now();
@@ -39,7 +43,9 @@ pub fn settle(d: &mut dyn Deployment, limit: Duration, quiet: Duration) -> Resul
             last = Some(flat);
             since = Instant::now();
         }
-        let done = !busy && obs.settled() && !obs.slots.is_empty() && since.elapsed() >= quiet;
+        // Nothing at all after 10 s: nothing is going to start (a refused deployment).
+        let started_any = !obs.slots.is_empty() || started.elapsed() >= Duration::from_secs(10);
+        let done = !busy && obs.settled() && started_any && since.elapsed() >= quiet;
         if done || started.elapsed() >= limit {
             return Ok(obs);
         }
@@ -56,14 +62,14 @@ pub fn exercise(
 ) -> Result<Observed, String> {
     let mut d = deploy()?;
     let result = (|| {
-        settle(d.as_mut(), Duration::from_secs(60), quiet)?;
+        settle(d.as_mut(), Duration::from_secs(45), quiet)?;
         for step in &sc.case.steps {
             if step.action == "wait" {
                 std::thread::sleep(Duration::from_secs(step.seconds));
             } else {
                 d.step(step)?;
             }
-            settle(d.as_mut(), Duration::from_secs(60), quiet)?;
+            settle(d.as_mut(), Duration::from_secs(45), quiet)?;
         }
         let (obs, _) = d.observe()?;
         Ok(obs)

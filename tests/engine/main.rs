@@ -76,13 +76,21 @@ fn drop_variable(out: &Path, project: &str, m: &scenario::Mutant) -> Result<(), 
     let unit = out.join(format!("{project}-{}@.service", m.service));
     let text = std::fs::read_to_string(&unit).map_err(|e| format!("{}: {e}", unit.display()))?;
     let flag = format!("--env {}", m.variable);
-    let kept: Vec<&str> = text.lines().filter(|l| l.trim().trim_end_matches(" \\") != flag).collect();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim().trim_end_matches(" \\") != flag)
+        .collect();
     dropped |= kept.len() != text.lines().count();
     std::fs::write(&unit, kept.join("\n") + "\n").map_err(|e| e.to_string())?;
     if dropped {
         Ok(())
     } else {
-        Err(format!("mutant: {} is in neither {} nor {}", m.variable, env.display(), unit.display()))
+        Err(format!(
+            "mutant: {} is in neither {} nor {}",
+            m.variable,
+            env.display(),
+            unit.display()
+        ))
     }
 }
 
@@ -101,14 +109,22 @@ fn run_scenario(sc: &Scenario, ctx: &Ctx) -> Outcome {
             seconds: started.elapsed().as_secs(),
         };
     };
-    let systemd = exercise(sc, || systemd::Systemd::up(sc, ctx, "systemd", &|_| Ok(())), quiet)
-        .map(|o| compare(&oracle, &flatten(&o), sc.by_design("systemd")));
+    let systemd = exercise(
+        sc,
+        || systemd::Systemd::up(sc, ctx, "systemd", &|_| Ok(())),
+        quiet,
+    )
+    .map(|o| compare(&oracle, &flatten(&o), sc.by_design("systemd")));
     log("systemd done");
     let mutant = sc.case.mutant.as_ref().map(|m| {
         let base = systemd.as_ref().map_err(Clone::clone)?;
         let project = sc.project.clone();
         let mutate = move |out: &Path| drop_variable(out, &project, m);
-        let observed = exercise(sc, || systemd::Systemd::up(sc, ctx, "mutant", &mutate), quiet)?;
+        let observed = exercise(
+            sc,
+            || systemd::Systemd::up(sc, ctx, "mutant", &mutate),
+            quiet,
+        )?;
         let verdict = compare(&oracle, &flatten(&observed), sc.by_design("systemd"));
         log("mutant done");
         mutant_caught(base, &verdict, &m.variable)
@@ -140,7 +156,12 @@ fn run_engine() -> i32 {
         eprintln!("engine harness: COMPOSE_BIN is not set (.ci/run exports it)");
         return 1;
     };
-    if !sh::docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"], sh::secs(20)).ok {
+    if !sh::docker(
+        &["info", "--format", "{{.Swarm.LocalNodeState}}"],
+        sh::secs(20),
+    )
+    .ok
+    {
         eprintln!("engine harness: no Docker engine answers (bash .ci/engine/up.sh starts one)");
         return 1;
     }
@@ -170,8 +191,14 @@ fn run_engine() -> i32 {
         scenarios.len(),
         swarm::HARNESS_EDITS.join("; ")
     );
-    println!("normalised before comparing: {}", observe::NORMALISED.join("; "));
-    let jobs: usize = std::env::var("TRANSSHIP_ENGINE_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(3);
+    println!(
+        "normalised before comparing: {}",
+        observe::NORMALISED.join("; ")
+    );
+    let jobs: usize = std::env::var("TRANSSHIP_ENGINE_JOBS")
+        .ok()
+        .and_then(|j| j.parse().ok())
+        .unwrap_or(3);
     let queue = Arc::new(Mutex::new(scenarios.clone()));
     let results = Arc::new(Mutex::new(BTreeMap::new()));
     let workers: Vec<_> = (0..jobs)
@@ -179,7 +206,9 @@ fn run_engine() -> i32 {
             let (queue, results, ctx) = (queue.clone(), results.clone(), ctx.clone());
             std::thread::spawn(move || {
                 loop {
-                    let Some(sc) = queue.lock().unwrap().pop() else { break };
+                    let Some(sc) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
                     let outcome = run_scenario(&sc, &ctx);
                     results.lock().unwrap().insert(sc.name.clone(), outcome);
                 }
@@ -209,7 +238,9 @@ fn run_engine() -> i32 {
         if let Some(m) = &o.mutant {
             mutants += 1;
             match m {
-                Ok(()) => println!("mutant check ({name}): dropping the variable was reported, and only it"),
+                Ok(()) => println!(
+                    "mutant check ({name}): dropping the variable was reported, and only it"
+                ),
                 Err(e) => {
                     println!("FAIL mutant check ({name}): {e}");
                     status = 1;
@@ -224,7 +255,10 @@ fn run_engine() -> i32 {
     for (name, o) in &results {
         println!("time {name}: {}s", o.seconds);
     }
-    println!("engine harness: total {}s with {jobs} at a time", started.elapsed().as_secs());
+    println!(
+        "engine harness: total {}s with {jobs} at a time",
+        started.elapsed().as_secs()
+    );
     let _ = std::fs::remove_dir_all(&work);
     status
 }

@@ -36,7 +36,9 @@ impl Observed {
 }
 
 fn is_container_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 12
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Container ids inside a text (a dial reply is "<hostname> <state>").
@@ -83,7 +85,11 @@ fn flatten_run(flat: &mut Flat, prefix: &str, run: &Run) {
         .iter()
         .find(|r| r["k"] == "hostname")
         .map(|r| text(&r["v"]));
-    put(flat, format!("{prefix} ready"), run.kind_seen("ready").to_string());
+    put(
+        flat,
+        format!("{prefix} ready"),
+        run.kind_seen("ready").to_string(),
+    );
     for r in &run.records {
         let kind = r["k"].as_str().unwrap_or("?");
         match kind {
@@ -103,7 +109,11 @@ fn flatten_run(flat: &mut Flat, prefix: &str, run: &Run) {
             }
             "hostname" => {
                 let v = text(&r["v"]);
-                let v = if is_container_id(&v) { "<id>".into() } else { v };
+                let v = if is_container_id(&v) {
+                    "<id>".into()
+                } else {
+                    v
+                };
                 put(flat, format!("{prefix} hostname"), v);
             }
             "id" | "stdin" | "exit" => put(flat, format!("{prefix} {kind}"), rest(r, &[])),
@@ -142,7 +152,11 @@ pub fn flatten(obs: &Observed) -> Flat {
     let mut instances: BTreeMap<&str, u32> = BTreeMap::new();
     for ((service, slot), runs) in &obs.slots {
         *instances.entry(service).or_default() += 1;
-        put(&mut flat, format!("{service}.{slot} starts"), runs.len().to_string());
+        put(
+            &mut flat,
+            format!("{service}.{slot} starts"),
+            runs.len().to_string(),
+        );
         for (i, run) in runs.iter().enumerate() {
             flatten_run(&mut flat, &format!("{service}.{slot}#{}", i + 1), run);
         }

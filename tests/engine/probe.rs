@@ -13,6 +13,17 @@ impl Run {
     pub fn kind_seen(&self, kind: &str) -> bool {
         self.records.iter().any(|r| r["k"] == kind)
     }
+    /// Printed `ready` and has neither exited nor been told to stop: what a running
+    /// container's last run looks like once it has settled (anything else is a new start
+    /// that has not printed yet).
+    pub fn alive(&self) -> bool {
+        self.kind_seen("ready")
+            && !self.kind_seen("exit")
+            && !self
+                .records
+                .iter()
+                .any(|r| r["k"] == "signal" && (r["name"] == "SIGTERM" || r["name"] == "SIGINT"))
+    }
     /// Printed `ready`, or reported an exit: the probe has done everything it will do.
     pub fn settled(&self) -> bool {
         self.kind_seen("ready") || self.kind_seen("exit")

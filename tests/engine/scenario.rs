@@ -81,7 +81,10 @@ impl Scenario {
     }
 
     pub fn by_design(&self, target: &str) -> &[ByDesign] {
-        self.case.by_design.get(target).map_or(&[], |v| v.as_slice())
+        self.case
+            .by_design
+            .get(target)
+            .map_or(&[], |v| v.as_slice())
     }
 }
 

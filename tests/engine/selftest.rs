@@ -15,9 +15,15 @@ const TESTS: &[Test] = &[
     ("by-design patterns glob", globs),
     ("table lists every difference and the totals", renders_table),
     ("mutant check on recorded observations", mutant_logic),
-    ("swarm copy: dnsrr, host ports, no label constraints", swarm_copy),
+    (
+        "swarm copy: dnsrr, host ports, no label constraints",
+        swarm_copy,
+    ),
     ("every scenario's case.json loads", scenarios_load),
-    ("mutant edit drops the variable from converted output", mutant_edit),
+    (
+        "mutant edit drops the variable from converted output",
+        mutant_edit,
+    ),
 ];
 
 /// Runs every self-test, prints each result, returns how many failed.
@@ -61,10 +67,22 @@ fn parse_splits_runs() -> Result<(), String> {
                 TSPROBE {\"k\":\"exit\",\"code\":1}\n";
     let runs = parse_runs(text);
     check(runs.len() == 2, "two runs")?;
-    check(runs[0].records.len() == 3, "first run has start, env, ready")?;
-    check(runs[0].records[1]["v"]["A"] == "x ", "trailing space kept (it travels JSON-encoded)")?;
-    check(runs[0].settled() && runs[1].settled(), "ready and exit both settle")?;
-    check(!parse_runs("TSPROBE {\"k\":\"start\"}\n")[0].settled(), "a bare start is not settled")
+    check(
+        runs[0].records.len() == 3,
+        "first run has start, env, ready",
+    )?;
+    check(
+        runs[0].records[1]["v"]["A"] == "x ",
+        "trailing space kept (it travels JSON-encoded)",
+    )?;
+    check(
+        runs[0].settled() && runs[1].settled(),
+        "ready and exit both settle",
+    )?;
+    check(
+        !parse_runs("TSPROBE {\"k\":\"start\"}\n")[0].settled(),
+        "a bare start is not settled",
+    )
 }
 
 fn normalises_volatile() -> Result<(), String> {
@@ -74,14 +92,31 @@ fn normalises_volatile() -> Result<(), String> {
     let flat = flatten(&observed(&[("web", 1, text.into())]));
     check(flat["web.1#1 env.HOSTNAME"] == "<hostname>", "HOSTNAME")?;
     check(flat["web.1#1 hostname"] == "<id>", "hostname")?;
-    check(flat["web.1#1 env.X"] == "3f2a9c1b0d4e-not", "other values untouched")?;
-    check(flat["web.1#1 dial:db:7070"].contains("<id> healthy"), "dial reply")?;
-    check(flat["web instances"] == "1" && flat["web.1 starts"] == "1", "counts")
+    check(
+        flat["web.1#1 env.X"] == "3f2a9c1b0d4e-not",
+        "other values untouched",
+    )?;
+    check(
+        flat["web.1#1 dial:db:7070"].contains("<id> healthy"),
+        "dial reply",
+    )?;
+    check(
+        flat["web instances"] == "1" && flat["web.1 starts"] == "1",
+        "counts",
+    )
 }
 
 fn compares() -> Result<(), String> {
-    let a = flatten(&observed(&[("web", 1, log("{\"A\":\"1\",\"B\":\"2\"}", "[\"x\"]"))]));
-    let b = flatten(&observed(&[("web", 1, log("{\"A\":\"1\",\"B\":\"3\"}", "[\"y\"]"))]));
+    let a = flatten(&observed(&[(
+        "web",
+        1,
+        log("{\"A\":\"1\",\"B\":\"2\"}", "[\"x\"]"),
+    )]));
+    let b = flatten(&observed(&[(
+        "web",
+        1,
+        log("{\"A\":\"1\",\"B\":\"3\"}", "[\"y\"]"),
+    )]));
     let v = compare(&a, &a, &[]);
     check(v.is_equal() && v.differences.is_empty(), "equal to itself")?;
     let designed = [ByDesign {
@@ -91,16 +126,35 @@ fn compares() -> Result<(), String> {
     let v = compare(&a, &b, &designed);
     check(!v.is_equal(), "B differs")?;
     let undeclared: Vec<&str> = v.undeclared().map(|d| d.key.as_str()).collect();
-    check(undeclared == ["web.1#1 env.B"], &format!("only B undeclared: {undeclared:?}"))?;
+    check(
+        undeclared == ["web.1#1 env.B"],
+        &format!("only B undeclared: {undeclared:?}"),
+    )?;
     check(v.by_design().count() == 1, "argv by design")?;
-    let only_argv = flatten(&observed(&[("web", 1, log("{\"A\":\"1\",\"B\":\"2\"}", "[\"y\"]"))]));
-    check(compare(&a, &only_argv, &designed).is_equal(), "by-design alone is equal")
+    let only_argv = flatten(&observed(&[(
+        "web",
+        1,
+        log("{\"A\":\"1\",\"B\":\"2\"}", "[\"y\"]"),
+    )]));
+    check(
+        compare(&a, &only_argv, &designed).is_equal(),
+        "by-design alone is equal",
+    )
 }
 
 fn globs() -> Result<(), String> {
-    check(glob("a*c", "abc") && glob("a*c", "ac") && !glob("a*c", "acb"), "a*c")?;
-    check(glob("*", "") && glob("web.*#* await:db", "web.1#2 await:db"), "stars")?;
-    check(!glob("web.1", "web.10") && glob("*env.X", "w.1#1 env.X"), "whole key")
+    check(
+        glob("a*c", "abc") && glob("a*c", "ac") && !glob("a*c", "acb"),
+        "a*c",
+    )?;
+    check(
+        glob("*", "") && glob("web.*#* await:db", "web.1#2 await:db"),
+        "stars",
+    )?;
+    check(
+        !glob("web.1", "web.10") && glob("*env.X", "w.1#1 env.X"),
+        "whole key",
+    )
 }
 
 fn renders_table() -> Result<(), String> {
@@ -111,30 +165,72 @@ fn renders_table() -> Result<(), String> {
         reason: "declared".into(),
     }];
     let rows = vec![
-        Row { scenario: "one".into(), outcome: Ok(compare(&a, &b, &[])) },
-        Row { scenario: "two".into(), outcome: Ok(compare(&a, &b, &designed)) },
-        Row { scenario: "three".into(), outcome: Err("boom".into()) },
+        Row {
+            scenario: "one".into(),
+            outcome: Ok(compare(&a, &b, &[])),
+        },
+        Row {
+            scenario: "two".into(),
+            outcome: Ok(compare(&a, &b, &designed)),
+        },
+        Row {
+            scenario: "three".into(),
+            outcome: Err("boom".into()),
+        },
     ];
     let t = render("systemd", &rows);
-    check(t.contains("DIFFERENT web.1#1 env.A: compose 1 / systemd (absent)"), "difference spelled out")?;
-    check(t.contains("BY DESIGN (1, e.g. web.1#1 env.A): declared"), "by design listed")?;
-    check(t.contains("| three | error |") && t.contains("ERROR boom"), "errors listed")?;
-    check(t.trim_end().ends_with("engine-systemd: 1/3 equal"), &format!("totals: {t}"))
+    check(
+        t.contains("DIFFERENT web.1#1 env.A: compose \"1\" / systemd (absent)"),
+        "difference spelled out",
+    )?;
+    check(
+        t.contains("BY DESIGN (1, e.g. web.1#1 env.A): declared"),
+        "by design listed",
+    )?;
+    check(
+        t.contains("| three | error |") && t.contains("ERROR boom"),
+        "errors listed",
+    )?;
+    check(
+        t.trim_end().ends_with("engine-systemd: 1/3 equal"),
+        &format!("totals: {t}"),
+    )
 }
 
 fn mutant_logic() -> Result<(), String> {
     // Recorded: compose saw A and B; the faithful conversion also differs on argv (a known
     // difference); the mutant lost B.
     let env = "{\"A\":\"1\",\"B\":\"two words\"}";
-    let compose = flatten(&observed(&[("app", 1, log(env, "[\"x\"]")), ("app", 2, log(env, "[\"x\"]"))]));
-    let faithful = flatten(&observed(&[("app", 1, log(env, "[\"y\"]")), ("app", 2, log(env, "[\"y\"]"))]));
+    let compose = flatten(&observed(&[
+        ("app", 1, log(env, "[\"x\"]")),
+        ("app", 2, log(env, "[\"x\"]")),
+    ]));
+    let faithful = flatten(&observed(&[
+        ("app", 1, log(env, "[\"y\"]")),
+        ("app", 2, log(env, "[\"y\"]")),
+    ]));
     let lost = "{\"A\":\"1\"}";
-    let mutant = flatten(&observed(&[("app", 1, log(lost, "[\"y\"]")), ("app", 2, log(lost, "[\"y\"]"))]));
+    let mutant = flatten(&observed(&[
+        ("app", 1, log(lost, "[\"y\"]")),
+        ("app", 2, log(lost, "[\"y\"]")),
+    ]));
     let base = compare(&compose, &faithful, &[]);
-    check(mutant_caught(&base, &compare(&compose, &mutant, &[]), "B").is_ok(), "B caught")?;
-    check(mutant_caught(&base, &base, "B").is_err(), "a mutant that changes nothing fails")?;
-    check(mutant_caught(&base, &compare(&compose, &mutant, &[]), "A").is_err(), "wrong variable fails")?;
-    let worse = flatten(&observed(&[("app", 1, log(lost, "[\"z\"]")), ("app", 2, log(lost, "[\"y\"]"))]));
+    check(
+        mutant_caught(&base, &compare(&compose, &mutant, &[]), "B").is_ok(),
+        "B caught",
+    )?;
+    check(
+        mutant_caught(&base, &base, "B").is_err(),
+        "a mutant that changes nothing fails",
+    )?;
+    check(
+        mutant_caught(&base, &compare(&compose, &mutant, &[]), "A").is_err(),
+        "wrong variable fails",
+    )?;
+    let worse = flatten(&observed(&[
+        ("app", 1, log(lost, "[\"z\"]")),
+        ("app", 2, log(lost, "[\"y\"]")),
+    ]));
     check(
         mutant_caught(&base, &compare(&compose, &worse, &[]), "B").is_err(),
         "a stray difference besides the variable fails",
@@ -150,12 +246,19 @@ fn swarm_copy() -> Result<(), String> {
     crate::swarm::harness_copy(&mut stack);
     let web = &stack["services"]["web"];
     check(web["deploy"]["endpoint_mode"] == "dnsrr", "dnsrr")?;
-    check(stack["services"]["job"]["deploy"]["endpoint_mode"] == "dnsrr", "dnsrr without deploy")?;
     check(
-        web["ports"][0] == serde_json::json!({"target": 80, "published": 8080, "protocol": "tcp", "mode": "host"}),
+        stack["services"]["job"]["deploy"]["endpoint_mode"] == "dnsrr",
+        "dnsrr without deploy",
+    )?;
+    check(
+        web["ports"][0]
+            == serde_json::json!({"target": 80, "published": 8080, "protocol": "tcp", "mode": "host"}),
         &format!("short port: {}", web["ports"][0]),
     )?;
-    check(web["ports"][1]["protocol"] == "udp" && web["ports"][1]["published"] == 9000, "udp port")?;
+    check(
+        web["ports"][1]["protocol"] == "udp" && web["ports"][1]["published"] == 9000,
+        "udp port",
+    )?;
     check(web["ports"][2]["mode"] == "host", "long port")?;
     check(
         web["deploy"]["placement"]["constraints"] == serde_json::json!(["node.role == manager"]),
@@ -167,20 +270,36 @@ fn scenarios_load() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/engine");
     let all = crate::scenario::all(&root)?;
     check(!all.is_empty(), "scenarios exist")?;
-    check(all.iter().any(|s| s.case.mutant.is_some()), "one scenario declares the mutant check")?;
+    check(
+        all.iter().any(|s| s.case.mutant.is_some()),
+        "one scenario declares the mutant check",
+    )?;
     for sc in &all {
         for f in &sc.case.files {
-            check(sc.source.join(f).is_file(), &format!("{}: {f} missing", sc.name))?;
+            check(
+                sc.source.join(f).is_file(),
+                &format!("{}: {f} missing", sc.name),
+            )?;
         }
         for target in sc.case.by_design.keys() {
-            check(["systemd", "swarm"].contains(&target.as_str()), &format!("{}: target {target}", sc.name))?;
+            check(
+                ["systemd", "swarm"].contains(&target.as_str()),
+                &format!("{}: target {target}", sc.name),
+            )?;
         }
         for d in sc.case.by_design.values().flatten() {
-            check(!d.reason.trim().is_empty(), &format!("{}: {} has no reason", sc.name, d.observation))?;
+            check(
+                !d.reason.trim().is_empty(),
+                &format!("{}: {} has no reason", sc.name, d.observation),
+            )?;
         }
         for step in &sc.case.steps {
-            let known = ["restart", "stop", "start", "reload", "wait"].contains(&step.action.as_str());
-            check(known && (step.action == "wait" || !step.service.is_empty()), &format!("{}: step {step:?}", sc.name))?;
+            let known =
+                ["restart", "stop", "start", "reload", "wait"].contains(&step.action.as_str());
+            check(
+                known && (step.action == "wait" || !step.service.is_empty()),
+                &format!("{}: step {step:?}", sc.name),
+            )?;
         }
     }
     Ok(())
@@ -189,7 +308,10 @@ fn scenarios_load() -> Result<(), String> {
 fn mutant_edit() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/engine");
     let all = crate::scenario::all(&root)?;
-    let sc = all.iter().find(|s| s.case.mutant.is_some()).ok_or("no mutant scenario")?;
+    let sc = all
+        .iter()
+        .find(|s| s.case.mutant.is_some())
+        .ok_or("no mutant scenario")?;
     let m = sc.case.mutant.as_ref().unwrap();
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let ctx = crate::deploy::Ctx {
@@ -204,10 +326,25 @@ fn mutant_edit() -> Result<(), String> {
     let unit = out.join(format!("{}-{}@.service", sc.project, m.service));
     let env = out.join("env").join(format!("{}.env", m.service));
     let before = format!("{}{}", read(&unit), read(&env));
-    check(before.contains(&m.variable), "the variable is in the converted output")?;
+    check(
+        before.contains(&m.variable),
+        "the variable is in the converted output",
+    )?;
     crate::drop_variable(&out, &sc.project, m)?;
     let (unit_text, env_text) = (read(&unit), read(&env));
-    check(!unit_text.contains(&format!("--env {} ", m.variable)) && !unit_text.contains(&format!("--env {}\n", m.variable)), "flag gone")?;
-    check(!env_text.lines().any(|l| l.starts_with(&format!("{}=", m.variable))), "env line gone")?;
-    check(unit_text.lines().count() + 1 >= read(&unit).lines().count(), "nothing else removed")
+    check(
+        !unit_text.contains(&format!("--env {} ", m.variable))
+            && !unit_text.contains(&format!("--env {}\n", m.variable)),
+        "flag gone",
+    )?;
+    check(
+        !env_text
+            .lines()
+            .any(|l| l.starts_with(&format!("{}=", m.variable))),
+        "env line gone",
+    )?;
+    check(
+        unit_text.lines().count() + 1 >= read(&unit).lines().count(),
+        "nothing else removed",
+    )
 }

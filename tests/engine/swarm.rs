@@ -34,7 +34,9 @@ pub fn harness_copy(stack: &mut Value) {
         return;
     };
     for svc in services.values_mut() {
-        let Some(svc) = svc.as_object_mut() else { continue };
+        let Some(svc) = svc.as_object_mut() else {
+            continue;
+        };
         let deploy = svc.entry("deploy").or_insert_with(|| json!({}));
         if let Some(d) = deploy.as_object_mut() {
             d.insert("endpoint_mode".into(), json!("dnsrr"));
@@ -59,14 +61,19 @@ fn host_port(p: &Value) -> Value {
     let mut long = match p {
         Value::Object(m) => m.clone(),
         other => {
-            let text = other.as_str().map_or_else(|| other.to_string(), str::to_string);
+            let text = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_string);
             let (spec, protocol) = text.split_once('/').unwrap_or((&text, "tcp"));
             let parts: Vec<&str> = spec.rsplitn(2, ':').collect();
             let mut m = serde_json::Map::new();
             m.insert("target".into(), json!(parts[0].parse::<u64>().unwrap_or(0)));
             if let Some(published) = parts.get(1) {
                 let published = published.rsplit(':').next().unwrap_or(published);
-                m.insert("published".into(), json!(published.parse::<u64>().unwrap_or(0)));
+                m.insert(
+                    "published".into(),
+                    json!(published.parse::<u64>().unwrap_or(0)),
+                );
             }
             m.insert("protocol".into(), json!(protocol));
             m
@@ -77,22 +84,38 @@ fn host_port(p: &Value) -> Value {
 }
 
 impl Swarm {
-    pub fn up(sc: &Scenario, ctx: &Ctx, services: BTreeSet<String>) -> Result<Box<dyn Deployment>, String> {
+    pub fn up(
+        sc: &Scenario,
+        ctx: &Ctx,
+        services: BTreeSet<String>,
+    ) -> Result<Box<dyn Deployment>, String> {
         let base = ctx.work.join(&sc.name).join("swarm");
         let dir = base.join("project");
         let out = base.join("stack");
         copy_tree(&sc.source, &dir).map_err(|e| format!("copy: {e}"))?;
         crate::systemd::convert(ctx, sc, &dir, &out, "swarm")?;
         let file = out.join(format!("{}.stack.yaml", sc.project));
-        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         let mut stack: Value = yaml_serde::from_str(&text).map_err(|e| format!("stack: {e}"))?;
         harness_copy(&mut stack);
         let copy = out.join("harness.stack.yaml");
-        std::fs::write(&copy, yaml_serde::to_string(&stack).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+        std::fs::write(
+            &copy,
+            yaml_serde::to_string(&stack).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
         let copy = copy.display().to_string();
         docker(
-            &["stack", "deploy", "--resolve-image", "never", "-c", &copy, &sc.project],
+            &[
+                "stack",
+                "deploy",
+                "--resolve-image",
+                "never",
+                "-c",
+                &copy,
+                &sc.project,
+            ],
             secs(120),
         )
         .checked("docker stack deploy")?;
@@ -106,7 +129,9 @@ impl Swarm {
 
     /// (compose service, slot) of a task of stack service `name`.
     fn slot_of(&self, name: &str, slot: &str) -> (String, u32) {
-        let name = name.strip_prefix(&format!("{}_", self.stack)).unwrap_or(name);
+        let name = name
+            .strip_prefix(&format!("{}_", self.stack))
+            .unwrap_or(name);
         let slot: u32 = slot.parse().unwrap_or(0);
         if !self.services.contains(name) {
             if let Some((base, i)) = name.rsplit_once('-') {
@@ -123,8 +148,12 @@ impl Swarm {
     fn stack_services(&self) -> Vec<(String, String)> {
         let out = docker(
             &[
-                "service", "ls", "--filter", &format!("label=com.docker.stack.namespace={}", self.stack),
-                "--format", "{{.Name}}\t{{.Replicas}}",
+                "service",
+                "ls",
+                "--filter",
+                &format!("label=com.docker.stack.namespace={}", self.stack),
+                "--format",
+                "{{.Name}}\t{{.Replicas}}",
             ],
             secs(20),
         )
@@ -136,7 +165,10 @@ impl Swarm {
     }
 
     fn task_containers(&self, service: &str) -> Vec<String> {
-        let filter = format!("label=com.docker.swarm.service.name={}_{service}", self.stack);
+        let filter = format!(
+            "label=com.docker.swarm.service.name={}_{service}",
+            self.stack
+        );
         containers(&filter, &[])
             .unwrap_or_default()
             .into_iter()
@@ -152,7 +184,9 @@ impl Swarm {
             .filter(|n| {
                 let short = n.strip_prefix(&format!("{}_", self.stack)).unwrap_or(n);
                 short == service
-                    || short.rsplit_once('-').is_some_and(|(b, i)| b == service && i.parse::<u32>().is_ok())
+                    || short
+                        .rsplit_once('-')
+                        .is_some_and(|(b, i)| b == service && i.parse::<u32>().is_ok())
             })
             .collect()
     }
@@ -162,15 +196,26 @@ impl Deployment for Swarm {
     fn observe(&mut self) -> Result<(Observed, bool), String> {
         let rows = containers(
             &format!("label=com.docker.stack.namespace={}", self.stack),
-            &["com.docker.swarm.service.name", "com.docker.swarm.task.slot"],
+            &[
+                "com.docker.swarm.service.name",
+                "com.docker.swarm.task.name",
+            ],
         )?;
         let mut busy = false;
         for row in rows {
-            let [id, name, slot, state] = row.as_slice() else { continue };
+            let [id, name, task, state] = row.as_slice() else {
+                continue;
+            };
+            // Task names are <service>.<slot>.<task id> (global services: the node id).
+            let slot = task
+                .strip_prefix(&format!("{name}."))
+                .and_then(|t| t.split('.').next())
+                .unwrap_or("");
             busy |= matches!(state.as_str(), "created" | "restarting" | "removing");
             let (service, slot) = self.slot_of(name, slot);
             let created = docker(&["inspect", "-f", "{{.Created}}", id], secs(10)).stdout;
             let runs = parse_runs(&logs(id));
+            busy |= state == "running" && !runs.last().is_some_and(Run::alive);
             let entry = self
                 .seen
                 .entry(id.clone())
@@ -190,7 +235,10 @@ impl Deployment for Swarm {
         }
         let mut by_slot: BTreeMap<(String, u32), Vec<(&String, &Vec<Run>)>> = BTreeMap::new();
         for (service, slot, created, runs) in self.seen.values() {
-            by_slot.entry((service.clone(), *slot)).or_default().push((created, runs));
+            by_slot
+                .entry((service.clone(), *slot))
+                .or_default()
+                .push((created, runs));
         }
         let mut obs = Observed::default();
         for ((service, slot), mut tasks) in by_slot {
@@ -205,19 +253,33 @@ impl Deployment for Swarm {
     fn step(&mut self, step: &Step) -> Result<(), String> {
         for member in self.members(&step.service) {
             let out = match step.action.as_str() {
-                "restart" => docker(&["service", "update", "--force", "--detach", &member], secs(60)),
-                "stop" => docker(&["service", "scale", "--detach", &format!("{member}=0")], secs(60)),
+                "restart" => docker(
+                    &["service", "update", "--force", "--detach", &member],
+                    secs(60),
+                ),
+                "stop" => docker(
+                    &["service", "scale", "--detach", &format!("{member}=0")],
+                    secs(60),
+                ),
                 "start" => {
                     let want = self
                         .replicas
                         .get(&member)
                         .and_then(|r| r.split_once('/'))
-                        .map_or("1".to_string(), |(_, w)| w.split_whitespace().next().unwrap_or("1").to_string());
+                        .map_or("1".to_string(), |(_, w)| {
+                            w.split_whitespace().next().unwrap_or("1").to_string()
+                        });
                     let want = if want == "0" { "1".to_string() } else { want };
-                    docker(&["service", "scale", "--detach", &format!("{member}={want}")], secs(60))
+                    docker(
+                        &["service", "scale", "--detach", &format!("{member}={want}")],
+                        secs(60),
+                    )
                 }
                 "reload" => {
-                    let short = member.strip_prefix(&format!("{}_", self.stack)).unwrap_or(&member).to_string();
+                    let short = member
+                        .strip_prefix(&format!("{}_", self.stack))
+                        .unwrap_or(&member)
+                        .to_string();
                     for id in self.task_containers(&short) {
                         docker(&["kill", "-s", "SIGHUP", &id], secs(20));
                     }

@@ -12,15 +12,32 @@ use std::process::Command;
 
 pub struct Systemd {
     project: String,
+    /// Instance units: named by the converted targets, or seen loaded (a unit that is
+    /// stopped or waiting to restart may not match a glob).
+    known: std::collections::BTreeSet<String>,
     /// The systemd container.
     machine: String,
 }
 
 /// Converts the scenario's copy in `dir` into `out`.
-pub fn convert(ctx: &Ctx, sc: &Scenario, dir: &Path, out: &Path, target: &str) -> Result<(), String> {
+pub fn convert(
+    ctx: &Ctx,
+    sc: &Scenario,
+    dir: &Path,
+    out: &Path,
+    target: &str,
+) -> Result<(), String> {
     let mut cmd = Command::new(&ctx.transship);
     cmd.current_dir(dir)
-        .args(["convert", "--hermetic", "--to", target, "-p", &sc.project, "-o"])
+        .args([
+            "convert",
+            "--hermetic",
+            "--to",
+            target,
+            "-p",
+            &sc.project,
+            "-o",
+        ])
         .arg(out);
     if target == "systemd" {
         cmd.arg("--project-root").arg(dir);
@@ -31,7 +48,9 @@ pub fn convert(ctx: &Ctx, sc: &Scenario, dir: &Path, out: &Path, target: &str) -
     for p in &sc.case.profiles {
         cmd.args(["--profile", p]);
     }
-    run(&mut cmd, secs(30)).checked("transship convert").map(|_| ())
+    run(&mut cmd, secs(30))
+        .checked("transship convert")
+        .map(|_| ())
 }
 
 /// Where the units read their env files from (`EnvironmentFile=`), else /etc/<project>.
@@ -78,6 +97,7 @@ impl Systemd {
         .checked("systemd-container.sh")?;
         let d = Systemd {
             project: sc.project.clone(),
+            known: instance_units(&out, &sc.project),
             machine,
         };
         let env = env_dir(&out, &sc.project);
@@ -99,12 +119,30 @@ impl Systemd {
     }
 
     /// Instance units of the project: (unit, service, slot, active state, sub state).
-    fn units(&self) -> Result<Vec<(String, String, u32, String, String)>, String> {
+    fn units(&mut self) -> Result<Vec<(String, String, u32, String, String)>, String> {
+        let listed = self
+            .exec(
+                &format!(
+                    "systemctl list-units --all --plain --no-legend '{}-*@*.service'",
+                    self.project
+                ),
+                30,
+            )
+            .stdout;
+        for line in listed.lines() {
+            if let Some(unit) = line.split_whitespace().next() {
+                self.known.insert(unit.to_string());
+            }
+        }
+        if self.known.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<&str> = self.known.iter().map(String::as_str).collect();
         let out = self
             .exec(
                 &format!(
-                    "systemctl show -p Id,ActiveState,SubState '{}-*@*.service'",
-                    self.project
+                    "systemctl show -p Id,ActiveState,SubState {}",
+                    names.join(" ")
                 ),
                 30,
             )
@@ -129,13 +167,26 @@ impl Systemd {
                 continue;
             };
             let slot = instance.parse().unwrap_or(0);
-            units.push((id.clone(), service.into(), slot, field("ActiveState"), field("SubState")));
+            units.push((
+                id.clone(),
+                service.into(),
+                slot,
+                field("ActiveState"),
+                field("SubState"),
+            ));
         }
         Ok(units)
     }
 
     fn instances(&self, service: &str) -> String {
-        format!("'{}-{service}@*.service'", self.project)
+        let prefix = format!("{}-{service}@", self.project);
+        let units: Vec<&str> = self
+            .known
+            .iter()
+            .filter(|u| u.starts_with(&prefix))
+            .map(String::as_str)
+            .collect();
+        units.join(" ")
     }
 }
 
@@ -147,8 +198,12 @@ impl Deployment for Systemd {
             busy |= matches!(active.as_str(), "activating" | "deactivating" | "reloading")
                 || sub == "auto-restart";
             // `--rm` containers vanish: what they printed is in the unit's journal.
-            let journal = self.exec(&format!("journalctl -o cat --no-pager -u {unit}"), 30).stdout;
+            let journal = self
+                .exec(&format!("journalctl -o cat --no-pager -u {unit}"), 30)
+                .stdout;
             let runs = parse_runs(&journal);
+            // Running, but its last run ended: a new start that has not printed yet.
+            busy |= sub == "running" && !runs.last().is_some_and(crate::probe::Run::alive);
             if !runs.is_empty() || active == "active" {
                 obs.add(&service, slot, runs);
             }
@@ -166,10 +221,36 @@ impl Deployment for Systemd {
     }
 
     fn teardown(&mut self) {
-        self.exec(&format!("timeout 60 systemctl stop {}.target '{}-*'", self.project, self.project), 70);
+        self.exec(
+            &format!(
+                "timeout 60 systemctl stop {}.target '{}-*'",
+                self.project, self.project
+            ),
+            70,
+        );
         docker(&["rm", "-f", &self.machine], secs(30));
         cleanup_engine(&self.project);
     }
+}
+
+/// The instance units the converted targets start (`<project>-<svc>@<i>.service`).
+fn instance_units(out: &Path, project: &str) -> std::collections::BTreeSet<String> {
+    let mut units = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "target") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for word in text.split(|c: char| c.is_whitespace() || c == '=') {
+                if word.starts_with(&format!("{project}-"))
+                    && word.contains('@')
+                    && word.ends_with(".service")
+                {
+                    units.insert(word.to_string());
+                }
+            }
+        }
+    }
+    units
 }
 
 /// Removes what units of `project` left on the outer engine: containers (restart policy off
@@ -193,4 +274,3 @@ pub fn cleanup_engine(project: &str) {
         }
     }
 }
-

@@ -11,15 +11,20 @@ pub struct Row {
 fn short(v: &Option<String>) -> String {
     match v {
         None => "(absent)".into(),
-        Some(s) if s.chars().count() > 90 => format!("{}…", s.chars().take(90).collect::<String>()),
-        Some(s) => s.clone(),
+        // Debug quoting: newlines and trailing spaces stay visible on one line.
+        Some(s) if s.chars().count() > 90 => {
+            format!("{:?}…", s.chars().take(90).collect::<String>())
+        }
+        Some(s) => format!("{s:?}"),
     }
 }
 
 /// The table as text, ending with the totals line `N/M equal`.
 pub fn render(target: &str, rows: &[Row]) -> String {
     let mut out = format!("\n### engine: {target} vs docker compose\n\n");
-    out.push_str("| scenario | result | equal | different | by design |\n|---|---|---:|---:|---:|\n");
+    out.push_str(
+        "| scenario | result | equal | different | by design |\n|---|---|---:|---:|---:|\n",
+    );
     let mut details = String::new();
     let mut equal = 0;
     for row in rows {
@@ -37,7 +42,8 @@ pub fn render(target: &str, rows: &[Row]) -> String {
                 }
                 for (i, d) in v.undeclared().enumerate() {
                     if i == 15 {
-                        details.push_str(&format!("  … and {} more differences\n", undeclared - 15));
+                        details
+                            .push_str(&format!("  … and {} more differences\n", undeclared - 15));
                         break;
                     }
                     details.push_str(&format!(

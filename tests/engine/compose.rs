@@ -52,6 +52,8 @@ impl Compose {
     pub fn up(sc: &Scenario, ctx: &Ctx) -> Result<Box<dyn Deployment>, String> {
         let dir = ctx.work.join(&sc.name).join("compose");
         copy_tree(&sc.source, &dir).map_err(|e| format!("copy: {e}"))?;
+        // Whatever an interrupted earlier run left under this project's names.
+        crate::systemd::cleanup_engine(&sc.project);
         let c = Compose {
             ctx: ctx.clone(),
             project: sc.project.clone(),

@@ -98,7 +98,14 @@ fn run_scenario(sc: &Scenario, ctx: &Ctx) -> Outcome {
     let started = Instant::now();
     let quiet = Duration::from_millis(1500);
     let log = |what: &str| println!("[{}] {what} ({}s)", sc.name, started.elapsed().as_secs());
-    let oracle = exercise(sc, || compose::Compose::up(sc, ctx), quiet).map(|o| flatten(&o));
+    let oracle = exercise(sc, || compose::Compose::up(sc, ctx), quiet).and_then(|o| {
+        // An oracle that started nothing would make every target "equal" by saying nothing.
+        if o.slots.is_empty() {
+            Err("docker compose up started no container".to_string())
+        } else {
+            Ok(flatten(&o))
+        }
+    });
     log("compose done");
     let Ok(oracle) = oracle else {
         let e = oracle.err().unwrap_or_default();

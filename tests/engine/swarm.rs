@@ -19,6 +19,9 @@ pub const HARNESS_EDITS: &[&str] = &[
     "node.labels placement constraints are dropped (one node carries every member)",
 ];
 
+/// A task container's creation time and runs.
+type CreatedRuns<'a> = (&'a String, &'a Vec<Run>);
+
 pub struct Swarm {
     stack: String,
     /// Services as compose names them, to map stateful members `<svc>-<i>` back.
@@ -106,25 +109,27 @@ impl Swarm {
         )
         .map_err(|e| e.to_string())?;
         let copy = copy.display().to_string();
-        docker(
-            &[
-                "stack",
-                "deploy",
-                "--resolve-image",
-                "never",
-                "-c",
-                &copy,
-                &sc.project,
-            ],
-            secs(120),
-        )
-        .checked("docker stack deploy")?;
-        Ok(Box::new(Swarm {
+        let mut swarm = Swarm {
             stack: sc.project.clone(),
             services,
             seen: BTreeMap::new(),
             replicas: BTreeMap::new(),
-        }))
+        };
+        let deploy = [
+            "stack",
+            "deploy",
+            "--resolve-image",
+            "never",
+            "-c",
+            &copy,
+            &sc.project,
+        ];
+        if let Err(e) = docker(&deploy, secs(120)).checked("docker stack deploy") {
+            // A refused deploy may have created the stack's networks already.
+            swarm.teardown();
+            return Err(e);
+        }
+        Ok(Box::new(swarm))
     }
 
     /// (compose service, slot) of a task of stack service `name`.
@@ -133,14 +138,12 @@ impl Swarm {
             .strip_prefix(&format!("{}_", self.stack))
             .unwrap_or(name);
         let slot: u32 = slot.parse().unwrap_or(0);
-        if !self.services.contains(name) {
-            if let Some((base, i)) = name.rsplit_once('-') {
-                if self.services.contains(base) {
-                    if let Ok(i) = i.parse() {
-                        return (base.to_string(), i);
-                    }
-                }
-            }
+        if !self.services.contains(name)
+            && let Some((base, i)) = name.rsplit_once('-')
+            && self.services.contains(base)
+            && let Ok(i) = i.parse()
+        {
+            return (base.to_string(), i);
         }
         (name.to_string(), slot)
     }
@@ -224,16 +227,13 @@ impl Deployment for Swarm {
                 entry.3 = runs;
             }
         }
-        // A task whose desired replicas are not running yet (Swarm waits out its restart
-        // delay before the next task appears).
+        // Desired replica counts, for `start` after `stop` (scale back to them).
         for (name, replicas) in self.stack_services() {
-            if let Some((have, want)) = replicas.split_once('/') {
-                let want = want.split_whitespace().next().unwrap_or(want);
-                busy |= have != want && !self.replicas.get(&name).is_some_and(|r| r == &replicas);
+            if !replicas.starts_with("0/0") {
+                self.replicas.insert(name, replicas);
             }
-            self.replicas.insert(name, replicas);
         }
-        let mut by_slot: BTreeMap<(String, u32), Vec<(&String, &Vec<Run>)>> = BTreeMap::new();
+        let mut by_slot: BTreeMap<(String, u32), Vec<CreatedRuns>> = BTreeMap::new();
         for (service, slot, created, runs) in self.seen.values() {
             by_slot
                 .entry((service.clone(), *slot))

@@ -10,6 +10,9 @@ use crate::sh::{Output, docker, run, secs};
 use std::path::Path;
 use std::process::Command;
 
+/// An instance unit: (unit, service, slot, ActiveState, SubState).
+type UnitState = (String, String, u32, String, String);
+
 pub struct Systemd {
     project: String,
     /// Instance units: named by the converted targets, or seen loaded (a unit that is
@@ -119,7 +122,7 @@ impl Systemd {
     }
 
     /// Instance units of the project: (unit, service, slot, active state, sub state).
-    fn units(&mut self) -> Result<Vec<(String, String, u32, String, String)>, String> {
+    fn units(&mut self) -> Result<Vec<UnitState>, String> {
         let listed = self
             .exec(
                 &format!(

@@ -526,3 +526,53 @@ fn the_nomad_plan_is_written_beside_the_jobs_and_never_on_stdout() {
         plan
     );
 }
+
+/// `--validate` with a relative `-o`: the validator (here a stand-in that fails unless every
+/// file it is given exists) is handed paths that exist from where it runs; with no validator
+/// on PATH it says "skipped", and `--strict` turns that into a failure.
+#[test]
+fn validate_runs_from_a_relative_output_dir_and_says_when_it_skipped() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.path().join("compose.yaml"),
+        "services:\n  a:\n    image: nginx:1.27\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let bin = d.path().join("bin");
+    std::fs::create_dir(&bin).unwrap_or_else(|e| panic!("{e}"));
+    let fake = bin.join("systemd-analyze");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nshift 2\nfor f in \"$@\"; do [ -f \"$f\" ] || { echo \"missing $f\" >&2; exit 1; }; done\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = bin.display().to_string();
+    let args = ["convert", "--to", "systemd", "-o", "out", "--validate"];
+    let o = run(d.path(), &args, &[("PATH", &path)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("the systemd validator accepts the output"),
+        "{err}"
+    );
+
+    let args = [
+        "convert",
+        "--to",
+        "systemd",
+        "-o",
+        "out2",
+        "--validate",
+        "--strict",
+    ];
+    let o = run(d.path(), &args, &[("PATH", "/nonexistent")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("skipped: systemd-analyze not found on PATH"),
+        "{err}"
+    );
+}

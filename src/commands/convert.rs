@@ -132,15 +132,21 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     stage.commit(staged)?;
     let mut code = ExitCode::SUCCESS;
     if args.validate {
+        // Absolute paths: each validator runs from its target's directory, where a path
+        // relative to ours (`-o out`) would name nothing.
+        let root = std::path::absolute(root)?;
         let written: Vec<PathBuf> = all.iter().map(|f| root.join(&f.name)).collect();
         for (target, dir, _) in &outputs {
-            let dir = dir.as_deref().unwrap_or(root);
+            let dir = match dir {
+                Some(d) => std::path::absolute(d)?,
+                None => root.clone(),
+            };
             let mine: Vec<PathBuf> = written
                 .iter()
-                .filter(|p| p.starts_with(dir))
+                .filter(|p| p.starts_with(&dir))
                 .cloned()
                 .collect();
-            if validation_failed(*target, dir, &mine) {
+            if validation_failed(*target, &dir, &mine, args.strict) {
                 code = ExitCode::from(1);
             }
         }
@@ -150,8 +156,8 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
 }
 
 /// Run the target's validator on the files written for it and say what it found; true when
-/// it rejects them.
-fn validation_failed(target: Target, dir: &Path, written: &[PathBuf]) -> bool {
+/// it rejects them, or when it could not run and `strict` asks for a verdict.
+fn validation_failed(target: Target, dir: &Path, written: &[PathBuf], strict: bool) -> bool {
     use crate::commands::validate::{Verdict, validate};
     match validate(target, dir, written) {
         Verdict::Passed => {
@@ -165,8 +171,12 @@ fn validation_failed(target: Target, dir: &Path, written: &[PathBuf]) -> bool {
             );
             true
         }
+        Verdict::Unavailable(why) if strict => {
+            eprintln!("error: validate: skipped: {why} (--strict needs a verdict)");
+            true
+        }
         Verdict::Unavailable(why) => {
-            eprintln!("validate: {why}");
+            eprintln!("validate: skipped: {why}");
             false
         }
     }

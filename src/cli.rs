@@ -131,6 +131,10 @@ pub struct ConvertArgs {
     /// Leave out the comments naming the compose key and file:line each block came from
     #[arg(long)]
     pub no_provenance: bool,
+    /// Print every warning on its own line (by default, warnings with the same key and
+    /// reason in several services are one line with the count and the first places)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 
     /// [nomad] Job name (default: the project name)
     #[arg(long, help_heading = "Nomad")]

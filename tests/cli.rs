@@ -266,8 +266,12 @@ fn several_targets_report_in_order(services: usize) {
                 text.contains("warning: "),
                 "{t} reports nothing: test needs warnings"
             );
-            // Each line gets the target's prefix after its severity (notes too).
+            // Each line gets the target's prefix after its severity (notes too); the
+            // summary line closes the whole run, once.
             for line in text.split_inclusive('\n') {
+                if line.starts_with("summary: ") {
+                    continue;
+                }
                 let (sev, rest) = line.split_once(": ").unwrap_or(("", line));
                 want.push_str(&format!("{sev}: [{t}] {rest}"));
             }
@@ -276,7 +280,17 @@ fn several_targets_report_in_order(services: usize) {
         for _ in 0..3 {
             let o = run(d.path(), &["convert", "--to", &joined, "-o", "out"], &env);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            assert_eq!(String::from_utf8_lossy(&o.stderr), want, "--to {joined}");
+            let text = String::from_utf8_lossy(&o.stderr);
+            let (lines, summary) = text
+                .trim_end()
+                .rsplit_once('\n')
+                .unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(format!("{lines}\n"), want, "--to {joined}");
+            assert!(
+                summary.starts_with("summary: ")
+                    && summary.contains(&format!(" files written to out; {services} services; ")),
+                "{summary}"
+            );
         }
     }
 }
@@ -575,4 +589,42 @@ fn validate_runs_from_a_relative_output_dir_and_says_when_it_skipped() {
         err.contains("skipped: systemd-analyze not found on PATH"),
         "{err}"
     );
+}
+
+/// The same warning in many services is one line with the count and the first places;
+/// `--verbose` prints each; the summary line counts files, services and warnings.
+#[test]
+fn repeated_warnings_are_grouped_and_the_run_ends_with_a_summary() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut yaml = String::from("services:\n");
+    for i in 0..5 {
+        yaml.push_str(&format!(
+            "  web{i}:\n    image: nginx\n    extra_hosts: [\"db:not-an-ip\"]\n"
+        ));
+    }
+    std::fs::write(d.path().join("compose.yaml"), yaml).unwrap_or_else(|e| panic!("{e}"));
+    let env = [("PATH", "/usr/bin:/bin")];
+    let grouped = run(d.path(), &["convert", "--to", "swarm"], &env);
+    let text = String::from_utf8_lossy(&grouped.stderr).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let extra_hosts: Vec<&&str> = lines.iter().filter(|l| l.contains("extra_hosts")).collect();
+    assert_eq!(extra_hosts.len(), 1, "{text}");
+    assert!(
+        extra_hosts[0].contains("services.*.extra_hosts")
+            && extra_hosts[0].contains("[5 times: compose.yaml:")
+            && extra_hosts[0].contains("(web0)")
+            && extra_hosts[0].contains("and 2 more (--verbose lists every one)]"),
+        "{text}"
+    );
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with("summary: 1 file printed to stdout; 5 services; ")
+            && last.contains("grouped into"),
+        "{last}"
+    );
+    let verbose = run(d.path(), &["convert", "--to", "swarm", "--verbose"], &env);
+    let text = String::from_utf8_lossy(&verbose.stderr).to_string();
+    let each = text.lines().filter(|l| l.contains("extra_hosts")).count();
+    assert_eq!(each, 5, "{text}");
+    assert!(!text.contains("grouped into"), "{text}");
 }

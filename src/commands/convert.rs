@@ -1,7 +1,8 @@
 //! `transship convert --to TARGET`: load, lower to the target, report what could not be
 //! translated exactly, then print, write (atomically) or `--check` the files.
 
-use crate::backend::mapping::ConvertWarning;
+mod report;
+
 use crate::backend::{EmitError, Emitted, OutFile};
 use crate::cli::{ConvertArgs, LoadArgs, Target};
 use crate::commands::{load_options, print_warnings};
@@ -67,6 +68,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     let mut outputs: Vec<(Target, Option<PathBuf>, Emitted)> = Vec::new();
     let mut staged = Vec::new();
     let mut blocking = 0;
+    let mut tally = report::Tally::default();
     for ((&target, dir), result) in targets.iter().zip(dirs).zip(lowered) {
         let prefix = if many {
             format!("[{}] ", target.id())
@@ -85,7 +87,13 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
                 return Ok(ExitCode::from(1));
             }
         };
-        report(&done.emitted.warnings, &sources, args.strict, &prefix);
+        tally.add(&report::report(
+            &done.emitted.warnings,
+            &sources,
+            args.strict,
+            &prefix,
+            args.verbose,
+        ));
         if args.stats {
             let mut m = serde_json::Map::new();
             m.insert("target".into(), target.id().into());
@@ -103,8 +111,10 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         staged.extend(done.staged);
         outputs.push((target, dir, done.emitted));
     }
+    let services = loaded.project.services.len();
     if args.strict && blocking > 0 {
         eprintln!("error: {blocking} conversion warning(s) and --strict: nothing written");
+        summary("nothing written", services, &tally);
         return Ok(ExitCode::from(1));
     }
     let Some(root) = &args.output else {
@@ -119,6 +129,12 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             }
             out.write_all(f.contents.as_bytes())?;
         }
+        out.flush()?;
+        summary(
+            &files_phrase(emitted.files.len(), "printed to stdout"),
+            services,
+            &tally,
+        );
         return Ok(ExitCode::SUCCESS);
     };
     // One file list relative to the root, so the check is of the whole set.
@@ -127,9 +143,14 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         .flat_map(|(_, _, e)| std::mem::take(&mut e.files))
         .collect();
     let Some(stage) = stage else {
-        return check(root, &all);
+        let code = check(root, &all)?;
+        let what = format!("checked against {}", root.display());
+        summary(&files_phrase(all.len(), &what), services, &tally);
+        return Ok(code);
     };
     stage.commit(staged)?;
+    let what = format!("written to {}", root.display());
+    summary(&files_phrase(all.len(), &what), services, &tally);
     let mut code = ExitCode::SUCCESS;
     if args.validate {
         // Absolute paths: each validator runs from its target's directory, where a path
@@ -182,24 +203,26 @@ fn validation_failed(target: Target, dir: &Path, written: &[PathBuf], strict: bo
     }
 }
 
-/// One line per warning: severity, `file:line`, key path, what was done.
-fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool, prefix: &str) {
-    // Buffered: thousands of warnings are thousands of writes on an unbuffered stderr.
-    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-    for w in warnings {
-        let sev = match w.severity {
-            Severity::Info => "note",
-            Severity::Error => "error",
-            _ if strict => "error",
-            _ => "warning",
-        };
-        let at = if w.span.is_synthetic() {
-            String::new()
-        } else {
-            format!("{}: ", sources.describe(w.span))
-        };
-        let _ = writeln!(err, "{sev}: {prefix}{at}{}: {}", w.key_path, w.message);
+/// "3 files written to out", "1 file printed to stdout".
+fn files_phrase(n: usize, what: &str) -> String {
+    format!("{n} file{} {what}", if n == 1 { "" } else { "s" })
+}
+
+/// The last line on stderr: what was written, how many services, how many warnings.
+fn summary(files: &str, services: usize, tally: &report::Tally) {
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "summary: {files}; {}; {}",
+        plural(services, "service"),
+        plural(tally.warnings, "warning")
+    );
+    if tally.lines < tally.warnings + tally.notes {
+        line.push_str(&format!(" (grouped into {} lines)", tally.lines));
     }
+    if tally.notes > 0 {
+        line.push_str(&format!(", {}", plural(tally.notes, "note")));
+    }
+    eprintln!("{line}");
 }
 
 /// `--check`: compare generated files with those on disk; print a unified diff per file that

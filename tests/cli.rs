@@ -504,7 +504,16 @@ fn the_nomad_plan_is_written_beside_the_jobs_and_never_on_stdout() {
         .into_iter()
         .map(|(n, _)| n)
         .collect();
-    assert_eq!(names, ["DEPLOY.md", "shop.nomad.hcl"]);
+    assert_eq!(
+        names,
+        [".transship-manifest", "DEPLOY.md", "shop.nomad.hcl"]
+    );
+    let listed =
+        std::fs::read_to_string(d.path().join("out/.transship-manifest")).unwrap_or_default();
+    assert!(
+        listed.ends_with("\nDEPLOY.md\nshop.nomad.hcl\n"),
+        "{listed}"
+    );
     let plan = std::fs::read_to_string(d.path().join("out/DEPLOY.md")).unwrap_or_default();
     assert!(plan.starts_with("# Deploying shop to Nomad\n"), "{plan}");
     assert!(
@@ -627,4 +636,51 @@ fn repeated_warnings_are_grouped_and_the_run_ends_with_a_summary() {
     let each = text.lines().filter(|l| l.contains("extra_hosts")).count();
     assert_eq!(each, 5, "{text}");
     assert!(!text.contains("grouped into"), "{text}");
+}
+
+/// `-o DIR` holds exactly what the last conversion wrote: files of a service that is gone
+/// are deleted (a file transship never wrote is left alone), `--check` reports them as
+/// stale, and `-o -` is refused.
+#[test]
+fn the_output_directory_loses_the_files_of_removed_services() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("PATH", "/usr/bin:/bin")];
+    let two = "services:\n  web:\n    image: nginx:1\n  old:\n    image: redis:7\n";
+    std::fs::write(d.path().join("compose.yaml"), two).unwrap_or_else(|e| panic!("{e}"));
+    let args = ["-p", "p", "convert", "--to", "systemd", "-o", "out"];
+    assert!(run(d.path(), &args, &env).status.success());
+    let out = d.path().join("out");
+    assert!(out.join("p-old@.service").is_file());
+    std::fs::write(out.join("NOTES.txt"), "mine").unwrap_or_else(|e| panic!("{e}"));
+
+    let one = "services:\n  web:\n    image: nginx:1\n";
+    std::fs::write(d.path().join("compose.yaml"), one).unwrap_or_else(|e| panic!("{e}"));
+    let check = [
+        "-p", "p", "convert", "--to", "systemd", "-o", "out", "--check",
+    ];
+    let o = run(d.path(), &check, &env);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("stale: out/p-old@.service"), "{text}");
+    assert!(
+        out.join("p-old@.service").is_file(),
+        "--check writes and deletes nothing"
+    );
+
+    let o = run(d.path(), &args, &env);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("removed: out/p-old@.service"), "{err}");
+    assert!(!out.join("p-old@.service").exists());
+    assert!(!out.join("p-old.target").exists());
+    assert!(out.join("p-web@.service").is_file());
+    assert!(out.join("NOTES.txt").is_file(), "not transship's: kept");
+    assert!(
+        run(d.path(), &check, &env).status.success(),
+        "now up to date"
+    );
+
+    let o = run(d.path(), &["convert", "--to", "swarm", "-o", "-"], &env);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("-o - is not an output directory"));
 }

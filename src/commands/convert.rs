@@ -18,6 +18,10 @@ use std::process::ExitCode;
 /// # Errors
 /// Output cannot be written (tool failure, not a user finding).
 pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode> {
+    if args.output.as_deref() == Some(Path::new("-")) {
+        eprintln!("error: -o - is not an output directory: leave -o out to print to stdout");
+        return Ok(ExitCode::from(2));
+    }
     let targets = Target::distinct(&args.to);
     let many = targets.len() > 1;
     if many && args.output.is_none() {
@@ -137,20 +141,42 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         );
         return Ok(ExitCode::SUCCESS);
     };
-    // One file list relative to the root, so the check is of the whole set.
-    let all: Vec<OutFile> = outputs
+    // One file list relative to the root, so the check is of the whole set; the manifest
+    // of what this run writes goes with it.
+    let mut all: Vec<OutFile> = outputs
         .iter_mut()
         .flat_map(|(_, _, e)| std::mem::take(&mut e.files))
         .collect();
+    let stale = crate::output::manifest::stale(root, &all);
+    let listing = crate::output::manifest::manifest(&all);
+    if let Some(stage) = &stage {
+        staged.push(stage.write(std::slice::from_ref(&listing))?);
+    }
+    all.push(listing);
     let Some(stage) = stage else {
-        let code = check(root, &all)?;
-        let what = format!("checked against {}", root.display());
-        summary(&files_phrase(all.len(), &what), services, &tally);
+        let code = check(root, &all, &stale)?;
+        let what = format!(
+            "checked against {}{}",
+            root.display(),
+            stale_phrase(&stale, "would be removed")
+        );
+        summary(&files_phrase(all.len() - 1, &what), services, &tally);
         return Ok(code);
     };
     stage.commit(staged)?;
-    let what = format!("written to {}", root.display());
-    summary(&files_phrase(all.len(), &what), services, &tally);
+    crate::output::manifest::remove_stale(root, &stale)?;
+    for name in &stale {
+        eprintln!(
+            "removed: {} (written by an earlier run, no longer produced)",
+            root.join(name).display()
+        );
+    }
+    let what = format!(
+        "written to {}{}",
+        root.display(),
+        stale_phrase(&stale, "removed")
+    );
+    summary(&files_phrase(all.len() - 1, &what), services, &tally);
     let mut code = ExitCode::SUCCESS;
     if args.validate {
         // Absolute paths: each validator runs from its target's directory, where a path
@@ -208,6 +234,15 @@ fn files_phrase(n: usize, what: &str) -> String {
     format!("{n} file{} {what}", if n == 1 { "" } else { "s" })
 }
 
+/// ", 2 stale files removed" (nothing when there are none).
+fn stale_phrase(stale: &[String], done: &str) -> String {
+    match stale.len() {
+        0 => String::new(),
+        1 => format!(" (1 file of an earlier run {done})"),
+        n => format!(" ({n} files of an earlier run {done})"),
+    }
+}
+
 /// The last line on stderr: what was written, how many services, how many warnings.
 fn summary(files: &str, services: usize, tally: &report::Tally) {
     let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
@@ -227,9 +262,16 @@ fn summary(files: &str, services: usize, tally: &report::Tally) {
 
 /// `--check`: compare generated files with those on disk; print a unified diff per file that
 /// differs (or is missing). Exit 1 when anything differs; nothing is written.
-fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
-    let mut differs = false;
+fn check(dir: &Path, files: &[OutFile], stale: &[String]) -> anyhow::Result<ExitCode> {
+    let mut differs = !stale.is_empty();
     let mut out = std::io::stdout().lock();
+    for name in stale {
+        writeln!(
+            out,
+            "stale: {} (an earlier run wrote it; this one would delete it)",
+            dir.join(name).display()
+        )?;
+    }
     for f in files {
         let path = dir.join(&f.name);
         let current = std::fs::read_to_string(&path).unwrap_or_default();

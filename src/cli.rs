@@ -292,8 +292,15 @@ pub enum Format {
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Also report what a deployment target drops or approximates (repeatable)
-    #[arg(long = "target", value_enum, value_name = "TARGET")]
+    /// Also report what deployment targets drop or approximate (comma-separated or
+    /// repeated, as `convert --to`)
+    #[arg(
+        long = "target",
+        visible_alias = "to",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "TARGET"
+    )]
     pub targets: Vec<Target>,
     /// Output format
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]

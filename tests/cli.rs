@@ -260,7 +260,8 @@ fn several_targets_report_in_order(services: usize) {
     for order in [["swarm", "nomad", "systemd"], ["systemd", "swarm", "nomad"]] {
         let mut want = String::new();
         for t in order {
-            let alone = run(d.path(), &["convert", "--to", t], &env);
+            let dir = format!("alone-{t}");
+            let alone = run(d.path(), &["convert", "--to", t, "-o", &dir], &env);
             let text = String::from_utf8_lossy(&alone.stderr).to_string();
             assert!(
                 text.contains("warning: "),
@@ -291,6 +292,7 @@ fn several_targets_report_in_order(services: usize) {
                     && summary.contains(&format!(" files written to out; {services} services; ")),
                 "{summary}"
             );
+            assert!(!text.contains("alone-"), "{text}");
         }
     }
 }
@@ -413,10 +415,22 @@ fn project_root_places_bind_mounts_on_the_target_machine() {
     portable_project(d.path());
     let o = run(
         d.path(),
-        &["convert", "--to", "systemd", "--project-root", "/opt/shop/"],
+        &[
+            "convert",
+            "--to",
+            "systemd",
+            "--project-root",
+            "/opt/shop/",
+            "-o",
+            "out",
+        ],
         &[],
     );
-    let units = stdout(&o);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let units: String = files_under(&d.path().join("out"))
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
     assert!(
         units.contains("source=/opt/shop/conf,target=/etc/nginx/conf.d"),
         "{units}"

@@ -125,12 +125,19 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         let Some((_, _, emitted)) = outputs.first() else {
             return Ok(ExitCode::SUCCESS);
         };
+        // stdout carries one document, so it can be piped (`| nomad job run -`,
+        // `| docker stack deploy -c - S`); a conversion into several files needs a directory.
+        if emitted.files.len() > 1 {
+            let target = outputs.first().map_or("", |(t, _, _)| t.id());
+            eprintln!(
+                "error: the {target} conversion is {} files ({}): write them with -o DIR (stdout carries a single document, so that it can be piped)",
+                emitted.files.len(),
+                file_list(&emitted.files)
+            );
+            return Ok(ExitCode::from(2));
+        }
         let mut out = std::io::stdout().lock();
-        let several = emitted.files.len() > 1;
         for f in &emitted.files {
-            if several {
-                writeln!(out, "# ---- {} ----", f.name)?;
-            }
             out.write_all(f.contents.as_bytes())?;
         }
         out.flush()?;
@@ -229,6 +236,15 @@ fn validation_failed(target: Target, dir: &Path, written: &[PathBuf], strict: bo
     }
 }
 
+/// The first few file names, for a message.
+fn file_list(files: &[OutFile]) -> String {
+    let mut names: Vec<&str> = files.iter().take(3).map(|f| f.name.as_str()).collect();
+    if files.len() > 3 {
+        names.push("...");
+    }
+    names.join(", ")
+}
+
 /// "3 files written to out", "1 file printed to stdout".
 fn files_phrase(n: usize, what: &str) -> String {
     format!("{n} file{} {what}", if n == 1 { "" } else { "s" })
@@ -251,11 +267,11 @@ fn summary(files: &str, services: usize, tally: &report::Tally) {
         plural(services, "service"),
         plural(tally.warnings, "warning")
     );
-    if tally.lines < tally.warnings + tally.notes {
-        line.push_str(&format!(" (grouped into {} lines)", tally.lines));
-    }
     if tally.notes > 0 {
         line.push_str(&format!(", {}", plural(tally.notes, "note")));
+    }
+    if tally.lines < tally.warnings + tally.notes {
+        line.push_str(&format!(" (grouped into {} lines)", tally.lines));
     }
     eprintln!("{line}");
 }

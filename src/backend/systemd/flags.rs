@@ -427,7 +427,7 @@ impl Ctx<'_> {
             f.notes.push((
                 format!("volumes[{i}]"),
                 format!(
-                    "bind source {src} is outside the project directory{why}: the unit mounts that path on the machine that runs it; create it there"
+                    "bind source {src} is outside the project directory{why}: the unit mounts this path as it is on the machine that runs it, not one below --project-root"
                 ),
             ));
         }

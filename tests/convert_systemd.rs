@@ -35,17 +35,21 @@ fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options)> {
             env_dir: None,
             templates: None,
             project_root: s["project_root"].as_str().map(str::to_string),
+            // Filled from the load below (the case's environment and .env).
+            environment: Default::default(),
         };
         out.push((dir, opts));
     }
     out
 }
 
-fn load_case(dir: &Path) -> (Result<Project, String>, SourceMap) {
+type Environment = transship::load::options::Environment;
+
+fn load_case(dir: &Path) -> (Result<(Project, Environment), String>, SourceMap) {
     let case = read_case(dir);
     let sources = SourceMap::new();
     let r = load::load(&options_for(dir, &case), &sources)
-        .map(|l| l.project)
+        .map(|l| (l.project, l.environment))
         .map_err(|e| e.render(&sources));
     (r, sources)
 }
@@ -80,12 +84,16 @@ fn snapshots(target: &str, min: usize) {
         "expected at least {min} {target} fixtures, found {}",
         all.len()
     );
-    for (dir, opts) in all {
+    for (dir, mut opts) in all {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let (project, sources) = load_case(&dir);
+        let (loaded, sources) = load_case(&dir);
+        let project = loaded.map(|(p, env)| {
+            opts.environment = env;
+            p
+        });
         let run = |p: &Project| {
             if target == "quadlet" {
                 quadlet::emit(p, &opts)

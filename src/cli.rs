@@ -131,6 +131,10 @@ pub struct ConvertArgs {
     /// Leave out the comments naming the compose key and file:line each block came from
     #[arg(long)]
     pub no_provenance: bool,
+    /// Print every warning on its own line (by default, warnings with the same key and
+    /// reason in several services are one line with the count and the first places)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 
     /// [nomad] Job name (default: the project name)
     #[arg(long, help_heading = "Nomad")]
@@ -288,8 +292,15 @@ pub enum Format {
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Also report what a deployment target drops or approximates (repeatable)
-    #[arg(long = "target", value_enum, value_name = "TARGET")]
+    /// Also report what deployment targets drop or approximate (comma-separated or
+    /// repeated, as `convert --to`)
+    #[arg(
+        long = "target",
+        visible_alias = "to",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "TARGET"
+    )]
     pub targets: Vec<Target>,
     /// Output format
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]

@@ -17,6 +17,7 @@ pub mod canonical;
 pub mod defaults;
 pub mod dotenv;
 pub mod extends;
+pub mod extensions;
 pub mod file;
 pub mod include;
 pub mod interpolate;
@@ -63,6 +64,7 @@ pub fn finish_model(
 ) -> Result<(), LoadError> {
     defaults::set_default_values(dict)?;
     validate::validate(dict)?;
+    extensions::check(dict)?;
     paths::resolve_relative_paths(dict, working_dir)?;
     normalize::resolve_environment(dict, env);
     Ok(())

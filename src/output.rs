@@ -5,6 +5,8 @@
 //! interrupt) never leaves a half-written or partial set behind. Writing can start while
 //! other targets are still being converted: nothing is visible before the commit.
 
+pub mod manifest;
+
 use crate::backend::OutFile;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -260,14 +260,19 @@ fn several_targets_report_in_order(services: usize) {
     for order in [["swarm", "nomad", "systemd"], ["systemd", "swarm", "nomad"]] {
         let mut want = String::new();
         for t in order {
-            let alone = run(d.path(), &["convert", "--to", t], &env);
+            let dir = format!("alone-{t}");
+            let alone = run(d.path(), &["convert", "--to", t, "-o", &dir], &env);
             let text = String::from_utf8_lossy(&alone.stderr).to_string();
             assert!(
                 text.contains("warning: "),
                 "{t} reports nothing: test needs warnings"
             );
-            // Each line gets the target's prefix after its severity (notes too).
+            // Each line gets the target's prefix after its severity (notes too); the
+            // summary line closes the whole run, once.
             for line in text.split_inclusive('\n') {
+                if line.starts_with("summary: ") {
+                    continue;
+                }
                 let (sev, rest) = line.split_once(": ").unwrap_or(("", line));
                 want.push_str(&format!("{sev}: [{t}] {rest}"));
             }
@@ -276,7 +281,18 @@ fn several_targets_report_in_order(services: usize) {
         for _ in 0..3 {
             let o = run(d.path(), &["convert", "--to", &joined, "-o", "out"], &env);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            assert_eq!(String::from_utf8_lossy(&o.stderr), want, "--to {joined}");
+            let text = String::from_utf8_lossy(&o.stderr);
+            let (lines, summary) = text
+                .trim_end()
+                .rsplit_once('\n')
+                .unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(format!("{lines}\n"), want, "--to {joined}");
+            assert!(
+                summary.starts_with("summary: ")
+                    && summary.contains(&format!(" files written to out; {services} services; ")),
+                "{summary}"
+            );
+            assert!(!text.contains("alone-"), "{text}");
         }
     }
 }
@@ -399,10 +415,22 @@ fn project_root_places_bind_mounts_on_the_target_machine() {
     portable_project(d.path());
     let o = run(
         d.path(),
-        &["convert", "--to", "systemd", "--project-root", "/opt/shop/"],
+        &[
+            "convert",
+            "--to",
+            "systemd",
+            "--project-root",
+            "/opt/shop/",
+            "-o",
+            "out",
+        ],
         &[],
     );
-    let units = stdout(&o);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let units: String = files_under(&d.path().join("out"))
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
     assert!(
         units.contains("source=/opt/shop/conf,target=/etc/nginx/conf.d"),
         "{units}"
@@ -490,7 +518,16 @@ fn the_nomad_plan_is_written_beside_the_jobs_and_never_on_stdout() {
         .into_iter()
         .map(|(n, _)| n)
         .collect();
-    assert_eq!(names, ["DEPLOY.md", "shop.nomad.hcl"]);
+    assert_eq!(
+        names,
+        [".transship-manifest", "DEPLOY.md", "shop.nomad.hcl"]
+    );
+    let listed =
+        std::fs::read_to_string(d.path().join("out/.transship-manifest")).unwrap_or_default();
+    assert!(
+        listed.ends_with("\nDEPLOY.md\nshop.nomad.hcl\n"),
+        "{listed}"
+    );
     let plan = std::fs::read_to_string(d.path().join("out/DEPLOY.md")).unwrap_or_default();
     assert!(plan.starts_with("# Deploying shop to Nomad\n"), "{plan}");
     assert!(
@@ -525,4 +562,139 @@ fn the_nomad_plan_is_written_beside_the_jobs_and_never_on_stdout() {
         std::fs::read_to_string(d.path().join("both/nomad/DEPLOY.md")).unwrap_or_default(),
         plan
     );
+}
+
+/// `--validate` with a relative `-o`: the validator (here a stand-in that fails unless every
+/// file it is given exists) is handed paths that exist from where it runs; with no validator
+/// on PATH it says "skipped", and `--strict` turns that into a failure.
+#[test]
+fn validate_runs_from_a_relative_output_dir_and_says_when_it_skipped() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.path().join("compose.yaml"),
+        "services:\n  a:\n    image: nginx:1.27\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let bin = d.path().join("bin");
+    std::fs::create_dir(&bin).unwrap_or_else(|e| panic!("{e}"));
+    let fake = bin.join("systemd-analyze");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nshift 2\nfor f in \"$@\"; do [ -f \"$f\" ] || { echo \"missing $f\" >&2; exit 1; }; done\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = bin.display().to_string();
+    let args = ["convert", "--to", "systemd", "-o", "out", "--validate"];
+    let o = run(d.path(), &args, &[("PATH", &path)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("the systemd validator accepts the output"),
+        "{err}"
+    );
+
+    let args = [
+        "convert",
+        "--to",
+        "systemd",
+        "-o",
+        "out2",
+        "--validate",
+        "--strict",
+    ];
+    let o = run(d.path(), &args, &[("PATH", "/nonexistent")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("skipped: systemd-analyze not found on PATH"),
+        "{err}"
+    );
+}
+
+/// The same warning in many services is one line with the count and the first places;
+/// `--verbose` prints each; the summary line counts files, services and warnings.
+#[test]
+fn repeated_warnings_are_grouped_and_the_run_ends_with_a_summary() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut yaml = String::from("services:\n");
+    for i in 0..5 {
+        yaml.push_str(&format!(
+            "  web{i}:\n    image: nginx\n    extra_hosts: [\"db:not-an-ip\"]\n"
+        ));
+    }
+    std::fs::write(d.path().join("compose.yaml"), yaml).unwrap_or_else(|e| panic!("{e}"));
+    let env = [("PATH", "/usr/bin:/bin")];
+    let grouped = run(d.path(), &["convert", "--to", "swarm"], &env);
+    let text = String::from_utf8_lossy(&grouped.stderr).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let extra_hosts: Vec<&&str> = lines.iter().filter(|l| l.contains("extra_hosts")).collect();
+    assert_eq!(extra_hosts.len(), 1, "{text}");
+    assert!(
+        extra_hosts[0].contains("services.*.extra_hosts")
+            && extra_hosts[0].contains("[5 times: compose.yaml:")
+            && extra_hosts[0].contains("(web0)")
+            && extra_hosts[0].contains("and 2 more (--verbose lists every one)]"),
+        "{text}"
+    );
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with("summary: 1 file printed to stdout; 5 services; ")
+            && last.contains("grouped into"),
+        "{last}"
+    );
+    let verbose = run(d.path(), &["convert", "--to", "swarm", "--verbose"], &env);
+    let text = String::from_utf8_lossy(&verbose.stderr).to_string();
+    let each = text.lines().filter(|l| l.contains("extra_hosts")).count();
+    assert_eq!(each, 5, "{text}");
+    assert!(!text.contains("grouped into"), "{text}");
+}
+
+/// `-o DIR` holds exactly what the last conversion wrote: files of a service that is gone
+/// are deleted (a file transship never wrote is left alone), `--check` reports them as
+/// stale, and `-o -` is refused.
+#[test]
+fn the_output_directory_loses_the_files_of_removed_services() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("PATH", "/usr/bin:/bin")];
+    let two = "services:\n  web:\n    image: nginx:1\n  old:\n    image: redis:7\n";
+    std::fs::write(d.path().join("compose.yaml"), two).unwrap_or_else(|e| panic!("{e}"));
+    let args = ["-p", "p", "convert", "--to", "systemd", "-o", "out"];
+    assert!(run(d.path(), &args, &env).status.success());
+    let out = d.path().join("out");
+    assert!(out.join("p-old@.service").is_file());
+    std::fs::write(out.join("NOTES.txt"), "mine").unwrap_or_else(|e| panic!("{e}"));
+
+    let one = "services:\n  web:\n    image: nginx:1\n";
+    std::fs::write(d.path().join("compose.yaml"), one).unwrap_or_else(|e| panic!("{e}"));
+    let check = [
+        "-p", "p", "convert", "--to", "systemd", "-o", "out", "--check",
+    ];
+    let o = run(d.path(), &check, &env);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("stale: out/p-old@.service"), "{text}");
+    assert!(
+        out.join("p-old@.service").is_file(),
+        "--check writes and deletes nothing"
+    );
+
+    let o = run(d.path(), &args, &env);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("removed: out/p-old@.service"), "{err}");
+    assert!(!out.join("p-old@.service").exists());
+    assert!(!out.join("p-old.target").exists());
+    assert!(out.join("p-web@.service").is_file());
+    assert!(out.join("NOTES.txt").is_file(), "not transship's: kept");
+    assert!(
+        run(d.path(), &check, &env).status.success(),
+        "now up to date"
+    );
+
+    let o = run(d.path(), &["convert", "--to", "swarm", "-o", "-"], &env);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("-o - is not an output directory"));
 }

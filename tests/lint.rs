@@ -603,6 +603,11 @@ fn targets_enable_target_rules() {
         r.stdout
     );
     assert!(r.stdout.contains("--> compose.yaml:3:5"), "{}", r.stdout);
+    // As convert --to: one comma-separated list, or --to itself.
+    for list in [["--target", "swarm,nomad"], ["--to", "swarm,nomad"]] {
+        let args = ["lint", "--select", "TS306", list[0], list[1]];
+        assert_eq!(transship(dir.path(), &args, &[]).stdout, r.stdout);
+    }
     assert_eq!(
         transship(dir.path(), &["lint", "--target", "k8s"], &[]).code,
         2

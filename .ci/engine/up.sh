@@ -66,6 +66,15 @@ cargo build --release --quiet --target "$MUSL" --manifest-path "$PROBE_DIR/Cargo
 PROBE_BIN=$PROBE_DIR/target/$MUSL/release/probe
 
 image_recipe() { dk image inspect -f '{{index .Config.Labels "tsh.recipe"}}' "$1" 2>/dev/null || true; }
+image_id() { dk image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+# The image a rebuild replaced, once no tag and no container holds it.
+drop_replaced() {
+  local old=$1
+  [ -n "$old" ] && [ "$old" != "$(image_id "$2")" ] || return 0
+  if [ -z "$(dk image inspect -f '{{join .RepoTags " "}}' "$old" 2>/dev/null)" ]; then
+    dk rmi "$old" >/dev/null 2>&1 || true
+  fi
+}
 
 # The rootfs: /probe, busybox with its applets linked where --list-full puts them and in
 # /bin, root and app (1000:1000), /tmp 1777.
@@ -96,8 +105,10 @@ if [ "$(image_recipe "$PROBE_IMAGE")" = "$probe_recipe" ]; then
   log "$PROBE_IMAGE is up to date ($probe_recipe)"
 else
   tmp=$(mktemp -d)
+  old=$(image_id "$PROBE_IMAGE")
   build_probe_image "$tmp/rootfs" "$probe_recipe"
   rm -rf "$tmp"
+  drop_replaced "$old" "$PROBE_IMAGE"
   did+=("built $PROBE_IMAGE ($probe_recipe)")
 fi
 
@@ -156,6 +167,7 @@ if [ "${SKIP_SYSTEMD_IMAGE:-0}" != 1 ]; then
     log "$SYSTEMD_IMAGE is up to date ($systemd_recipe)"
   else
     tmp=$(as_root mktemp -d -p "$TOOLS")
+    old=$(image_id "$SYSTEMD_IMAGE")
     if [ ! -s "$BASE_TAR" ]; then
       log "debootstrap bookworm (minbase + systemd, dbus, docker.io): takes a few minutes"
       mirror=$(apt_mirror || true)
@@ -177,6 +189,7 @@ if [ "${SKIP_SYSTEMD_IMAGE:-0}" != 1 ]; then
         --change 'CMD ["/lib/systemd/systemd"]' --change "LABEL tsh.recipe=$systemd_recipe" \
         - "$SYSTEMD_IMAGE" >/dev/null
     as_root rm -rf "$tmp"
+    drop_replaced "$old" "$SYSTEMD_IMAGE"
     did+=("built $SYSTEMD_IMAGE ($systemd_recipe)")
   fi
 fi

@@ -1,7 +1,8 @@
 //! `transship convert --to TARGET`: load, lower to the target, report what could not be
 //! translated exactly, then print, write (atomically) or `--check` the files.
 
-use crate::backend::mapping::ConvertWarning;
+mod report;
+
 use crate::backend::{EmitError, Emitted, OutFile};
 use crate::cli::{ConvertArgs, LoadArgs, Target};
 use crate::commands::{load_options, print_warnings};
@@ -17,6 +18,10 @@ use std::process::ExitCode;
 /// # Errors
 /// Output cannot be written (tool failure, not a user finding).
 pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode> {
+    if args.output.as_deref() == Some(Path::new("-")) {
+        eprintln!("error: -o - is not an output directory: leave -o out to print to stdout");
+        return Ok(ExitCode::from(2));
+    }
     let targets = Target::distinct(&args.to);
     let many = targets.len() > 1;
     if many && args.output.is_none() {
@@ -57,6 +62,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     };
     let job = Job {
         project: &loaded.project,
+        environment: &loaded.environment,
         args,
         sources: &sources,
         header: &header,
@@ -67,6 +73,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     let mut outputs: Vec<(Target, Option<PathBuf>, Emitted)> = Vec::new();
     let mut staged = Vec::new();
     let mut blocking = 0;
+    let mut tally = report::Tally::default();
     for ((&target, dir), result) in targets.iter().zip(dirs).zip(lowered) {
         let prefix = if many {
             format!("[{}] ", target.id())
@@ -85,7 +92,13 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
                 return Ok(ExitCode::from(1));
             }
         };
-        report(&done.emitted.warnings, &sources, args.strict, &prefix);
+        tally.add(&report::report(
+            &done.emitted.warnings,
+            &sources,
+            args.strict,
+            &prefix,
+            args.verbose,
+        ));
         if args.stats {
             let mut m = serde_json::Map::new();
             m.insert("target".into(), target.id().into());
@@ -103,44 +116,92 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         staged.extend(done.staged);
         outputs.push((target, dir, done.emitted));
     }
+    let services = loaded.project.services.len();
     if args.strict && blocking > 0 {
         eprintln!("error: {blocking} conversion warning(s) and --strict: nothing written");
+        summary("nothing written", services, &tally);
         return Ok(ExitCode::from(1));
     }
     let Some(root) = &args.output else {
         let Some((_, _, emitted)) = outputs.first() else {
             return Ok(ExitCode::SUCCESS);
         };
+        // stdout carries one document, so it can be piped (`| nomad job run -`,
+        // `| docker stack deploy -c - S`); a conversion into several files needs a directory.
+        if emitted.files.len() > 1 {
+            let target = outputs.first().map_or("", |(t, _, _)| t.id());
+            eprintln!(
+                "error: the {target} conversion is {} files ({}): write them with -o DIR (stdout carries a single document, so that it can be piped)",
+                emitted.files.len(),
+                file_list(&emitted.files)
+            );
+            return Ok(ExitCode::from(2));
+        }
         let mut out = std::io::stdout().lock();
-        let several = emitted.files.len() > 1;
         for f in &emitted.files {
-            if several {
-                writeln!(out, "# ---- {} ----", f.name)?;
-            }
             out.write_all(f.contents.as_bytes())?;
         }
+        out.flush()?;
+        summary(
+            &files_phrase(emitted.files.len(), "printed to stdout"),
+            services,
+            &tally,
+        );
         return Ok(ExitCode::SUCCESS);
     };
-    // One file list relative to the root, so the check is of the whole set.
-    let all: Vec<OutFile> = outputs
+    // One file list relative to the root, so the check is of the whole set; the manifest
+    // of what this run writes goes with it.
+    let mut all: Vec<OutFile> = outputs
         .iter_mut()
         .flat_map(|(_, _, e)| std::mem::take(&mut e.files))
         .collect();
+    let stale = crate::output::manifest::stale(root, &all);
+    let listing = crate::output::manifest::manifest(&all);
+    if let Some(stage) = &stage {
+        staged.push(stage.write(std::slice::from_ref(&listing))?);
+    }
+    all.push(listing);
     let Some(stage) = stage else {
-        return check(root, &all);
+        let code = check(root, &all, &stale)?;
+        let what = format!(
+            "checked against {}{}",
+            root.display(),
+            stale_phrase(&stale, "would be removed")
+        );
+        summary(&files_phrase(all.len() - 1, &what), services, &tally);
+        return Ok(code);
     };
     stage.commit(staged)?;
+    crate::output::manifest::remove_stale(root, &stale)?;
+    for name in &stale {
+        eprintln!(
+            "removed: {} (written by an earlier run, no longer produced)",
+            root.join(name).display()
+        );
+    }
+    let what = format!(
+        "written to {}{}",
+        root.display(),
+        stale_phrase(&stale, "removed")
+    );
+    summary(&files_phrase(all.len() - 1, &what), services, &tally);
     let mut code = ExitCode::SUCCESS;
     if args.validate {
+        // Absolute paths: each validator runs from its target's directory, where a path
+        // relative to ours (`-o out`) would name nothing.
+        let root = std::path::absolute(root)?;
         let written: Vec<PathBuf> = all.iter().map(|f| root.join(&f.name)).collect();
         for (target, dir, _) in &outputs {
-            let dir = dir.as_deref().unwrap_or(root);
+            let dir = match dir {
+                Some(d) => std::path::absolute(d)?,
+                None => root.clone(),
+            };
             let mine: Vec<PathBuf> = written
                 .iter()
-                .filter(|p| p.starts_with(dir))
+                .filter(|p| p.starts_with(&dir))
                 .cloned()
                 .collect();
-            if validation_failed(*target, dir, &mine) {
+            if validation_failed(*target, &dir, &mine, args.strict) {
                 code = ExitCode::from(1);
             }
         }
@@ -150,8 +211,8 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
 }
 
 /// Run the target's validator on the files written for it and say what it found; true when
-/// it rejects them.
-fn validation_failed(target: Target, dir: &Path, written: &[PathBuf]) -> bool {
+/// it rejects them, or when it could not run and `strict` asks for a verdict.
+fn validation_failed(target: Target, dir: &Path, written: &[PathBuf], strict: bool) -> bool {
     use crate::commands::validate::{Verdict, validate};
     match validate(target, dir, written) {
         Verdict::Passed => {
@@ -165,38 +226,69 @@ fn validation_failed(target: Target, dir: &Path, written: &[PathBuf]) -> bool {
             );
             true
         }
+        Verdict::Unavailable(why) if strict => {
+            eprintln!("error: validate: skipped: {why} (--strict needs a verdict)");
+            true
+        }
         Verdict::Unavailable(why) => {
-            eprintln!("validate: {why}");
+            eprintln!("validate: skipped: {why}");
             false
         }
     }
 }
 
-/// One line per warning: severity, `file:line`, key path, what was done.
-fn report(warnings: &[ConvertWarning], sources: &SourceMap, strict: bool, prefix: &str) {
-    // Buffered: thousands of warnings are thousands of writes on an unbuffered stderr.
-    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-    for w in warnings {
-        let sev = match w.severity {
-            Severity::Info => "note",
-            Severity::Error => "error",
-            _ if strict => "error",
-            _ => "warning",
-        };
-        let at = if w.span.is_synthetic() {
-            String::new()
-        } else {
-            format!("{}: ", sources.describe(w.span))
-        };
-        let _ = writeln!(err, "{sev}: {prefix}{at}{}: {}", w.key_path, w.message);
+/// The first few file names, for a message.
+fn file_list(files: &[OutFile]) -> String {
+    let mut names: Vec<&str> = files.iter().take(3).map(|f| f.name.as_str()).collect();
+    if files.len() > 3 {
+        names.push("...");
     }
+    names.join(", ")
+}
+
+/// "3 files written to out", "1 file printed to stdout".
+fn files_phrase(n: usize, what: &str) -> String {
+    format!("{n} file{} {what}", if n == 1 { "" } else { "s" })
+}
+
+/// ", 2 stale files removed" (nothing when there are none).
+fn stale_phrase(stale: &[String], done: &str) -> String {
+    match stale.len() {
+        0 => String::new(),
+        1 => format!(" (1 file of an earlier run {done})"),
+        n => format!(" ({n} files of an earlier run {done})"),
+    }
+}
+
+/// The last line on stderr: what was written, how many services, how many warnings.
+fn summary(files: &str, services: usize, tally: &report::Tally) {
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "summary: {files}; {}; {}",
+        plural(services, "service"),
+        plural(tally.warnings, "warning")
+    );
+    if tally.notes > 0 {
+        line.push_str(&format!(", {}", plural(tally.notes, "note")));
+    }
+    if tally.lines < tally.warnings + tally.notes {
+        line.push_str(&format!(" (grouped into {} lines)", tally.lines));
+    }
+    eprintln!("{line}");
 }
 
 /// `--check`: compare generated files with those on disk; print a unified diff per file that
 /// differs (or is missing). Exit 1 when anything differs; nothing is written.
-fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
-    let mut differs = false;
+fn check(dir: &Path, files: &[OutFile], stale: &[String]) -> anyhow::Result<ExitCode> {
+    let mut differs = !stale.is_empty();
     let mut out = std::io::stdout().lock();
+    for name in stale {
+        writeln!(
+            out,
+            "stale: {} (an earlier run wrote it; this one would delete it)",
+            dir.join(name).display()
+        )?;
+    }
     for f in files {
         let path = dir.join(&f.name);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
@@ -217,6 +309,8 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
 /// What every target's conversion shares.
 struct Job<'a> {
     project: &'a Project,
+    /// The environment the project was loaded with (systemd writes `environment:` secrets).
+    environment: &'a crate::load::options::Environment,
     args: &'a ConvertArgs,
     sources: &'a SourceMap,
     header: &'a str,
@@ -253,7 +347,7 @@ fn display_name(target: Target) -> &'static str {
 /// has one) becomes `DEPLOY.md` among the files, so it is staged, committed and checked
 /// with them; on stdout only the target's own documents are printed.
 fn convert(target: Target, dir: Option<&Path>, job: &Job) -> Outcome {
-    let mut emitted = match emit(target, job.project, job.args, dir) {
+    let mut emitted = match emit(target, job.project, job.environment, job.args, dir) {
         Ok(e) => e,
         Err(e) => return Ok(Err(e)),
     };
@@ -325,6 +419,7 @@ fn lower_all(targets: &[Target], dirs: &[Option<PathBuf>], job: &Job) -> Vec<Out
 pub fn emit(
     target: Target,
     project: &Project,
+    environment: &crate::load::options::Environment,
     args: &ConvertArgs,
     output_dir: Option<&Path>,
 ) -> Result<Emitted, EmitError> {
@@ -352,6 +447,7 @@ pub fn emit(
                 env_dir: args.env_dir.clone(),
                 templates: args.templates.clone(),
                 project_root: args.project_root.clone(),
+                environment: environment.clone(),
             };
             if target == Target::Quadlet {
                 systemd::quadlet::emit(project, &opts)

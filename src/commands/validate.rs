@@ -86,7 +86,7 @@ pub fn validate(target: Target, dir: &Path, written: &[PathBuf]) -> Verdict {
     };
     if !on_path(program) {
         return Verdict::Unavailable(format!(
-            "{program} is not on PATH: the {} output was not validated",
+            "{program} not found on PATH: the {} output was not validated",
             target.id()
         ));
     }
@@ -149,7 +149,9 @@ mod tests {
     fn a_missing_validator_is_reported_as_such() {
         let files = vec![PathBuf::from("/nonexistent/p.nomad.hcl")];
         match validate(Target::Nomad, Path::new("/nonexistent"), &files) {
-            Verdict::Unavailable(m) if !on_path("nomad") => assert!(m.contains("not on PATH")),
+            Verdict::Unavailable(m) if !on_path("nomad") => {
+                assert!(m.contains("not found on PATH"))
+            }
             Verdict::Unavailable(m) => panic!("unexpected: {m}"),
             _ if on_path("nomad") => {}
             other => panic!("unexpected: {other:?}"),

@@ -372,10 +372,17 @@ impl Builder {
                 break;
             }
             let key_at = pos(self.file, &sp);
-            // Only a plain `<<` is a merge key (as in go-yaml): `"<<"` is an ordinary key.
-            let (key, plain_key) = match ev {
+            // A merge key is `<<` written plain or tagged `!!merge` (as in go-yaml, whose
+            // resolver gives a plain `<<` the merge tag): `"<<"` and `!!str <<` are ordinary keys.
+            let (key, merge_tagged) = match ev {
                 Event::Scalar(text, style, _, tag) => match scalar(&text, style, &tag) {
-                    Value::Str(s) => (s, matches!(style, ScalarStyle::Plain) && tag.is_none()),
+                    Value::Str(s) => {
+                        let merge = match &tag {
+                            None => matches!(style, ScalarStyle::Plain),
+                            Some(t) => t.is_yaml_core_schema() && t.suffix == "merge",
+                        };
+                        (s, merge)
+                    }
                     other => {
                         let shown = Node::new(other, key_at)
                             .scalar_to_string()
@@ -400,7 +407,7 @@ impl Builder {
                     ));
                 }
             };
-            let is_merge = plain_key && key == "<<";
+            let is_merge = merge_tagged && key == "<<";
             if !is_merge {
                 if let Some(line) = lines.get(&key) {
                     return Err(LoadError::new(
@@ -659,6 +666,17 @@ mod tests {
         );
         assert_eq!(v["z"], serde_json::json!({"a": 9, "b": 2, "c": 4}));
         assert_eq!(v["w"], serde_json::json!({"a": 1, "b": 2}));
+    }
+
+    #[test]
+    fn the_merge_tag_makes_a_merge_key() {
+        let v = json(
+            "x: &b {a: 1}\nt:\n  !!merge <<: *b\nq:\n  !!merge \"<<\": *b\ns:\n  !!str <<: *b\nd:\n  \"<<\": *b\n",
+        );
+        assert_eq!(v["t"], serde_json::json!({"a": 1}));
+        assert_eq!(v["q"], serde_json::json!({"a": 1}));
+        assert_eq!(v["s"], serde_json::json!({"<<": {"a": 1}}));
+        assert_eq!(v["d"], serde_json::json!({"<<": {"a": 1}}));
     }
 
     #[test]

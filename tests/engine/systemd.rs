@@ -43,7 +43,14 @@ pub fn convert(
         ])
         .arg(out);
     if target == "systemd" {
-        cmd.arg("--project-root").arg(dir);
+        // Secret and config files are bind-mounted from the env dir, and the outer engine
+        // resolves bind sources on the host: the env dir must be at the same path on both,
+        // so it lives beside the project in the directory shared with the systemd container.
+        let env_dir = dir.parent().unwrap_or(dir).join("etc");
+        cmd.arg("--project-root")
+            .arg(dir)
+            .arg("--env-dir")
+            .arg(env_dir);
     }
     for f in &sc.case.files {
         cmd.args(["-f", f]);

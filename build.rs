@@ -15,10 +15,34 @@ fn main() {
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=TRANSSHIP_GIT_REV={rev}");
     // Rebuild when HEAD moves (a new commit or another branch), not on every file change.
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    if let Ok(head) = std::fs::read_to_string(".git/HEAD")
-        && let Some(r) = head.trim().strip_prefix("ref: ")
+    // The git directory is asked for: in a worktree `.git` is a file, and watching a path
+    // that does not exist would rerun this script (and rebuild the crate) on every build.
+    let git_dir = Command::new("git")
+        .args(["rev-parse", "--git-dir"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| std::path::PathBuf::from(s.trim()));
+    let Some(git_dir) = git_dir else { return };
+    let head = git_dir.join("HEAD");
+    println!("cargo:rerun-if-changed={}", head.display());
+    if let Ok(text) = std::fs::read_to_string(&head)
+        && let Some(r) = text.trim().strip_prefix("ref: ")
     {
-        println!("cargo:rerun-if-changed=.git/{r}");
+        // A branch ref lives in the common directory (shared by worktrees), or only in
+        // packed-refs until it next moves.
+        let common = Command::new("git")
+            .args(["rev-parse", "--git-common-dir"])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map_or_else(|| git_dir.clone(), |s| std::path::PathBuf::from(s.trim()));
+        // Only paths that exist: cargo reruns the script whenever a watched path is missing.
+        for p in [common.join(r), common.join("packed-refs")] {
+            if p.exists() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
+        }
     }
 }

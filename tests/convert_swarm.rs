@@ -89,7 +89,14 @@ fn swarm_snapshots() {
         let (project, sources) = load_case(&dir);
         let text = match project {
             Err(e) => format!("load error: {e}\n"),
-            Ok(p) => match emit(&p, &opts) {
+            // As with `-o` into the project directory: every file, paths as on stdout.
+            Ok(p) => match emit(
+                &p,
+                &Options {
+                    output_dir: Some(p.working_dir.clone()),
+                    ..opts.clone()
+                },
+            ) {
                 Ok(e) => render(&e, &sources),
                 Err(e) => format!("error: {e}\n"),
             },
@@ -234,4 +241,58 @@ fn swarm_round_trip() {
             check_round_trip(&dir, &Options::default(), &p);
         }
     }
+}
+
+fn transship(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_transship"))
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `docker stack config -c -` on `stack`: `None` when no docker CLI is installed.
+fn stack_config(stack: &[u8]) -> Option<(bool, String)> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("docker")
+        .args(["stack", "config", "-c", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(stack).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    ))
+}
+
+/// Stdout carries one stack document, even when the conversion also has a node plan:
+/// `convert --to swarm | docker stack deploy -c -` must read it.
+#[test]
+fn stdout_is_one_stack_document() {
+    let dir = root().join("fixtures/convert/swarm-redis-inferred");
+    let o = transship(&dir, &["-p", "redis-inferred", "convert", "--to", "swarm"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains("# ----"), "{text}");
+    assert!(!text.contains("docker node update"), "{text}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("redis-inferred.nodes.sh"), "{err}");
+    if let Some((ok, why)) = stack_config(&o.stdout) {
+        assert!(ok, "docker stack config rejects stdout: {why}");
+    }
+}
+
+/// Exact translations are not warnings: `--strict` passes a file whose only special keys
+/// are `restart: always` / `on-failure` and `container`-free plain services.
+#[test]
+fn strict_passes_exact_mappings() {
+    let dir = root().join("fixtures/convert/swarm-strict-exact");
+    let o = transship(&dir, &["convert", "--to", "swarm", "--strict"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

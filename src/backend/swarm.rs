@@ -106,7 +106,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             .iter()
             .map(|(k, o)| (k.as_str(), o.key_span));
         warnings.extend(report(mapping::TABLE, "swarm", name, present));
-        let Some(image) = image_of(svc, &mut warnings)? else {
+        let Some(image) = image_of(project, svc, &mut warnings) else {
             continue;
         };
         let mut notes = convert::Notes::new(svc);
@@ -202,6 +202,9 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             contents: plan_script(&project.name, &plan),
         });
     }
+    if opts.output_dir.is_none() {
+        stdout_only(&mut files, &mut warnings);
+    }
     let anchors = files
         .first()
         .map(|f| {
@@ -226,29 +229,66 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     })
 }
 
-/// The image to run; `build` without one is an error, a service with neither is skipped.
+/// The image to run: `image`, else (with `build`) the name compose gives the built image,
+/// `<project>-<service>`, with a warning; a service with neither is skipped.
 fn image_of(
+    project: &Project,
     svc: &Service,
     warnings: &mut Vec<ConvertWarning>,
-) -> Result<Option<String>, EmitError> {
+) -> Option<String> {
     if let Some(image) = svc.image.clone().filter(|i| !i.is_empty()) {
-        return Ok(Some(image));
-    }
-    if svc.build.is_some() {
-        return Err(EmitError::new(
-            svc.provenance.nearest_key_span("build"),
-            format!("services.{}.build", svc.name),
-            "`build` without `image`: Swarm cannot build images; build and push the image, then set `image:`",
-        ));
+        return Some(image);
     }
     let mut notes = convert::Notes::new(svc);
+    if svc.build.is_some() {
+        let name = format!("{}-{}", project.name, svc.name);
+        notes.warn(
+            Severity::Warning,
+            "build",
+            format!("dropped for swarm: Swarm cannot build images: {name}, the name compose gives the built image, is used; build it and push it where every node can pull it (or set `image:`)"),
+        );
+        warnings.append(&mut notes.warnings);
+        return Some(name);
+    }
     notes.warn(
         Severity::Warning,
         "image",
         "dropped for swarm: the service has no image to run".into(),
     );
     warnings.append(&mut notes.warnings);
-    Ok(None)
+    None
+}
+
+/// On stdout only the stack file is written, so that `convert --to swarm | docker stack
+/// deploy -c - STACK` reads one document; the other files are named in a note (a warning
+/// when the stack refers to them: the deploy cannot find them).
+fn stdout_only(files: &mut Vec<OutFile>, warnings: &mut Vec<ConvertWarning>) {
+    let rest: Vec<String> = files.drain(1..).map(|f| f.name).collect();
+    let (referenced, plans): (Vec<&String>, Vec<&String>) =
+        rest.iter().partition(|n| !n.ends_with(".sh"));
+    if !referenced.is_empty() {
+        warnings.push(ConvertWarning {
+            severity: Severity::Warning,
+            service: None,
+            key_path: "configs".into(),
+            span: Span::SYNTHETIC,
+            message: format!(
+                "stdout holds the stack file only: the files it refers to ({}) are written with -o DIR; the deploy fails without them",
+                referenced.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    for plan in plans {
+        warnings.push(ConvertWarning {
+            severity: Severity::Info,
+            service: None,
+            key_path: String::new(),
+            span: Span::SYNTHETIC,
+            message: format!(
+                "stdout holds the stack file only: the node plan {plan} (and DEPLOY.md) is written with -o DIR; run it before `docker stack deploy`"
+            ),
+        });
+    }
 }
 
 fn insert(stack: &mut StackFile, name: String, s: StackService) -> Result<(), EmitError> {
@@ -366,9 +406,23 @@ mod tests {
             .unwrap_or_default()
     }
 
+    fn to_dir() -> Options {
+        Options {
+            output_dir: Some(PathBuf::from("/out")),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn stdout_gets_the_stack_alone() {
+        let e = emit(&project(), &Options::default()).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(e.files.len(), 1);
+        assert!(e.warnings.iter().any(|w| w.message.contains("p.nodes.sh")));
+    }
+
     #[test]
     fn inferred_stateful_service_is_expanded_with_warning_and_plan() {
-        let e = emit(&project(), &Options::default()).unwrap_or_else(|err| panic!("{err}"));
+        let e = emit(&project(), &to_dir()).unwrap_or_else(|err| panic!("{err}"));
         let text = stack_text(&e);
         assert!(text.contains("db-1:") && text.contains("db-2:"), "{text}");
         assert!(text.contains("data-2:"));
@@ -397,7 +451,7 @@ mod tests {
     }
 
     #[test]
-    fn build_without_image_is_an_error() {
+    fn build_without_image_uses_the_compose_image_name() {
         let mut p = project();
         p.services.insert(
             "app".into(),
@@ -407,7 +461,17 @@ mod tests {
                 ..Service::default()
             },
         );
-        assert!(emit(&p, &Options::default()).is_err());
+        let e = emit(&p, &Options::default()).unwrap_or_else(|err| panic!("{err}"));
+        assert!(
+            stack_text(&e).contains("image: p-app\n"),
+            "{}",
+            stack_text(&e)
+        );
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.key_path == "services.app.build")
+        );
     }
 
     #[test]

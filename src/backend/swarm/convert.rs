@@ -539,7 +539,15 @@ fn restart_policy(svc: &Service, d: &Deploy, notes: &mut Notes) -> Option<StackR
         Some(("on-failure", n)) => ("on-failure", n.trim().parse::<u64>().ok()),
         _ => match restart.as_str() {
             "no" => ("none", None),
-            "always" | "unless-stopped" => ("any", None),
+            "always" => ("any", None),
+            "unless-stopped" => {
+                notes.warn(
+                    Severity::Warning,
+                    "restart",
+                    "approximated for swarm: unless-stopped becomes condition any: Swarm replaces a task stopped by hand (scale the service to 0 to stop it)".into(),
+                );
+                ("any", None)
+            }
             "on-failure" => ("on-failure", None),
             other => {
                 notes.warn(

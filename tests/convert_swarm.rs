@@ -211,8 +211,20 @@ fn check_round_trip(dir: &Path, opts: &Options, original: &Project) {
                 svc.entrypoint.clone().filter(|c| !c.is_empty()),
                 "{what}: entrypoint"
             );
-            assert_eq!(got.environment, svc.environment, "{what}: environment");
-            assert_eq!(ports(got), ports(svc), "{what}: ports");
+            // Members say per member what the original said per task.
+            let slot: i64 = member
+                .strip_prefix(&format!("{name}-"))
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(1);
+            let original_name = format!("{}_{name}", original.name);
+            let mut want = svc.environment.clone();
+            for v in want.values_mut().flatten() {
+                *v = transship::backend::swarm::stateful::substitute(v, slot, &original_name);
+            }
+            assert_eq!(got.environment, want, "{what}: environment");
+            // Only the first member publishes: Swarm refuses a published port twice.
+            let want_ports = if slot > 1 { Vec::new() } else { ports(svc) };
+            assert_eq!(ports(got), want_ports, "{what}: ports");
             let kept = constraints(got);
             for c in constraints(svc) {
                 assert!(kept.contains(&c), "{what}: constraint {c} lost: {kept:?}");
@@ -221,7 +233,8 @@ fn check_round_trip(dir: &Path, opts: &Options, original: &Project) {
                 let i = member.rsplit('-').next().unwrap_or_default();
                 assert!(
                     kept.iter()
-                        .any(|c| c.starts_with("node.labels.") && c.ends_with(&format!(" == {i}"))),
+                        .any(|c| c.starts_with("node.labels.")
+                            && c.ends_with(&format!(".{i} == true"))),
                     "{what}: no pin: {kept:?}"
                 );
             }

@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod mapping;
+pub mod plan;
 pub mod render;
 pub mod resources;
 pub mod stack;
@@ -93,8 +94,11 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     };
     let mut warnings: Vec<ConvertWarning> = Vec::new();
     let mut groups: Vec<AnchorGroup> = Vec::new();
-    let mut plan: Vec<String> = Vec::new();
+    let mut ops: Vec<plan::Op> = Vec::new();
     let mut copied: Vec<String> = Vec::new();
+    // Services left as one Swarm service that keep data in node-local volumes.
+    let mut local: Vec<(String, Vec<String>)> = Vec::new();
+    let one_shots = crate::analysis::lifecycle::one_shots(project);
     let host = resources::HostPaths::new(project, opts.output_dir.as_deref());
     for name in project.service_names() {
         let Some(svc) = project.services.get(name) else {
@@ -110,31 +114,50 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             continue;
         };
         let mut notes = convert::Notes::new(svc);
-        let converted = convert::service(svc, image, &host, &mut notes);
+        let mut converted = convert::service(svc, image, &host, &mut notes);
+        if let Some(crate::analysis::lifecycle::OneShot::AwaitedBy(by)) = one_shots.get(name) {
+            as_job(&mut converted, by, &mut notes);
+        }
         warnings.append(&mut notes.warnings);
         let vols = stateful::named_volumes(&converted, &stack.volumes);
         let flagged = opts.stateful.iter().any(|s| s == name);
-        let Some(why) = stateful::reason(svc, flagged, !vols.is_empty()) else {
+        let mode = converted
+            .deploy
+            .as_ref()
+            .and_then(|d| d.mode.clone())
+            .unwrap_or_default();
+        let why = stateful::reason(svc, flagged, !vols.is_empty());
+        let mut notes = convert::Notes::new(svc);
+        let refuse = match (&why, mode.as_str()) {
+            (None, _) => true,
+            (Some(_), m) if m.starts_with("global") => {
+                notes.warn(
+                    Severity::Warning,
+                    "deploy.mode",
+                    "global services run once per node: not expanded into stateful members".into(),
+                );
+                true
+            }
+            (Some(_), m) if m.ends_with("-job") => {
+                notes.warn(
+                    Severity::Warning,
+                    "deploy.mode",
+                    "jobs run to completion: not expanded into stateful members".into(),
+                );
+                true
+            }
+            _ => false,
+        };
+        let Some(why) = why.filter(|_| !refuse) else {
+            warnings.append(&mut notes.warnings);
+            if !vols.is_empty() && !mode.starts_with("global") {
+                local.push((name.to_string(), vols));
+            }
             insert(&mut stack, name.to_string(), converted)?;
             continue;
         };
-        let mut notes = convert::Notes::new(svc);
-        if converted
-            .deploy
-            .as_ref()
-            .and_then(|d| d.mode.as_deref())
-            .is_some_and(|m| m.starts_with("global"))
-        {
-            notes.warn(
-                Severity::Warning,
-                "deploy.mode",
-                "global services run once per node: not expanded into stateful members".into(),
-            );
-            warnings.append(&mut notes.warnings);
-            insert(&mut stack, name.to_string(), converted)?;
-            continue;
-        }
-        let count = svc.replicas().max(1);
+        let replicas = svc.replicas();
+        let count = replicas.max(1);
         let label = opts
             .placement_label
             .clone()
@@ -144,7 +167,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 Severity::Warning,
                 "volumes",
                 format!(
-                    "named volume(s) {} with {count} replicas: treated as stateful ({name}-1..{name}-{count}, one volume copy each, pinned by node label {label}); say so with --stateful {name} or x-transship.stateful",
+                    "node-local volume(s) {} with {count} replicas: treated as stateful ({name}-1..{name}-{count}, one volume copy each, each pinned by node label {label}.<i>, every member answering to {name}); say so with --stateful {name} or x-transship.stateful, or x-transship: {{stateful: false}} to keep one service",
                     vols.join(", ")
                 ),
             );
@@ -164,10 +187,19 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 );
             }
         }
+        let group = stateful::Group {
+            name,
+            project: &project.name,
+            count,
+            each: if replicas == 0 { 0 } else { 1 },
+            label: &label,
+        };
+        let (members, new_volumes, mut group_ops) =
+            stateful::expand(&group, &converted, &stack.volumes, &mut notes);
         warnings.append(&mut notes.warnings);
-        let (members, new_volumes) =
-            stateful::expand(name, &converted, count, &label, &stack.volumes);
-        copied.extend(vols);
+        if count > 1 {
+            copied.extend(vols);
+        }
         stack.volumes.extend(new_volumes);
         groups.push(AnchorGroup {
             anchor: name.to_string(),
@@ -176,8 +208,14 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         for (member, s) in members {
             insert(&mut stack, member, s)?;
         }
-        plan.extend(stateful::plan_lines(name, count, &label));
+        ops.append(&mut group_ops);
     }
+    ops.extend(pin_local_volumes(
+        project,
+        &mut stack,
+        &local,
+        &mut warnings,
+    ));
     drop_unused_volumes(&mut stack, &copied);
     warnings.extend(top_level_warnings(project));
     warnings.append(&mut extras.warnings);
@@ -190,17 +228,18 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     } else {
         render::plain(&doc)
     };
+    let stack_name = stack_file_name(&project.name);
     let mut files = vec![OutFile {
-        name: stack_file_name(&project.name),
+        name: stack_name.clone(),
         contents: text,
     }];
     files.append(&mut extras.files);
-    plan.append(&mut extras.plan);
-    if !plan.is_empty() {
-        files.push(OutFile {
-            name: plan_file_name(&project.name),
-            contents: plan_script(&project.name, &plan),
-        });
+    ops.append(&mut extras.plan);
+    let script = plan::script(&project.name, &stack_name, &ops);
+    let script_name = script.as_ref().map(|_| plan_file_name(&project.name));
+    let steps = plan::steps(&project.name, &stack_name, script_name.as_deref(), &ops);
+    if let (Some(contents), Some(name)) = (script, script_name) {
+        files.push(OutFile { name, contents });
     }
     if opts.output_dir.is_none() {
         stdout_only(&mut files, &mut warnings);
@@ -225,6 +264,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "swarm"),
         anchors,
+        plan: steps,
         ..Emitted::default()
     })
 }
@@ -291,6 +331,131 @@ fn stdout_only(files: &mut Vec<OutFile>, warnings: &mut Vec<ConvertWarning>) {
     }
 }
 
+/// A service others wait for with `service_completed_successfully` runs to completion:
+/// under Swarm's default (`condition: any`) it would run again and again, so it becomes a
+/// `replicated-job` (a task that exits 0 is not run again).
+fn as_job(s: &mut stack::StackService, by: &[String], notes: &mut convert::Notes) {
+    let deploy = s.deploy.get_or_insert_with(Default::default);
+    if deploy.mode.is_some() {
+        return;
+    }
+    deploy.mode = Some("replicated-job".into());
+    let rp = deploy
+        .restart_policy
+        .get_or_insert_with(|| stack::StackRestartPolicy {
+            condition: "none".into(),
+            ..Default::default()
+        });
+    if rp.condition == "any" {
+        rp.condition = "on-failure".into();
+    }
+    notes.warn(
+        Severity::Info,
+        "deploy.mode",
+        format!(
+            "replicated-job: {} wait for it to complete; Swarm runs it once (it does not order the start of the others: depends_on is ignored)",
+            by.join(", ")
+        ),
+    );
+}
+
+/// Pin every service that keeps data in a node-local volume to one labelled node, and the
+/// services sharing such a volume to the same node: Swarm would otherwise start the task
+/// on any node, where the volume is new and empty. One label per group of services that
+/// share volumes (`<project>.<first service>`). A service already pinned to a node by
+/// `node.hostname ==` / `node.id ==` is left as it is.
+fn pin_local_volumes(
+    project: &Project,
+    stack: &mut StackFile,
+    local: &[(String, Vec<String>)],
+    warnings: &mut Vec<ConvertWarning>,
+) -> Vec<plan::Op> {
+    // Union of the services by shared volume: each group is named after its first service.
+    let mut group_of: Vec<usize> = (0..local.len()).collect();
+    for (i, (_, vi)) in local.iter().enumerate() {
+        for (j, (_, vj)) in local.iter().enumerate().take(i) {
+            if !vi.iter().any(|v| vj.contains(v)) {
+                continue;
+            }
+            let (Some(&gi), Some(&gj)) = (group_of.get(i), group_of.get(j)) else {
+                continue;
+            };
+            let (from, to) = (gi.max(gj), gi.min(gj));
+            group_of
+                .iter_mut()
+                .filter(|g| **g == from)
+                .for_each(|g| *g = to);
+        }
+    }
+    let mut ops = Vec::new();
+    for ((name, vols), &group) in local.iter().zip(&group_of) {
+        let Some(s) = stack.services.get_mut(name) else {
+            continue;
+        };
+        let placement = s
+            .deploy
+            .get_or_insert_with(Default::default)
+            .placement
+            .get_or_insert_with(Default::default);
+        if placement.constraints.iter().any(|c| {
+            let c = c.replace(' ', "");
+            c.starts_with("node.hostname==") || c.starts_with("node.id==")
+        }) {
+            continue;
+        }
+        let Some((leader, _)) = local.get(group) else {
+            continue;
+        };
+        let key = format!("{}.{leader}", project.name);
+        let user: Vec<(String, String)> = placement
+            .constraints
+            .iter()
+            .filter_map(|c| stateful::label_constraint(c))
+            .collect();
+        placement
+            .constraints
+            .push(format!("node.labels.{key} == true"));
+        let var = plan::node_var(&key);
+        ops.push(plan::Op::Pin {
+            key: key.clone(),
+            var: var.clone(),
+            what: leader.clone(),
+        });
+        for (k, v) in user {
+            ops.push(plan::Op::Label {
+                key: k,
+                value: v,
+                var: var.clone(),
+            });
+        }
+        let sharing: Vec<&str> = local
+            .iter()
+            .zip(&group_of)
+            .filter(|((n, _), g)| **g == group && n != name)
+            .map(|((n, _), _)| n.as_str())
+            .collect();
+        let Some(svc) = project.services.get(name) else {
+            continue;
+        };
+        let mut notes = convert::Notes::new(svc);
+        let with = if sharing.is_empty() {
+            String::new()
+        } else {
+            format!(", with {} (they share it)", sharing.join(", "))
+        };
+        notes.warn(
+            Severity::Warning,
+            "volumes",
+            format!(
+                "node-local volume(s) {}: pinned to the node labelled {key}{with}; on another node Swarm would start it with a new, empty volume. The node plan sets the label; use a volume driver that follows the task to let it move",
+                vols.join(", ")
+            ),
+        );
+        warnings.append(&mut notes.warnings);
+    }
+    ops
+}
+
 fn insert(stack: &mut StackFile, name: String, s: StackService) -> Result<(), EmitError> {
     if stack.services.contains_key(&name) {
         return Err(EmitError::new(
@@ -345,23 +510,6 @@ fn version_for(stack: &StackFile) -> &'static str {
                 .is_some_and(|l| l.pids.is_some())
     });
     if newer { "3.13" } else { "3.8" }
-}
-
-fn plan_script(project: &str, lines: &[String]) -> String {
-    let mut out = format!(
-        "#!/bin/sh\n\
-         # Before `docker stack deploy -c {stack} {project}`, on a manager node: label the node\n\
-         # that runs (and keeps the volume of) each stateful member, and create the secrets and\n\
-         # configs Swarm cannot read from the environment. Set each NODE_* to a node name from\n\
-         # `docker node ls`.\n\
-         set -eu\n",
-        stack = stack_file_name(project)
-    );
-    for l in lines {
-        out.push_str(l);
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -434,7 +582,7 @@ mod tests {
                 .any(|w| w.message.contains("treated as stateful"))
         );
         assert_eq!(e.files[1].name, "p.nodes.sh");
-        assert!(e.files[1].contents.contains("--label-add p.db=2"));
+        assert!(e.files[1].contents.contains("pin p.db.2 "));
     }
 
     #[test]

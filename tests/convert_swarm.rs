@@ -132,8 +132,36 @@ fn port_key(p: &Port) -> (u32, Option<u32>, String, String) {
     (p.target, published, protocol, mode)
 }
 
+/// The ports the stack should publish: none bound to loopback (Swarm cannot keep them
+/// private), host mode on a dnsrr service (Swarm refuses ingress ports there).
 fn ports(s: &Service) -> Vec<(u32, Option<u32>, String, String)> {
-    let mut v: Vec<_> = s.ports.iter().map(port_key).collect();
+    let dnsrr = s
+        .deploy
+        .as_ref()
+        .is_some_and(|d| d.endpoint_mode.as_deref() == Some("dnsrr"));
+    let mut v: Vec<_> = s
+        .ports
+        .iter()
+        .filter(|p| {
+            !p.host_ip.as_deref().is_some_and(|ip| {
+                p.published.is_some()
+                    && (ip == "localhost"
+                        || ip
+                            .trim_matches(['[', ']'])
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|a| a.is_loopback()))
+            })
+        })
+        .map(port_key)
+        .map(|(t, p, proto, mode)| {
+            let mode = if dnsrr && mode == "ingress" && p.is_some() {
+                "host".to_string()
+            } else {
+                mode
+            };
+            (t, p, proto, mode)
+        })
+        .collect();
     v.dedup();
     v
 }
@@ -206,11 +234,12 @@ fn check_round_trip(dir: &Path, opts: &Options, original: &Project) {
                 svc.command.clone().filter(|c| !c.is_empty()),
                 "{what}: command"
             );
-            assert_eq!(
-                got.entrypoint.clone().filter(|c| !c.is_empty()),
-                svc.entrypoint.clone().filter(|c| !c.is_empty()),
-                "{what}: entrypoint"
-            );
+            // `entrypoint: []` (clear the image's) is written `[""]`.
+            let want_entrypoint = match &svc.entrypoint {
+                Some(e) if e.is_empty() => Some(vec![String::new()]),
+                e => e.clone(),
+            };
+            assert_eq!(got.entrypoint, want_entrypoint, "{what}: entrypoint");
             // Members say per member what the original said per task.
             let slot: i64 = member
                 .strip_prefix(&format!("{name}-"))

@@ -216,6 +216,20 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         &local,
         &mut warnings,
     ));
+    for svc in project.services.values() {
+        if let Some(net) = convert::mode_network(svc) {
+            stack
+                .networks
+                .entry(net.to_string())
+                .or_insert(stack::StackNetwork {
+                    name: Some(net.to_string()),
+                    external: Some(true),
+                    ..stack::StackNetwork::default()
+                });
+        }
+    }
+    link_aliases(project, &mut stack, &mut warnings);
+    warnings.extend(name_problems(project, &stack));
     drop_unused_volumes(&mut stack, &copied);
     warnings.extend(top_level_warnings(project));
     warnings.append(&mut extras.warnings);
@@ -331,6 +345,101 @@ fn stdout_only(files: &mut Vec<OutFile>, warnings: &mut Vec<ConvertWarning>) {
     }
 }
 
+/// `links: [db:database]`: on a user network the alias `database` resolved to `db`; it
+/// becomes a network alias of `db` (of each member, when `db` was expanded).
+fn link_aliases(project: &Project, stack: &mut StackFile, warnings: &mut Vec<ConvertWarning>) {
+    for svc in project.services.values() {
+        for link in &svc.links {
+            let Some((target, alias)) = link.split_once(':') else {
+                continue;
+            };
+            let (target, alias) = (target.trim(), alias.trim());
+            if alias.is_empty() || alias == target {
+                continue;
+            }
+            let names: Vec<String> = stack
+                .services
+                .keys()
+                .filter(|n| {
+                    *n == target
+                        || n.strip_prefix(target)
+                            .and_then(|r| r.strip_prefix('-'))
+                            .is_some_and(|i| i.parse::<u32>().is_ok())
+                })
+                .cloned()
+                .collect();
+            let mut added = false;
+            for n in names {
+                let Some(s) = stack.services.get_mut(&n) else {
+                    continue;
+                };
+                for (_, net) in s
+                    .networks
+                    .iter_mut()
+                    .filter(|(k, _)| !matches!(k.as_str(), "host" | "none"))
+                {
+                    let aliases = &mut net.get_or_insert_with(Default::default).aliases;
+                    if !aliases.iter().any(|a| a == alias) {
+                        aliases.push(alias.to_string());
+                    }
+                    added = true;
+                }
+            }
+            let mut notes = convert::Notes::new(svc);
+            notes.warn(
+                Severity::Info,
+                "links",
+                if added {
+                    format!("link alias {alias} becomes a network alias of {target}")
+                } else {
+                    format!("link alias {alias} is lost: {target} is on no network of the stack")
+                },
+            );
+            warnings.append(&mut notes.warnings);
+        }
+    }
+}
+
+/// Service names SwarmKit refuses at deploy time: not a DNS label made of letters, digits,
+/// `-` and `_` (no dots), or longer than 63 characters with the `<stack>_` prefix.
+fn name_problems(project: &Project, stack: &StackFile) -> Vec<ConvertWarning> {
+    let valid = |n: &str| {
+        let b = n.as_bytes();
+        b.first().is_some_and(u8::is_ascii_alphanumeric)
+            && b.last().is_some_and(u8::is_ascii_alphanumeric)
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+    };
+    let mut out = Vec::new();
+    for name in stack.services.keys() {
+        let full = format!("{}_{name}", project.name);
+        let why = if !valid(name) {
+            format!(
+                "Swarm refuses the service name {name}: only letters, digits, - and _ (starting and ending with a letter or digit); rename the service"
+            )
+        } else if full.len() > 63 {
+            format!(
+                "Swarm refuses the service name {full} ({} characters, at most 63 with the stack name): shorten the service or project name",
+                full.len()
+            )
+        } else {
+            continue;
+        };
+        let svc = project.services.get(name).or_else(|| {
+            let (base, _) = name.rsplit_once('-')?;
+            project.services.get(base)
+        });
+        out.push(ConvertWarning {
+            severity: Severity::Error,
+            service: svc.map(|s| s.name.clone()),
+            key_path: format!("services.{name}"),
+            span: svc.map_or(Span::SYNTHETIC, |s| s.provenance.key_span),
+            message: why,
+        });
+    }
+    out
+}
+
 /// A service others wait for with `service_completed_successfully` runs to completion:
 /// under Swarm's default (`condition: any`) it would run again and again, so it becomes a
 /// `replicated-job` (a task that exits 0 is not run again).
@@ -353,7 +462,7 @@ fn as_job(s: &mut stack::StackService, by: &[String], notes: &mut convert::Notes
         Severity::Info,
         "deploy.mode",
         format!(
-            "replicated-job: {} wait for it to complete; Swarm runs it once (it does not order the start of the others: depends_on is ignored)",
+            "replicated-job: waited for by {} to complete; Swarm runs it once (it does not hold back the start of the others: depends_on is ignored)",
             by.join(", ")
         ),
     );

@@ -70,6 +70,7 @@ pub fn service(
             .collect(),
     };
     network_mode(svc, &mut out, notes);
+    docker_socket(&out, notes);
     dnsrr_ports(&mut out, notes);
     routing_labels(&mut out, notes);
     if svc.entrypoint.as_ref().is_some_and(Vec::is_empty) {
@@ -131,6 +132,33 @@ fn network_mode(svc: &Service, out: &mut StackService, notes: &mut Notes) {
         "network_mode",
         format!("dropped for swarm: network_mode {mode}: the service joins the stack's networks"),
     );
+}
+
+/// A service that talks to the Docker socket to manage Swarm (Traefik's Swarm provider,
+/// Portainer, ...) needs a manager's socket: a worker's engine cannot list services.
+fn docker_socket(out: &StackService, notes: &mut Notes) {
+    let socket = out.volumes.iter().any(|m| {
+        m.kind == "bind"
+            && m.source
+                .as_deref()
+                .is_some_and(|s| s.ends_with("/docker.sock"))
+    });
+    let d = out.deploy.as_ref();
+    let global = d
+        .and_then(|d| d.mode.as_deref())
+        .is_some_and(|m| m.starts_with("global"));
+    let on_manager = d.and_then(|d| d.placement.as_ref()).is_some_and(|p| {
+        p.constraints
+            .iter()
+            .any(|c| c.replace(' ', "") == "node.role==manager")
+    });
+    if socket && !global && !on_manager {
+        notes.warn(
+            Severity::Warning,
+            "volumes",
+            "the Docker socket is mounted but the service may run on a worker, whose engine sees only its own containers and cannot manage the swarm: add the constraint node.role == manager if it reads services, nodes or secrets".into(),
+        );
+    }
 }
 
 /// Swarm refuses ports published through the routing mesh on a `dnsrr` service: they are
@@ -803,7 +831,7 @@ mod tests {
                 Port {
                     target: 80,
                     published: Some("8080".into()),
-                    host_ip: Some("127.0.0.1".into()),
+                    host_ip: Some("10.0.0.5".into()),
                     ..Port::default()
                 },
                 Port {
@@ -814,6 +842,12 @@ mod tests {
                 },
                 Port {
                     target: 82,
+                    ..Port::default()
+                },
+                Port {
+                    target: 83,
+                    published: Some("8083".into()),
+                    host_ip: Some("127.0.0.1".into()),
                     ..Port::default()
                 },
             ],
@@ -833,8 +867,10 @@ mod tests {
         assert_eq!(p[1].published, Some(9000));
         assert_eq!(p[1].protocol, "udp");
         assert_eq!(p[2].published, None);
-        assert_eq!(n.warnings.len(), 2);
-        assert!(n.warnings[0].message.contains("host_ip 127.0.0.1"));
+        assert_eq!(p.len(), 3, "the loopback port is not published");
+        assert_eq!(n.warnings.len(), 3);
+        assert!(n.warnings[0].message.contains("host_ip 10.0.0.5"));
+        assert!(n.warnings[2].message.contains("127.0.0.1:8083 is private"));
     }
 
     #[test]

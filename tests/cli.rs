@@ -300,10 +300,10 @@ fn several_targets_report_in_order(services: usize) {
 #[test]
 fn several_targets_write_nothing_when_one_refuses() {
     let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    // Swarm refuses a service that can only be built; Nomad and systemd would not.
+    // Swarm refuses stateful members named like another service; Nomad would not.
     std::fs::write(
         d.path().join("compose.yaml"),
-        "services:\n  app:\n    build: .\n",
+        "services:\n  db:\n    image: redis\n    scale: 2\n    x-transship: {stateful: true}\n  db-1:\n    image: redis\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let o = run(

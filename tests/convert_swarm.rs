@@ -89,7 +89,14 @@ fn swarm_snapshots() {
         let (project, sources) = load_case(&dir);
         let text = match project {
             Err(e) => format!("load error: {e}\n"),
-            Ok(p) => match emit(&p, &opts) {
+            // As with `-o` into the project directory: every file, paths as on stdout.
+            Ok(p) => match emit(
+                &p,
+                &Options {
+                    output_dir: Some(p.working_dir.clone()),
+                    ..opts.clone()
+                },
+            ) {
                 Ok(e) => render(&e, &sources),
                 Err(e) => format!("error: {e}\n"),
             },
@@ -125,8 +132,36 @@ fn port_key(p: &Port) -> (u32, Option<u32>, String, String) {
     (p.target, published, protocol, mode)
 }
 
+/// The ports the stack should publish: none bound to loopback (Swarm cannot keep them
+/// private), host mode on a dnsrr service (Swarm refuses ingress ports there).
 fn ports(s: &Service) -> Vec<(u32, Option<u32>, String, String)> {
-    let mut v: Vec<_> = s.ports.iter().map(port_key).collect();
+    let dnsrr = s
+        .deploy
+        .as_ref()
+        .is_some_and(|d| d.endpoint_mode.as_deref() == Some("dnsrr"));
+    let mut v: Vec<_> = s
+        .ports
+        .iter()
+        .filter(|p| {
+            !p.host_ip.as_deref().is_some_and(|ip| {
+                p.published.is_some()
+                    && (ip == "localhost"
+                        || ip
+                            .trim_matches(['[', ']'])
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|a| a.is_loopback()))
+            })
+        })
+        .map(port_key)
+        .map(|(t, p, proto, mode)| {
+            let mode = if dnsrr && mode == "ingress" && p.is_some() {
+                "host".to_string()
+            } else {
+                mode
+            };
+            (t, p, proto, mode)
+        })
+        .collect();
     v.dedup();
     v
 }
@@ -199,13 +234,26 @@ fn check_round_trip(dir: &Path, opts: &Options, original: &Project) {
                 svc.command.clone().filter(|c| !c.is_empty()),
                 "{what}: command"
             );
-            assert_eq!(
-                got.entrypoint.clone().filter(|c| !c.is_empty()),
-                svc.entrypoint.clone().filter(|c| !c.is_empty()),
-                "{what}: entrypoint"
-            );
-            assert_eq!(got.environment, svc.environment, "{what}: environment");
-            assert_eq!(ports(got), ports(svc), "{what}: ports");
+            // `entrypoint: []` (clear the image's) is written `[""]`.
+            let want_entrypoint = match &svc.entrypoint {
+                Some(e) if e.is_empty() => Some(vec![String::new()]),
+                e => e.clone(),
+            };
+            assert_eq!(got.entrypoint, want_entrypoint, "{what}: entrypoint");
+            // Members say per member what the original said per task.
+            let slot: i64 = member
+                .strip_prefix(&format!("{name}-"))
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(1);
+            let original_name = format!("{}_{name}", original.name);
+            let mut want = svc.environment.clone();
+            for v in want.values_mut().flatten() {
+                *v = transship::backend::swarm::stateful::substitute(v, slot, &original_name);
+            }
+            assert_eq!(got.environment, want, "{what}: environment");
+            // Only the first member publishes: Swarm refuses a published port twice.
+            let want_ports = if slot > 1 { Vec::new() } else { ports(svc) };
+            assert_eq!(ports(got), want_ports, "{what}: ports");
             let kept = constraints(got);
             for c in constraints(svc) {
                 assert!(kept.contains(&c), "{what}: constraint {c} lost: {kept:?}");
@@ -214,7 +262,8 @@ fn check_round_trip(dir: &Path, opts: &Options, original: &Project) {
                 let i = member.rsplit('-').next().unwrap_or_default();
                 assert!(
                     kept.iter()
-                        .any(|c| c.starts_with("node.labels.") && c.ends_with(&format!(" == {i}"))),
+                        .any(|c| c.starts_with("node.labels.")
+                            && c.ends_with(&format!(".{i} == true"))),
                     "{what}: no pin: {kept:?}"
                 );
             }
@@ -234,4 +283,58 @@ fn swarm_round_trip() {
             check_round_trip(&dir, &Options::default(), &p);
         }
     }
+}
+
+fn transship(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_transship"))
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `docker stack config -c -` on `stack`: `None` when no docker CLI is installed.
+fn stack_config(stack: &[u8]) -> Option<(bool, String)> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("docker")
+        .args(["stack", "config", "-c", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(stack).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    ))
+}
+
+/// Stdout carries one stack document, even when the conversion also has a node plan:
+/// `convert --to swarm | docker stack deploy -c -` must read it.
+#[test]
+fn stdout_is_one_stack_document() {
+    let dir = root().join("fixtures/convert/swarm-redis-inferred");
+    let o = transship(&dir, &["-p", "redis-inferred", "convert", "--to", "swarm"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains("# ----"), "{text}");
+    assert!(!text.contains("docker node update"), "{text}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("redis-inferred.nodes.sh"), "{err}");
+    if let Some((ok, why)) = stack_config(&o.stdout) {
+        assert!(ok, "docker stack config rejects stdout: {why}");
+    }
+}
+
+/// Exact translations are not warnings: `--strict` passes a file whose only special keys
+/// are `restart: always` / `on-failure` and `container`-free plain services.
+#[test]
+fn strict_passes_exact_mappings() {
+    let dir = root().join("fixtures/convert/swarm-strict-exact");
+    let o = transship(&dir, &["convert", "--to", "swarm", "--strict"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

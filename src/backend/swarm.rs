@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod mapping;
+pub mod plan;
 pub mod render;
 pub mod resources;
 pub mod stack;
@@ -93,8 +94,11 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     };
     let mut warnings: Vec<ConvertWarning> = Vec::new();
     let mut groups: Vec<AnchorGroup> = Vec::new();
-    let mut plan: Vec<String> = Vec::new();
+    let mut ops: Vec<plan::Op> = Vec::new();
     let mut copied: Vec<String> = Vec::new();
+    // Services left as one Swarm service that keep data in node-local volumes.
+    let mut local: Vec<(String, Vec<String>)> = Vec::new();
+    let one_shots = crate::analysis::lifecycle::one_shots(project);
     let host = resources::HostPaths::new(project, opts.output_dir.as_deref());
     for name in project.service_names() {
         let Some(svc) = project.services.get(name) else {
@@ -106,35 +110,54 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             .iter()
             .map(|(k, o)| (k.as_str(), o.key_span));
         warnings.extend(report(mapping::TABLE, "swarm", name, present));
-        let Some(image) = image_of(svc, &mut warnings)? else {
+        let Some(image) = image_of(project, svc, &mut warnings) else {
             continue;
         };
         let mut notes = convert::Notes::new(svc);
-        let converted = convert::service(svc, image, &host, &mut notes);
+        let mut converted = convert::service(svc, image, &host, &mut notes);
+        if let Some(crate::analysis::lifecycle::OneShot::AwaitedBy(by)) = one_shots.get(name) {
+            as_job(&mut converted, by, &mut notes);
+        }
         warnings.append(&mut notes.warnings);
         let vols = stateful::named_volumes(&converted, &stack.volumes);
         let flagged = opts.stateful.iter().any(|s| s == name);
-        let Some(why) = stateful::reason(svc, flagged, !vols.is_empty()) else {
+        let mode = converted
+            .deploy
+            .as_ref()
+            .and_then(|d| d.mode.clone())
+            .unwrap_or_default();
+        let why = stateful::reason(svc, flagged, !vols.is_empty());
+        let mut notes = convert::Notes::new(svc);
+        let refuse = match (&why, mode.as_str()) {
+            (None, _) => true,
+            (Some(_), m) if m.starts_with("global") => {
+                notes.warn(
+                    Severity::Warning,
+                    "deploy.mode",
+                    "global services run once per node: not expanded into stateful members".into(),
+                );
+                true
+            }
+            (Some(_), m) if m.ends_with("-job") => {
+                notes.warn(
+                    Severity::Warning,
+                    "deploy.mode",
+                    "jobs run to completion: not expanded into stateful members".into(),
+                );
+                true
+            }
+            _ => false,
+        };
+        let Some(why) = why.filter(|_| !refuse) else {
+            warnings.append(&mut notes.warnings);
+            if !vols.is_empty() && !mode.starts_with("global") {
+                local.push((name.to_string(), vols));
+            }
             insert(&mut stack, name.to_string(), converted)?;
             continue;
         };
-        let mut notes = convert::Notes::new(svc);
-        if converted
-            .deploy
-            .as_ref()
-            .and_then(|d| d.mode.as_deref())
-            .is_some_and(|m| m.starts_with("global"))
-        {
-            notes.warn(
-                Severity::Warning,
-                "deploy.mode",
-                "global services run once per node: not expanded into stateful members".into(),
-            );
-            warnings.append(&mut notes.warnings);
-            insert(&mut stack, name.to_string(), converted)?;
-            continue;
-        }
-        let count = svc.replicas().max(1);
+        let replicas = svc.replicas();
+        let count = replicas.max(1);
         let label = opts
             .placement_label
             .clone()
@@ -144,7 +167,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 Severity::Warning,
                 "volumes",
                 format!(
-                    "named volume(s) {} with {count} replicas: treated as stateful ({name}-1..{name}-{count}, one volume copy each, pinned by node label {label}); say so with --stateful {name} or x-transship.stateful",
+                    "node-local volume(s) {} with {count} replicas: treated as stateful ({name}-1..{name}-{count}, one volume copy each, each pinned by node label {label}.<i>, every member answering to {name}); say so with --stateful {name} or x-transship.stateful, or x-transship: {{stateful: false}} to keep one service",
                     vols.join(", ")
                 ),
             );
@@ -164,10 +187,19 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
                 );
             }
         }
+        let group = stateful::Group {
+            name,
+            project: &project.name,
+            count,
+            each: if replicas == 0 { 0 } else { 1 },
+            label: &label,
+        };
+        let (members, new_volumes, mut group_ops) =
+            stateful::expand(&group, &converted, &stack.volumes, &mut notes);
         warnings.append(&mut notes.warnings);
-        let (members, new_volumes) =
-            stateful::expand(name, &converted, count, &label, &stack.volumes);
-        copied.extend(vols);
+        if count > 1 {
+            copied.extend(vols);
+        }
         stack.volumes.extend(new_volumes);
         groups.push(AnchorGroup {
             anchor: name.to_string(),
@@ -176,8 +208,28 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         for (member, s) in members {
             insert(&mut stack, member, s)?;
         }
-        plan.extend(stateful::plan_lines(name, count, &label));
+        ops.append(&mut group_ops);
     }
+    ops.extend(pin_local_volumes(
+        project,
+        &mut stack,
+        &local,
+        &mut warnings,
+    ));
+    for svc in project.services.values() {
+        if let Some(net) = convert::mode_network(svc) {
+            stack
+                .networks
+                .entry(net.to_string())
+                .or_insert(stack::StackNetwork {
+                    name: Some(net.to_string()),
+                    external: Some(true),
+                    ..stack::StackNetwork::default()
+                });
+        }
+    }
+    link_aliases(project, &mut stack, &mut warnings);
+    warnings.extend(name_problems(project, &stack));
     drop_unused_volumes(&mut stack, &copied);
     warnings.extend(top_level_warnings(project));
     warnings.append(&mut extras.warnings);
@@ -190,17 +242,21 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     } else {
         render::plain(&doc)
     };
+    let stack_name = stack_file_name(&project.name);
     let mut files = vec![OutFile {
-        name: stack_file_name(&project.name),
+        name: stack_name.clone(),
         contents: text,
     }];
     files.append(&mut extras.files);
-    plan.append(&mut extras.plan);
-    if !plan.is_empty() {
-        files.push(OutFile {
-            name: plan_file_name(&project.name),
-            contents: plan_script(&project.name, &plan),
-        });
+    ops.append(&mut extras.plan);
+    let script = plan::script(&project.name, &stack_name, &ops);
+    let script_name = script.as_ref().map(|_| plan_file_name(&project.name));
+    let steps = plan::steps(&project.name, &stack_name, script_name.as_deref(), &ops);
+    if let (Some(contents), Some(name)) = (script, script_name) {
+        files.push(OutFile { name, contents });
+    }
+    if opts.output_dir.is_none() {
+        stdout_only(&mut files, &mut warnings);
     }
     let anchors = files
         .first()
@@ -222,33 +278,291 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "swarm"),
         anchors,
+        plan: steps,
         ..Emitted::default()
     })
 }
 
-/// The image to run; `build` without one is an error, a service with neither is skipped.
+/// The image to run: `image`, else (with `build`) the name compose gives the built image,
+/// `<project>-<service>`, with a warning; a service with neither is skipped.
 fn image_of(
+    project: &Project,
     svc: &Service,
     warnings: &mut Vec<ConvertWarning>,
-) -> Result<Option<String>, EmitError> {
+) -> Option<String> {
     if let Some(image) = svc.image.clone().filter(|i| !i.is_empty()) {
-        return Ok(Some(image));
-    }
-    if svc.build.is_some() {
-        return Err(EmitError::new(
-            svc.provenance.nearest_key_span("build"),
-            format!("services.{}.build", svc.name),
-            "`build` without `image`: Swarm cannot build images; build and push the image, then set `image:`",
-        ));
+        return Some(image);
     }
     let mut notes = convert::Notes::new(svc);
+    if svc.build.is_some() {
+        let name = format!("{}-{}", project.name, svc.name);
+        notes.warn(
+            Severity::Warning,
+            "build",
+            format!("dropped for swarm: Swarm cannot build images: {name}, the name compose gives the built image, is used; build it and push it where every node can pull it (or set `image:`)"),
+        );
+        warnings.append(&mut notes.warnings);
+        return Some(name);
+    }
     notes.warn(
         Severity::Warning,
         "image",
         "dropped for swarm: the service has no image to run".into(),
     );
     warnings.append(&mut notes.warnings);
-    Ok(None)
+    None
+}
+
+/// On stdout only the stack file is written, so that `convert --to swarm | docker stack
+/// deploy -c - STACK` reads one document; the other files are named in a note (a warning
+/// when the stack refers to them: the deploy cannot find them).
+fn stdout_only(files: &mut Vec<OutFile>, warnings: &mut Vec<ConvertWarning>) {
+    let rest: Vec<String> = files.drain(1..).map(|f| f.name).collect();
+    let (referenced, plans): (Vec<&String>, Vec<&String>) =
+        rest.iter().partition(|n| !n.ends_with(".sh"));
+    if !referenced.is_empty() {
+        warnings.push(ConvertWarning {
+            severity: Severity::Warning,
+            service: None,
+            key_path: "configs".into(),
+            span: Span::SYNTHETIC,
+            message: format!(
+                "stdout holds the stack file only: the files it refers to ({}) are written with -o DIR; the deploy fails without them",
+                referenced.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    for plan in plans {
+        warnings.push(ConvertWarning {
+            severity: Severity::Info,
+            service: None,
+            key_path: String::new(),
+            span: Span::SYNTHETIC,
+            message: format!(
+                "stdout holds the stack file only: the node plan {plan} (and DEPLOY.md) is written with -o DIR; run it before `docker stack deploy`"
+            ),
+        });
+    }
+}
+
+/// `links: [db:database]`: on a user network the alias `database` resolved to `db`; it
+/// becomes a network alias of `db` (of each member, when `db` was expanded).
+fn link_aliases(project: &Project, stack: &mut StackFile, warnings: &mut Vec<ConvertWarning>) {
+    for svc in project.services.values() {
+        for link in &svc.links {
+            let Some((target, alias)) = link.split_once(':') else {
+                continue;
+            };
+            let (target, alias) = (target.trim(), alias.trim());
+            if alias.is_empty() || alias == target {
+                continue;
+            }
+            let names: Vec<String> = stack
+                .services
+                .keys()
+                .filter(|n| {
+                    *n == target
+                        || n.strip_prefix(target)
+                            .and_then(|r| r.strip_prefix('-'))
+                            .is_some_and(|i| i.parse::<u32>().is_ok())
+                })
+                .cloned()
+                .collect();
+            let mut added = false;
+            for n in names {
+                let Some(s) = stack.services.get_mut(&n) else {
+                    continue;
+                };
+                for (_, net) in s
+                    .networks
+                    .iter_mut()
+                    .filter(|(k, _)| !matches!(k.as_str(), "host" | "none"))
+                {
+                    let aliases = &mut net.get_or_insert_with(Default::default).aliases;
+                    if !aliases.iter().any(|a| a == alias) {
+                        aliases.push(alias.to_string());
+                    }
+                    added = true;
+                }
+            }
+            let mut notes = convert::Notes::new(svc);
+            notes.warn(
+                Severity::Info,
+                "links",
+                if added {
+                    format!("link alias {alias} becomes a network alias of {target}")
+                } else {
+                    format!("link alias {alias} is lost: {target} is on no network of the stack")
+                },
+            );
+            warnings.append(&mut notes.warnings);
+        }
+    }
+}
+
+/// Service names SwarmKit refuses at deploy time: not a DNS label made of letters, digits,
+/// `-` and `_` (no dots), or longer than 63 characters with the `<stack>_` prefix.
+fn name_problems(project: &Project, stack: &StackFile) -> Vec<ConvertWarning> {
+    let valid = |n: &str| {
+        let b = n.as_bytes();
+        b.first().is_some_and(u8::is_ascii_alphanumeric)
+            && b.last().is_some_and(u8::is_ascii_alphanumeric)
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+    };
+    let mut out = Vec::new();
+    for name in stack.services.keys() {
+        let full = format!("{}_{name}", project.name);
+        let why = if !valid(name) {
+            format!(
+                "Swarm refuses the service name {name}: only letters, digits, - and _ (starting and ending with a letter or digit); rename the service"
+            )
+        } else if full.len() > 63 {
+            format!(
+                "Swarm refuses the service name {full} ({} characters, at most 63 with the stack name): shorten the service or project name",
+                full.len()
+            )
+        } else {
+            continue;
+        };
+        let svc = project.services.get(name).or_else(|| {
+            let (base, _) = name.rsplit_once('-')?;
+            project.services.get(base)
+        });
+        out.push(ConvertWarning {
+            severity: Severity::Error,
+            service: svc.map(|s| s.name.clone()),
+            key_path: format!("services.{name}"),
+            span: svc.map_or(Span::SYNTHETIC, |s| s.provenance.key_span),
+            message: why,
+        });
+    }
+    out
+}
+
+/// A service others wait for with `service_completed_successfully` runs to completion:
+/// under Swarm's default (`condition: any`) it would run again and again, so it becomes a
+/// `replicated-job` (a task that exits 0 is not run again).
+fn as_job(s: &mut stack::StackService, by: &[String], notes: &mut convert::Notes) {
+    let deploy = s.deploy.get_or_insert_with(Default::default);
+    if deploy.mode.is_some() {
+        return;
+    }
+    deploy.mode = Some("replicated-job".into());
+    let rp = deploy
+        .restart_policy
+        .get_or_insert_with(|| stack::StackRestartPolicy {
+            condition: "none".into(),
+            ..Default::default()
+        });
+    if rp.condition == "any" {
+        rp.condition = "on-failure".into();
+    }
+    notes.warn(
+        Severity::Info,
+        "deploy.mode",
+        format!(
+            "replicated-job: waited for by {} to complete; Swarm runs it once (it does not hold back the start of the others: depends_on is ignored)",
+            by.join(", ")
+        ),
+    );
+}
+
+/// Pin every service that keeps data in a node-local volume to one labelled node, and the
+/// services sharing such a volume to the same node: Swarm would otherwise start the task
+/// on any node, where the volume is new and empty. One label per group of services that
+/// share volumes (`<project>.<first service>`). A service already pinned to a node by
+/// `node.hostname ==` / `node.id ==` is left as it is.
+fn pin_local_volumes(
+    project: &Project,
+    stack: &mut StackFile,
+    local: &[(String, Vec<String>)],
+    warnings: &mut Vec<ConvertWarning>,
+) -> Vec<plan::Op> {
+    // Union of the services by shared volume: each group is named after its first service.
+    let mut group_of: Vec<usize> = (0..local.len()).collect();
+    for (i, (_, vi)) in local.iter().enumerate() {
+        for (j, (_, vj)) in local.iter().enumerate().take(i) {
+            if !vi.iter().any(|v| vj.contains(v)) {
+                continue;
+            }
+            let (Some(&gi), Some(&gj)) = (group_of.get(i), group_of.get(j)) else {
+                continue;
+            };
+            let (from, to) = (gi.max(gj), gi.min(gj));
+            group_of
+                .iter_mut()
+                .filter(|g| **g == from)
+                .for_each(|g| *g = to);
+        }
+    }
+    let mut ops = Vec::new();
+    for ((name, vols), &group) in local.iter().zip(&group_of) {
+        let Some(s) = stack.services.get_mut(name) else {
+            continue;
+        };
+        let placement = s
+            .deploy
+            .get_or_insert_with(Default::default)
+            .placement
+            .get_or_insert_with(Default::default);
+        if placement.constraints.iter().any(|c| {
+            let c = c.replace(' ', "");
+            c.starts_with("node.hostname==") || c.starts_with("node.id==")
+        }) {
+            continue;
+        }
+        let Some((leader, _)) = local.get(group) else {
+            continue;
+        };
+        let key = format!("{}.{leader}", project.name);
+        let user: Vec<(String, String)> = placement
+            .constraints
+            .iter()
+            .filter_map(|c| stateful::label_constraint(c))
+            .collect();
+        placement
+            .constraints
+            .push(format!("node.labels.{key} == true"));
+        let var = plan::node_var(&key);
+        ops.push(plan::Op::Pin {
+            key: key.clone(),
+            var: var.clone(),
+            what: leader.clone(),
+        });
+        for (k, v) in user {
+            ops.push(plan::Op::Label {
+                key: k,
+                value: v,
+                var: var.clone(),
+            });
+        }
+        let sharing: Vec<&str> = local
+            .iter()
+            .zip(&group_of)
+            .filter(|((n, _), g)| **g == group && n != name)
+            .map(|((n, _), _)| n.as_str())
+            .collect();
+        let Some(svc) = project.services.get(name) else {
+            continue;
+        };
+        let mut notes = convert::Notes::new(svc);
+        let with = if sharing.is_empty() {
+            String::new()
+        } else {
+            format!(", with {} (they share it)", sharing.join(", "))
+        };
+        notes.warn(
+            Severity::Warning,
+            "volumes",
+            format!(
+                "node-local volume(s) {}: pinned to the node labelled {key}{with}; on another node Swarm would start it with a new, empty volume. The node plan sets the label; use a volume driver that follows the task to let it move",
+                vols.join(", ")
+            ),
+        );
+        warnings.append(&mut notes.warnings);
+    }
+    ops
 }
 
 fn insert(stack: &mut StackFile, name: String, s: StackService) -> Result<(), EmitError> {
@@ -307,23 +621,6 @@ fn version_for(stack: &StackFile) -> &'static str {
     if newer { "3.13" } else { "3.8" }
 }
 
-fn plan_script(project: &str, lines: &[String]) -> String {
-    let mut out = format!(
-        "#!/bin/sh\n\
-         # Before `docker stack deploy -c {stack} {project}`, on a manager node: label the node\n\
-         # that runs (and keeps the volume of) each stateful member, and create the secrets and\n\
-         # configs Swarm cannot read from the environment. Set each NODE_* to a node name from\n\
-         # `docker node ls`.\n\
-         set -eu\n",
-        stack = stack_file_name(project)
-    );
-    for l in lines {
-        out.push_str(l);
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,9 +663,23 @@ mod tests {
             .unwrap_or_default()
     }
 
+    fn to_dir() -> Options {
+        Options {
+            output_dir: Some(PathBuf::from("/out")),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn stdout_gets_the_stack_alone() {
+        let e = emit(&project(), &Options::default()).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(e.files.len(), 1);
+        assert!(e.warnings.iter().any(|w| w.message.contains("p.nodes.sh")));
+    }
+
     #[test]
     fn inferred_stateful_service_is_expanded_with_warning_and_plan() {
-        let e = emit(&project(), &Options::default()).unwrap_or_else(|err| panic!("{err}"));
+        let e = emit(&project(), &to_dir()).unwrap_or_else(|err| panic!("{err}"));
         let text = stack_text(&e);
         assert!(text.contains("db-1:") && text.contains("db-2:"), "{text}");
         assert!(text.contains("data-2:"));
@@ -380,7 +691,7 @@ mod tests {
                 .any(|w| w.message.contains("treated as stateful"))
         );
         assert_eq!(e.files[1].name, "p.nodes.sh");
-        assert!(e.files[1].contents.contains("--label-add p.db=2"));
+        assert!(e.files[1].contents.contains("pin p.db.2 "));
     }
 
     #[test]
@@ -397,7 +708,7 @@ mod tests {
     }
 
     #[test]
-    fn build_without_image_is_an_error() {
+    fn build_without_image_uses_the_compose_image_name() {
         let mut p = project();
         p.services.insert(
             "app".into(),
@@ -407,7 +718,17 @@ mod tests {
                 ..Service::default()
             },
         );
-        assert!(emit(&p, &Options::default()).is_err());
+        let e = emit(&p, &Options::default()).unwrap_or_else(|err| panic!("{err}"));
+        assert!(
+            stack_text(&e).contains("image: p-app\n"),
+            "{}",
+            stack_text(&e)
+        );
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.key_path == "services.app.build")
+        );
     }
 
     #[test]

@@ -69,6 +69,15 @@ pub fn service(
             .map(|(k, v)| (k.clone(), ulimit(v)))
             .collect(),
     };
+    network_mode(svc, &mut out, notes);
+    docker_socket(&out, notes);
+    dnsrr_ports(&mut out, notes);
+    routing_labels(&mut out, notes);
+    if svc.entrypoint.as_ref().is_some_and(Vec::is_empty) {
+        // compose: `entrypoint: []` clears the image's ENTRYPOINT; the Engine API resets it
+        // for `[""]`.
+        out.entrypoint = Some(vec![String::new()]);
+    }
     if let Some(name) = nonblank(&svc.container_name) {
         // Other services may reach this one by its container name: keep that name resolvable.
         for net in out.networks.values_mut() {
@@ -81,6 +90,128 @@ pub fn service(
         n.aliases = dedup(&n.aliases);
     }
     out
+}
+
+/// The external network a `network_mode` means in a stack file, if any: `host` and `none`
+/// are networks a stack can attach to (by their external names).
+pub fn mode_network(svc: &Service) -> Option<&'static str> {
+    match svc.network_mode.as_deref() {
+        Some("host") => Some("host"),
+        Some("none") => Some("none"),
+        _ => None,
+    }
+}
+
+fn network_mode(svc: &Service, out: &mut StackService, notes: &mut Notes) {
+    let Some(mode) = nonblank(&svc.network_mode) else {
+        return;
+    };
+    if let Some(net) = mode_network(svc) {
+        out.networks.clear();
+        out.networks.insert(net.to_string(), None);
+        notes.warn(
+            Severity::Info,
+            "network_mode",
+            format!("the stack's external `{net}` network: the service uses the node's {net} networking (no aliases there)"),
+        );
+        return;
+    }
+    if let Some(other) = mode
+        .strip_prefix("service:")
+        .or_else(|| mode.strip_prefix("container:"))
+    {
+        notes.warn(
+            Severity::Warning,
+            "network_mode",
+            format!("dropped for swarm: Swarm cannot share {other}'s network namespace: this service gets its own, joins the stack's networks, and its traffic no longer goes through {other} (a VPN sidecar is bypassed, a kill switch no longer applies) nor reaches it on localhost"),
+        );
+        return;
+    }
+    notes.warn(
+        Severity::Warning,
+        "network_mode",
+        format!("dropped for swarm: network_mode {mode}: the service joins the stack's networks"),
+    );
+}
+
+/// A service that talks to the Docker socket to manage Swarm (Traefik's Swarm provider,
+/// Portainer, ...) needs a manager's socket: a worker's engine cannot list services.
+fn docker_socket(out: &StackService, notes: &mut Notes) {
+    let socket = out.volumes.iter().any(|m| {
+        m.kind == "bind"
+            && m.source
+                .as_deref()
+                .is_some_and(|s| s.ends_with("/docker.sock"))
+    });
+    let d = out.deploy.as_ref();
+    let global = d
+        .and_then(|d| d.mode.as_deref())
+        .is_some_and(|m| m.starts_with("global"));
+    let on_manager = d.and_then(|d| d.placement.as_ref()).is_some_and(|p| {
+        p.constraints
+            .iter()
+            .any(|c| c.replace(' ', "") == "node.role==manager")
+    });
+    if socket && !global && !on_manager {
+        notes.warn(
+            Severity::Warning,
+            "volumes",
+            "the Docker socket is mounted but the service may run on a worker, whose engine sees only its own containers and cannot manage the swarm: add the constraint node.role == manager if it reads services, nodes or secrets".into(),
+        );
+    }
+}
+
+/// Swarm refuses ports published through the routing mesh on a `dnsrr` service: they are
+/// published in host mode instead (one task per node can take the port).
+fn dnsrr_ports(out: &mut StackService, notes: &mut Notes) {
+    let dnsrr = out
+        .deploy
+        .as_ref()
+        .is_some_and(|d| d.endpoint_mode.as_deref() == Some("dnsrr"));
+    if !dnsrr {
+        return;
+    }
+    let mut changed = false;
+    for p in out
+        .ports
+        .iter_mut()
+        .filter(|p| p.mode == "ingress" && p.published.is_some())
+    {
+        p.mode = "host".into();
+        changed = true;
+    }
+    if changed {
+        notes.warn(
+            Severity::Warning,
+            "ports",
+            "approximated for swarm: published in host mode: Swarm refuses routing-mesh (ingress) ports on an endpoint_mode dnsrr service; the port is open only on the nodes that run a task".into(),
+        );
+    }
+}
+
+/// Label prefixes Swarm-mode routers read from the service (`deploy.labels`), not from its
+/// containers: Traefik's Swarm provider, Docker Flow Proxy, caddy-docker-proxy.
+const ROUTING_LABELS: &[&str] = &["traefik.", "com.df.", "caddy"];
+
+fn routing_labels(out: &mut StackService, notes: &mut Notes) {
+    let routing: Vec<(String, String)> = out
+        .labels
+        .iter()
+        .filter(|(k, _)| ROUTING_LABELS.iter().any(|p| k.starts_with(p)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if routing.is_empty() {
+        return;
+    }
+    let deploy = out.deploy.get_or_insert_with(Default::default);
+    for (k, v) in routing {
+        deploy.labels.entry(k).or_insert(v);
+    }
+    notes.warn(
+        Severity::Info,
+        "labels",
+        "routing labels (traefik.*, com.df.*, caddy*) also written to deploy.labels: in Swarm mode these proxies read the service's labels, not the container's".into(),
+    );
 }
 
 /// `host:address` entries; an address that is not an IP (nor Docker's `host-gateway`)
@@ -102,6 +233,15 @@ fn nonblank(v: &Option<String>) -> Option<String> {
 pub fn dedup<T: Clone + Eq + std::hash::Hash>(items: &[T]) -> Vec<T> {
     let mut seen: std::collections::HashSet<&T> = std::collections::HashSet::new();
     items.iter().filter(|i| seen.insert(*i)).cloned().collect()
+}
+
+/// A loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+fn loopback(ip: &str) -> bool {
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip == "localhost"
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
 }
 
 /// `"8080"` → 8080; a range `"8000-8010"` → its first port and `true`.
@@ -148,10 +288,18 @@ fn ports(ports: &[Port], notes: &mut Notes) -> Vec<StackPort> {
             .as_deref()
             .filter(|ip| !ip.is_empty() && *ip != "0.0.0.0" && *ip != "::")
         {
+            if published.is_some() && loopback(ip) {
+                notes.warn(
+                    Severity::Warning,
+                    &path,
+                    format!("dropped for swarm: {ip}:{} is private to the host, and Swarm cannot bind a published port to an address (it would be public on every node): not published; the service stays reachable over the stack's networks (publish it in host mode behind a firewall if the host needs it)", published.unwrap_or_default()),
+                );
+                continue;
+            }
             notes.warn(
                 Severity::Warning,
                 &path,
-                format!("approximated for swarm: host_ip {ip} dropped, Swarm publishes on every address of the node"),
+                format!("approximated for swarm: host_ip {ip} dropped: the port is public on every address of every node"),
             );
         }
         out.push(StackPort {
@@ -539,7 +687,15 @@ fn restart_policy(svc: &Service, d: &Deploy, notes: &mut Notes) -> Option<StackR
         Some(("on-failure", n)) => ("on-failure", n.trim().parse::<u64>().ok()),
         _ => match restart.as_str() {
             "no" => ("none", None),
-            "always" | "unless-stopped" => ("any", None),
+            "always" => ("any", None),
+            "unless-stopped" => {
+                notes.warn(
+                    Severity::Warning,
+                    "restart",
+                    "approximated for swarm: unless-stopped becomes condition any: Swarm replaces a task stopped by hand (scale the service to 0 to stop it)".into(),
+                );
+                ("any", None)
+            }
             "on-failure" => ("on-failure", None),
             other => {
                 notes.warn(
@@ -675,7 +831,7 @@ mod tests {
                 Port {
                     target: 80,
                     published: Some("8080".into()),
-                    host_ip: Some("127.0.0.1".into()),
+                    host_ip: Some("10.0.0.5".into()),
                     ..Port::default()
                 },
                 Port {
@@ -686,6 +842,12 @@ mod tests {
                 },
                 Port {
                     target: 82,
+                    ..Port::default()
+                },
+                Port {
+                    target: 83,
+                    published: Some("8083".into()),
+                    host_ip: Some("127.0.0.1".into()),
                     ..Port::default()
                 },
             ],
@@ -705,8 +867,10 @@ mod tests {
         assert_eq!(p[1].published, Some(9000));
         assert_eq!(p[1].protocol, "udp");
         assert_eq!(p[2].published, None);
-        assert_eq!(n.warnings.len(), 2);
-        assert!(n.warnings[0].message.contains("host_ip 127.0.0.1"));
+        assert_eq!(p.len(), 3, "the loopback port is not published");
+        assert_eq!(n.warnings.len(), 3);
+        assert!(n.warnings[0].message.contains("host_ip 10.0.0.5"));
+        assert!(n.warnings[2].message.contains("127.0.0.1:8083 is private"));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub const TABLE: &[KeyRule] = &[
     d("blkio_config", "Swarm has no block-IO limits"),
     d(
         "build",
-        "Swarm cannot build: build and push the image first (an `image` is required)",
+        "Swarm cannot build: build and push the image first; without `image` the name compose would give it (<project>-<service>) is used",
     ),
     t("cap_add", "cap_add"),
     t("cap_drop", "cap_drop"),
@@ -220,10 +220,9 @@ pub const TABLE: &[KeyRule] = &[
         "Swarm resolves and pulls images on every node itself",
     ),
     t("read_only", "read_only"),
-    a(
+    t(
         "restart",
-        "deploy.restart_policy",
-        "no → none, always/unless-stopped → any, on-failure[:N] → on-failure with max_attempts N",
+        "deploy.restart_policy (no → none, always → any, on-failure[:N] → on-failure with max_attempts N; unless-stopped → any is reported)",
     ),
     d("runtime", "Swarm services use the node's default runtime"),
     t("scale", "deploy.replicas"),

@@ -18,8 +18,8 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Default)]
 pub struct Extras {
     pub files: Vec<OutFile>,
-    /// Shell lines for the operator's plan (secrets to create).
-    pub plan: Vec<String>,
+    /// Operator steps for the node plan (secrets to create).
+    pub plan: Vec<super::plan::Op>,
     pub warnings: Vec<ConvertWarning>,
 }
 
@@ -180,6 +180,11 @@ impl<'a> HostPaths<'a> {
         }
     }
 
+    /// `path` made absolute against the project directory.
+    pub fn absolute(&self, path: &str) -> PathBuf {
+        self.project_dir.join(path)
+    }
+
     pub fn rel(&self, path: &str) -> String {
         if crate::backend::below_project(path, self.project_dir) {
             relative_to(path, Some(self.base))
@@ -247,7 +252,18 @@ fn object(
         return out;
     }
     if let Some(file) = o.file.as_deref().filter(|s| !s.is_empty()) {
-        out.name = custom_name(project, key, &name);
+        out.name = match std::fs::read(host.absolute(file)) {
+            Ok(bytes) => versioned(project, key, &name, &bytes, o, section, x),
+            Err(e) => {
+                x.warn(
+                    &o.provenance,
+                    format!("{section}.{key}"),
+                    "file",
+                    format!("{file} cannot be read ({e}): the {section} object keeps a fixed name, so `docker stack deploy` fails once the file changes"),
+                );
+                custom_name(project, key, &name)
+            }
+        };
         out.file = Some(host.rel(file));
         return out;
     }
@@ -259,7 +275,7 @@ fn object(
                 name: rel.clone(),
                 contents: content.clone(),
             });
-            out.name = custom_name(project, key, &name);
+            out.name = versioned(project, key, &name, content.as_bytes(), o, section, x);
             out.file = Some(format!("./{rel}"));
         }
         (_, _, env) => {
@@ -277,15 +293,53 @@ fn object(
                 "config"
             };
             let var = env.unwrap_or_else(|| "VALUE".into());
-            x.plan.push(format!(
-                "printf '%s' \"${{{var}:?}}\" | docker {what} create {} -",
-                shell_quote(&swarm_name)
-            ));
+            x.plan.push(super::plan::Op::Create {
+                kind: what,
+                name: swarm_name.clone(),
+                from: var,
+            });
             out.name = Some(swarm_name);
             out.external = Some(true);
         }
     }
     out
+}
+
+/// The object's name: one the compose file gave (kept, with a warning that it must change
+/// with the content), else `<project>_<key>_<hash of the content>`. Swarm secrets and
+/// configs cannot change: `docker stack deploy` fails updating one whose content changed
+/// (moby#35048). A new name per content makes it create a new object and roll the services
+/// to it, as compose recreates the container.
+fn versioned(
+    project: &str,
+    key: &str,
+    name: &Option<String>,
+    content: &[u8],
+    o: &FileObject,
+    section: &str,
+    x: &mut Extras,
+) -> Option<String> {
+    if let Some(n) = custom_name(project, key, name) {
+        x.warnings.push(ConvertWarning {
+            severity: Severity::Info,
+            service: None,
+            key_path: format!("{section}.{key}.name"),
+            span: o.provenance.nearest_key_span("name"),
+            message: format!("name {n} kept: Swarm cannot update a {section} object, so change the name whenever the content changes"),
+        });
+        return Some(n);
+    }
+    Some(format!("{project}_{key}_{}", content_hash(content)))
+}
+
+/// 12 hex digits of the FNV-1a hash of `bytes`: a version tag, not a security measure.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")[..12].to_string()
 }
 
 pub use crate::backend::plan::shell_word as shell_quote;
@@ -355,6 +409,7 @@ mod tests {
             &mut x,
         );
         assert_eq!(s.file.as_deref(), Some("./configs/conf"));
+        assert_eq!(s.name, Some(format!("p_conf_{}", content_hash(b"a $b\n"))));
         assert_eq!(x.files[0].contents, "a $b\n");
     }
 
@@ -378,7 +433,11 @@ mod tests {
         assert_eq!((s.external, s.name.as_deref()), (Some(true), Some("p_tok")));
         assert_eq!(
             x.plan,
-            vec!["printf '%s' \"${TOKEN:?}\" | docker secret create p_tok -"]
+            vec![super::super::plan::Op::Create {
+                kind: "secret",
+                name: "p_tok".into(),
+                from: "TOKEN".into()
+            }]
         );
         assert!(x.files.is_empty());
     }

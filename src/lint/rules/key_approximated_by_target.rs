@@ -30,7 +30,7 @@ suppress the finding with a reason.
 services:
   web:
     image: nginx:1.27
-    restart: unless-stopped
+    platform: linux/arm64
 ```
 "#,
 };

@@ -1,0 +1,208 @@
+//! The node plan: what an operator runs on a manager before `docker stack deploy`. Written
+//! twice from one list of operations: `<project>.nodes.sh`, a POSIX script that is safe to
+//! run again (labels are set, not stacked; a secret that exists is kept; a label is moved off
+//! another node only when the operator says so), and typed steps for `DEPLOY.md`.
+
+use crate::backend::plan::{Step, StepKind, shell_word};
+
+/// One thing the plan does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Put node label `key=true` on the node `$var` names, and on no other node: the
+    /// services pinned by it keep their local volumes there.
+    Pin {
+        key: String,
+        var: String,
+        what: String,
+    },
+    /// Add `key=value` to the node `$var` names: a constraint the compose file already had,
+    /// which a pinned service also needs on its node.
+    Label {
+        key: String,
+        value: String,
+        var: String,
+    },
+    /// Create secret or config `name` from the environment variable `from`, unless it exists.
+    Create {
+        kind: &'static str,
+        name: String,
+        from: String,
+    },
+}
+
+/// `NODE_<KEY>`: the variable naming the node for label `key`.
+pub fn node_var(key: &str) -> String {
+    let tail: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("NODE_{tail}")
+}
+
+const PRELUDE: &str = r#"set -eu
+# pin KEY NODE: label NODE with KEY=true and make it the only node with KEY. A node that
+# already has KEY keeps it (and the data the pinned services left there) unless
+# TRANSSHIP_MOVE_LABELS=1: then the label moves, and the services start on NODE with NODE's
+# copy of their volumes.
+pin() {
+  want=$(docker node inspect --format '{{.ID}}' "$2")
+  for n in $(docker node ls -q --filter "node.label=$1"); do
+    [ "$n" = "$want" ] && continue
+    if [ "${TRANSSHIP_MOVE_LABELS:-}" != 1 ]; then
+      echo "node $n already has label $1: not moving it to $2 (its data stays on $n); rerun with TRANSSHIP_MOVE_LABELS=1 to move it" >&2
+      exit 1
+    fi
+    echo "moving label $1 from node $n to $2: the services it pins start there with that node's volumes" >&2
+    docker node update --label-rm "$1" "$n" >/dev/null
+  done
+  docker node update --label-add "$1=true" "$want" >/dev/null
+  echo "label $1=true on $2"
+}
+# label KEY VALUE NODE: add KEY=VALUE to NODE (a constraint the compose file already had).
+label() {
+  docker node update --label-add "$1=$2" "$3" >/dev/null
+  echo "label $1=$2 on $3"
+}
+# create secret|config NAME VALUE: create it unless it exists (an existing one is kept: Swarm
+# objects cannot change; give a new value a new name).
+create() {
+  if docker "$1" inspect "$2" >/dev/null 2>&1; then
+    echo "$1 $2 exists: kept"
+  else
+    printf '%s' "$3" | docker "$1" create "$2" - >/dev/null
+    echo "$1 $2 created"
+  fi
+}
+"#;
+
+fn command(op: &Op) -> String {
+    match op {
+        Op::Pin { key, var, what } => format!(
+            "pin {} \"${{{var}:?node for {what} (docker node ls)}}\"",
+            shell_word(key)
+        ),
+        Op::Label { key, value, var } => format!(
+            "label {} {} \"${{{var}:?}}\"",
+            shell_word(key),
+            shell_word(value)
+        ),
+        Op::Create { kind, name, from } => {
+            format!("create {kind} {} \"${{{from}:?}}\"", shell_word(name))
+        }
+    }
+}
+
+/// The script, or `None` when there is nothing to do.
+pub fn script(project: &str, stack: &str, ops: &[Op]) -> Option<String> {
+    if ops.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "#!/bin/sh\n\
+         # Before `docker stack deploy -c {stack} {project}`, on a manager node: label the node\n\
+         # that keeps the local volumes of each pinned service, and create the secrets and\n\
+         # configs Swarm cannot read from the environment. Set each NODE_* to a node name from\n\
+         # `docker node ls` (one node may take several). Safe to run again.\n"
+    );
+    out.push_str(PRELUDE);
+    let mut seen: Vec<String> = Vec::new();
+    for op in ops {
+        let line = command(op);
+        if !seen.contains(&line) {
+            out.push_str(&line);
+            out.push('\n');
+            seen.push(line);
+        }
+    }
+    Some(out)
+}
+
+/// The DEPLOY.md steps: run the script (when there is one), then deploy.
+pub fn steps(project: &str, stack: &str, script_name: Option<&str>, ops: &[Op]) -> Vec<Step> {
+    let mut out = Vec::new();
+    if let Some(script) = script_name {
+        let mut vars: Vec<String> = Vec::new();
+        for op in ops {
+            let v = match op {
+                Op::Pin { var, .. } | Op::Label { var, .. } => var,
+                Op::Create { from, .. } => from,
+            };
+            if !vars.contains(v) {
+                vars.push(v.clone());
+            }
+        }
+        let pins = ops.iter().filter(|o| matches!(o, Op::Pin { .. })).count();
+        let creates = ops
+            .iter()
+            .filter(|o| matches!(o, Op::Create { .. }))
+            .count();
+        let kind = if pins > 0 {
+            StepKind::NodeLabel
+        } else {
+            StepKind::Secret
+        };
+        let mut cmds: Vec<String> = vars.iter().map(|v| format!("export {v}=...")).collect();
+        cmds.push(format!("sh {script}"));
+        out.push(
+            Step::new(
+                kind,
+                format!("Run {script} on a manager"),
+                format!(
+                    "It labels the nodes that keep local volumes ({pins} label(s)) and creates the secrets and configs read from the environment ({creates}). It is safe to run again: it stops rather than move a label to another node unless TRANSSHIP_MOVE_LABELS=1."
+                ),
+            )
+            .commands(cmds),
+        );
+    }
+    out.push(
+        Step::new(
+            StepKind::Submit,
+            format!("Deploy {stack}"),
+            "Secrets and configs are named after their content: an edited file gets a new object and the services roll to it. Old versions stay until removed (`docker secret ls`, `docker config ls`).",
+        )
+        .commands([format!("docker stack deploy -c {stack} {project}")]),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_is_idempotent_by_construction() {
+        let ops = vec![
+            Op::Pin {
+                key: "p.db.1".into(),
+                var: node_var("p.db.1"),
+                what: "db-1".into(),
+            },
+            Op::Pin {
+                key: "p.db.1".into(),
+                var: node_var("p.db.1"),
+                what: "db-1".into(),
+            },
+            Op::Create {
+                kind: "secret",
+                name: "p_tok".into(),
+                from: "TOKEN".into(),
+            },
+        ];
+        let s = script("p", "p.stack.yaml", &ops).unwrap_or_default();
+        assert_eq!(
+            s.matches("pin p.db.1 \"${NODE_P_DB_1:?node for db-1 (docker node ls)}\"")
+                .count(),
+            1,
+            "{s}"
+        );
+        assert!(s.contains("create secret p_tok \"${TOKEN:?}\""));
+        assert!(s.contains("docker \"$1\" inspect \"$2\""));
+        assert!(script("p", "p.stack.yaml", &[]).is_none());
+    }
+}

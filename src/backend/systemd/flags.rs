@@ -30,7 +30,8 @@ pub struct RunFlags {
     /// Host paths the container mounts (bind sources), for `RequiresMountsFor=`.
     pub host_paths: Vec<String>,
     /// Escaped `ExecStartPre=` commands giving the inline secret and config files the mode
-    /// and owner compose gives its copies (0444 unless `mode`, `uid`/`gid`).
+    /// and owner compose gives its copies (0444 unless `mode`, `uid`/`gid`); `-`: a missing
+    /// file is reported by the create, which cannot mount it.
     pub file_modes: Vec<String>,
 }
 
@@ -852,7 +853,7 @@ pub fn image_of(project: &Project, s: &Service) -> String {
 fn file_mode(f: &mut RunFlags, host: &str, r: &crate::model::FileRef) {
     let mode = r.mode.map_or(0o444, |m| m.0);
     f.file_modes
-        .push(format!("/bin/chmod {mode:04o} {}", exec_word(host)));
+        .push(format!("-/bin/chmod {mode:04o} {}", exec_word(host)));
     let uid = r.uid.as_deref().filter(|u| !u.is_empty());
     let gid = r.gid.as_deref().filter(|g| !g.is_empty());
     if uid.is_some() || gid.is_some() {
@@ -862,7 +863,7 @@ fn file_mode(f: &mut RunFlags, host: &str, r: &crate::model::FileRef) {
             (None, g) => format!(":{}", g.unwrap_or_default()),
         };
         f.file_modes.push(format!(
-            "/bin/chown {} {}",
+            "-/bin/chown {} {}",
             exec_word(&owner),
             exec_word(host)
         ));

@@ -157,7 +157,7 @@ pub const TABLE: &[KeyRule] = &[
     ),
     t(
         "environment",
-        "EnvironmentFile=<env-dir>/<service>.env and --env NAME",
+        "EnvironmentFile=<env-dir>/<service>.env and --env NAME on create (docker: the values of a new conversion change the config hash and so recreate the container; after editing an installed env file by hand, remove the container before the restart)",
     ),
     t("expose", "--expose"),
     t("extends", "resolved at load time"),

@@ -35,6 +35,12 @@ fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options)> {
             env_dir: None,
             templates: None,
             project_root: s["project_root"].as_str().map(str::to_string),
+            podman_version: s["podman_version"]
+                .as_str()
+                .map_or_else(Default::default, |v| {
+                    v.parse()
+                        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                }),
         };
         out.push((dir, opts));
     }

@@ -12,6 +12,8 @@
 pub mod escape;
 pub mod flags;
 pub mod mapping;
+pub mod plan;
+pub mod podman;
 pub mod quadlet;
 pub mod render;
 
@@ -58,6 +60,9 @@ pub struct Options {
     /// `--project-root DIR`: where the project directory is on the machines that run the
     /// units (default `/srv/<project>`).
     pub project_root: Option<String>,
+    /// `--podman-version X.Y`: the podman the podman units and Quadlet files are written for
+    /// (gates version-dependent keys and flags; see [`podman`]).
+    pub podman_version: podman::PodmanVersion,
 }
 
 pub struct SystemdBackend;

@@ -352,6 +352,7 @@ pub fn emit(
                 env_dir: args.env_dir.clone(),
                 templates: args.templates.clone(),
                 project_root: args.project_root.clone(),
+                podman_version: args.podman_version,
             };
             if target == Target::Quadlet {
                 systemd::quadlet::emit(project, &opts)

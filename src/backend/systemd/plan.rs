@@ -1,0 +1,1 @@
+//! The systemd and Quadlet install plan (`DEPLOY.md`).

@@ -220,6 +220,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     files.extend(env_files);
     warnings.extend(top_level_warnings(project));
     Ok(Emitted {
+        plan: plan::systemd(project, opts, &files),
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "systemd"),
         anchors: Vec::new(),

@@ -263,6 +263,59 @@ fn arbitrary_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The `Exec*=` lines of `key` whose words (as systemd reads them) start with `first`.
+fn exec_lines(dirs: &[(String, String)], key: &str, first: &str) -> Vec<Vec<String>> {
+    dirs.iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| exec_words(v))
+        .filter(|w| w.first().map(String::as_str) == Some(first))
+        .collect()
+}
+
+/// A service `web` with the given values, awaited healthy by `api` (so its unit has the
+/// health wait), mounting `dir` (a bind compose creates).
+fn probe_project(env: &str, arg: &str, label: &str, image: &str, dir: &str) -> Project {
+    let mut svc = Service {
+        name: "web".into(),
+        image: Some(image.into()),
+        command: Some(vec![arg.to_string()]),
+        healthcheck: Some(transship::model::Healthcheck::default()),
+        ..Service::default()
+    };
+    svc.environment.insert("V".into(), Some(env.to_string()));
+    svc.labels.insert("k".into(), label.to_string());
+    svc.volumes.push(transship::model::ServiceVolume {
+        kind: Some("bind".into()),
+        source: Some(dir.to_string()),
+        target: Some("/data".into()),
+        bind: Some(transship::model::VolumeBind {
+            create_host_path: Some(true),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let mut api = Service {
+        name: "api".into(),
+        image: Some("api".into()),
+        ..Service::default()
+    };
+    api.depends_on.insert(
+        "web".into(),
+        transship::model::Dependency {
+            condition: Some("service_healthy".into()),
+            required: true,
+            ..Default::default()
+        },
+    );
+    let mut project = Project {
+        name: "p".into(),
+        ..Project::default()
+    };
+    project.services.insert("web".into(), svc);
+    project.services.insert("api".into(), api);
+    project
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -271,39 +324,114 @@ proptest! {
         env in arbitrary_text(),
         arg in arbitrary_text(),
         label in arbitrary_text(),
+        image in arbitrary_text().prop_filter("an image", |s| !s.is_empty()),
+        dir in arbitrary_text(),
     ) {
-        let mut svc = Service {
-            name: "web".into(),
-            image: Some("img".into()),
-            command: Some(vec![arg.clone()]),
-            ..Service::default()
-        };
-        svc.environment.insert("V".into(), Some(env.clone()));
-        svc.labels.insert("k".into(), label.clone());
-        let mut project = Project { name: "p".into(), ..Project::default() };
-        project.services.insert("web".into(), svc);
+        let dir = format!("/data/{dir}");
+        let project = probe_project(&env, &arg, &label, &image, &dir);
         let emitted = emit(&project, &Options::default()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let unit = emitted.files.iter().find(|f| f.name == "p-web@.service").ok_or_else(|| TestCaseError::fail("no unit"))?;
         let dirs = directives(&unit.contents);
         let keys: Vec<&str> = dirs.iter().map(|(k, _)| k.as_str()).collect();
         for k in &keys {
             prop_assert!(
-                ["Description", "PartOf", "Requires", "Wants", "After", "Type", "EnvironmentFile",
-                 "ExecStartPre", "ExecStart", "ExecStop", "Restart", "TimeoutStartSec",
+                ["Description", "PartOf", "Requires", "Wants", "After", "RequiresMountsFor",
+                 "Type", "EnvironmentFile", "ExecStartPre", "ExecStart", "ExecStartPost",
+                 "ExecStop", "SuccessExitStatus", "Restart", "TimeoutStartSec",
                  "TimeoutStopSec", "WantedBy"].contains(k),
                 "unexpected directive {k} in\n{}", unit.contents
             );
         }
         prop_assert_eq!(keys.iter().filter(|k| **k == "ExecStart").count(), 1);
-        let exec = dirs.iter().find(|(k, _)| k == "ExecStart").map(|(_, v)| v.clone()).unwrap_or_default();
-        let words = exec_words(&exec);
-        prop_assert_eq!(words.last(), Some(&arg), "{}", exec);
+        let create = exec_lines(&dirs, "ExecStartPre", "-docker");
+        prop_assert_eq!(create.len(), 1, "{}", unit.contents);
+        let words = &create[0];
+        prop_assert_eq!(&words[..2], &["-docker".to_string(), "create".to_string()]);
+        prop_assert_eq!(words.last(), Some(&arg), "{:?}", words);
+        prop_assert!(words.contains(&image), "{:?}", words);
         let label_word = words.iter().skip_while(|w| *w != "--label").nth(1).cloned();
-        prop_assert_eq!(label_word, Some(format!("k={label}")));
+        prop_assert!(label_word.is_some_and(|l| l.starts_with("io.transship.config-hash=")));
+        let user_label = words.iter().skip_while(|w| *w != "--label").skip(2).skip_while(|w| *w != "--label").nth(1).cloned();
+        prop_assert_eq!(user_label, Some(format!("k={label}")));
+        // The shell lines get the container, the hash and the image as positional words.
+        let shells = exec_lines(&dirs, "ExecStartPre", "-/bin/sh");
+        prop_assert_eq!(shells.len(), 1);
+        prop_assert_eq!(&shells[0][3..], &["%p-%i".to_string(), words[5].trim_start_matches("io.transship.config-hash=").to_string(), image.clone()]);
+        let waits = exec_lines(&dirs, "ExecStartPost", "/bin/sh");
+        prop_assert_eq!(waits.len(), 1);
+        prop_assert_eq!(&waits[0][3..], &["%p-%i".to_string()]);
+        prop_assert_eq!(exec_lines(&dirs, "ExecStartPre", "-/bin/mkdir"), vec![vec!["-/bin/mkdir".to_string(), "-p".into(), dir.clone()]]);
+        let mounts: Vec<String> = dirs.iter().filter(|(k, _)| k == "RequiresMountsFor").map(|(_, v)| v.replace("%%", "%")).collect();
+        prop_assert!(mounts.is_empty() || mounts == vec![dir.clone()], "{:?}", mounts);
         let env_out = emitted.files.iter().find(|f| f.name == "env/web.env");
         let vars = env_out.map(|f| env_file(&f.contents)).unwrap_or_default();
         prop_assert_eq!(vars, vec![("V".to_string(), env)]);
     }
+}
+
+/// The recreate and wait scripts, as sh runs them after systemd's parsing, hand the
+/// container name, hash and image to docker byte for byte (a stub `docker` records its
+/// arguments) and decide as intended: an unknown container is left to the create, a
+/// container with another hash or image is removed, a matching one is kept.
+#[test]
+fn shell_lines_pass_values_to_docker_unchanged() {
+    let image = "reg.example/a b:$x%y\"'`\\\n";
+    let project = probe_project("v", "a", "l", image, "/d");
+    let emitted = emit(&project, &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let unit = emitted
+        .files
+        .iter()
+        .find(|f| f.name == "p-web@.service")
+        .map(|f| f.contents.clone())
+        .unwrap_or_default();
+    let dirs = directives(&unit);
+    let recreate = exec_lines(&dirs, "ExecStartPre", "-/bin/sh").remove(0);
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = tmp.path().join("log");
+    // The stub answers inspect with the label hash and image ID the test sets in $HAVE.
+    let stub = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done >> '{}'\nprintf '\\036' >> '{}'\ncase \"$1 $2\" in\n'inspect -f') [ -n \"$HAVE\" ] && echo \"$HAVE\"; [ -n \"$HAVE\" ] ;;\n'image inspect') echo sha256:1 ;;\nesac\n",
+        log.display(),
+        log.display()
+    );
+    let bin = tmp.path().join("docker");
+    std::fs::write(&bin, stub).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hash = recreate[4].clone();
+    let run = |have: &str| {
+        let _ = std::fs::remove_file(&log);
+        let status = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&recreate[2])
+            .arg("p-web-1")
+            .arg(&hash)
+            .arg(&recreate[5])
+            .env("PATH", format!("{}:/usr/bin:/bin", tmp.path().display()))
+            .env("HAVE", have)
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(status.success());
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.split('\u{1e}')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                l.split('\0')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let calls = run("");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].last().map(String::as_str), Some("p-web-1"));
+    let calls = run(&format!("{hash} sha256:1"));
+    assert_eq!(calls.len(), 2, "kept: {calls:?}");
+    assert_eq!(calls[1], ["image", "inspect", "-f", "{{.Id}}", image]);
+    let calls = run("0000000000000000 sha256:1");
+    assert_eq!(calls.len(), 3, "removed: {calls:?}");
+    assert_eq!(calls[2], ["rm", "-f", "p-web-1"]);
 }
 
 /// A real NUL is refused; the text of an escape (`\u0000`, `\0`) is an ordinary value.

@@ -7,7 +7,15 @@
 //! files instead (see [`quadlet`]).
 //!
 //! Submodules: [`mapping`] (key tables), [`escape`] (all quoting), [`flags`] (run flags of a
-//! service), [`render`] (tera templates, built in or overridden), [`quadlet`].
+//! service), [`readiness`] (when a unit counts as started), [`render`] (tera templates, built
+//! in or overridden), [`quadlet`].
+//!
+//! Container lifecycle (docker runtime), as compose's: the container persists across stop and
+//! start, so its anonymous and image-declared volumes survive restarts and reboots, and it is
+//! recreated only when its configuration changed (a `io.transship.config-hash` label) or its
+//! image did. `ExecStartPre=` creates it (one network; the others are connected, as compose
+//! does for engines before API 1.44) and `ExecStart=docker start -a` runs it in the
+//! foreground. The podman runtime keeps the shape of `podman generate systemd --new`.
 
 pub mod escape;
 pub mod flags;
@@ -15,6 +23,7 @@ pub mod mapping;
 pub mod plan;
 pub mod podman;
 pub mod quadlet;
+pub mod readiness;
 pub mod render;
 
 use crate::backend::mapping::{ConvertWarning, KeyRule, report};
@@ -159,6 +168,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let mut env_files = Vec::new();
     let mut warnings = Vec::new();
     let names = project.service_names();
+    let shared = Shared::new(project, opts);
     let ctx = ProjectCtx {
         project: &project.name,
         unit: project_target(project),
@@ -173,7 +183,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let Some(svc) = project.services.get(name) else {
             continue;
         };
-        let unit = service_unit(project, svc, opts, &dirs, &mut warnings)?;
+        let unit = service_unit(project, svc, opts, &dirs, &shared, &mut warnings)?;
         let target = TargetCtx {
             project: &project.name,
             service: name,
@@ -271,21 +281,32 @@ struct ServiceCtx {
     requires: Vec<String>,
     wants: Vec<String>,
     after: Vec<String>,
+    requires_mounts_for: Vec<String>,
     start_limit_burst: Option<u64>,
     start_limit_interval: String,
     #[serde(rename = "type")]
     kind: &'static str,
+    remain_after_exit: bool,
     notify_access: Option<&'static str>,
     environment_file: Option<String>,
     runtime: &'static str,
-    pull: bool,
+    /// `ExecStartPre=` lines before the create (or run) line, prefix included.
+    pre_start: Vec<String>,
     image: String,
+    /// `create` (docker: an `ExecStartPre=-`, `start` runs it) or `run` (podman).
+    create_verb: &'static str,
     run_options: Vec<String>,
     flags: Vec<String>,
     args: Vec<String>,
+    /// `ExecStartPre=-` lines after the create line (docker `network connect`).
+    connects: Vec<String>,
+    /// The `ExecStart=` line when the container is created beforehand.
+    start: Option<String>,
+    post_start: Vec<String>,
     pre_stop: Vec<String>,
-    stop_timeout: i64,
+    stop: String,
     exec_stop_post: Option<String>,
+    success_exit_status: Option<&'static str>,
     reload_signal: Option<String>,
     restart: &'static str,
     restart_sec: Option<String>,
@@ -298,6 +319,38 @@ struct ServiceCtx {
 struct FleetCtx {
     conflicts: Vec<String>,
     machine_metadata: Vec<String>,
+}
+
+/// What every service's unit needs to know about the others.
+struct Shared {
+    readiness: std::collections::BTreeMap<String, readiness::Readiness>,
+    /// Each service's instance names.
+    instances: std::collections::BTreeMap<String, Vec<String>>,
+    naming_first: std::collections::BTreeMap<String, String>,
+}
+
+impl Shared {
+    fn new(project: &Project, opts: &Options) -> Self {
+        let instances: std::collections::BTreeMap<String, Vec<String>> = project
+            .services
+            .iter()
+            .map(|(n, s)| (n.clone(), instances(s, opts.instance_port).0))
+            .collect();
+        let naming_first = instances
+            .iter()
+            .filter_map(|(n, i)| {
+                Some((
+                    n.clone(),
+                    format!("{}-{}", service_prefix(project, n), i.first()?),
+                ))
+            })
+            .collect();
+        Shared {
+            readiness: readiness::of(project),
+            instances,
+            naming_first,
+        }
+    }
 }
 
 struct ServiceUnit {
@@ -334,6 +387,7 @@ fn service_unit(
     svc: &Service,
     opts: &Options,
     dirs: &HostDirs,
+    shared: &Shared,
     warnings: &mut Vec<ConvertWarning>,
 ) -> Result<ServiceUnit, EmitError> {
     let name = svc.name.as_str();
@@ -345,10 +399,20 @@ fn service_unit(
     warnings.extend(report(mapping::TABLE, "systemd", name, present));
     let mut notes = Notes { svc, out: warnings };
     let (instances, port_index) = instances(svc, opts.instance_port);
-    let run = flags::run_flags(project, svc, opts.runtime, dirs, port_index);
+    let naming = flags::Naming {
+        instance: Some("%i".into()),
+        first_instance: shared.naming_first.clone(),
+    };
+    let run = flags::run_flags_named(project, svc, opts.runtime, dirs, port_index, &naming);
     for (rel, msg) in &run.notes {
         notes.warn(rel, msg.clone());
     }
+    fixed_ports(svc, instances.len(), port_index, &mut notes);
+    let ready = shared
+        .readiness
+        .get(name)
+        .copied()
+        .unwrap_or(readiness::Readiness::None);
     let prefix = service_prefix(project, name);
     let rt = opts.runtime;
     let mut ctx = ServiceCtx {
@@ -366,20 +430,41 @@ fn service_unit(
         flags: run.flags,
         args: run.args,
         timeout_start_sec: "300".into(),
+        requires_mounts_for: run
+            .host_paths
+            .iter()
+            .filter(|p| mount_path_ok(p))
+            .map(|p| directive_value(p))
+            .collect(),
         ..ServiceCtx::default()
     };
-    dependencies(project, svc, rt, &mut ctx);
-    runtime_specifics(rt, &mut ctx);
+    dependencies(project, svc, rt, shared, &mut ctx);
     if !run.env_lines.is_empty() {
         ctx.environment_file = Some(directive_value(&format!("{}{name}.env", dirs.env)));
     }
-    pull_policy(svc, &mut ctx, &mut notes);
-    restart(svc, &mut ctx);
+    let job = ready == readiness::Readiness::Job;
+    restart(svc, job, &mut ctx, &mut notes);
     let grace = svc
         .stop_grace_period
         .map_or(10, |g| flags::ceil_secs(g.as_nanos()));
-    ctx.stop_timeout = grace;
     ctx.timeout_stop_sec = (grace + 30).to_string();
+    lifecycle(svc, rt, grace, job, &run.create_dirs, &mut ctx, &mut notes);
+    let hash = config_hash(&ctx, &run.env_lines, &run.runtime_env_lines);
+    if rt == Runtime::Docker {
+        ctx.run_options
+            .push(format!("--label io.transship.config-hash={hash}"));
+        ctx.pre_start.push(format!(
+            "-/bin/sh -c {} %p-%i {hash} {}",
+            exec_word(RECREATE_IF_CHANGED),
+            ctx.image
+        ));
+        ctx.connects = run
+            .connects
+            .iter()
+            .map(|c| format!("docker network connect {c} %p-%i"))
+            .collect();
+    }
+    readiness_wait(svc, rt, ready, &mut ctx, &mut notes);
     ctx.reload_signal = reload_signal(svc).map(|s| exec_word(&s));
     ctx.pre_stop = svc.pre_stop.iter().filter_map(hook_words).collect();
     if opts.fleet {
@@ -391,6 +476,150 @@ fn service_unit(
         env: run.env_lines,
         runtime_env: run.runtime_env_lines,
     })
+}
+
+/// Removes the container (`$0`) unless it was created from this configuration (`$1`, see
+/// [`config_hash`]) and from the image `$2` now names; then the create that follows makes it
+/// anew. Values are positional parameters, never shell text.
+const RECREATE_IF_CHANGED: &str = "have=$(docker inspect -f '{{index .Config.Labels \"io.transship.config-hash\"}} {{.Image}}' \"$0\" 2>/dev/null) || exit 0; want=\"$1 $(docker image inspect -f '{{.Id}}' \"$2\" 2>/dev/null)\"; [ \"$have\" = \"$want\" ] || exec docker rm -f \"$0\"";
+
+/// A stable digest of what the container is created from: the create words and the values
+/// of its environment (an env file changed by a new conversion recreates the container).
+fn config_hash(ctx: &ServiceCtx, env: &str, runtime_env: &str) -> String {
+    let mut text = String::new();
+    for w in ctx.run_options.iter().chain(&ctx.flags).chain(&ctx.args) {
+        text.push_str(w);
+        text.push('\0');
+    }
+    text.push_str(env);
+    text.push('\0');
+    text.push_str(runtime_env);
+    stable_hash(text.as_bytes())
+}
+
+/// 64-bit FNV-1a as 16 hex digits: the same on every machine and release.
+pub(crate) fn stable_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Paths `RequiresMountsFor=` reads as one word each.
+fn mount_path_ok(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.contains(|c: char| c.is_whitespace() || c.is_control() || "\"'\\".contains(c))
+}
+
+/// A fixed published host port on more than one instance: the second cannot bind it.
+fn fixed_ports(svc: &Service, count: usize, instance_port: Option<usize>, notes: &mut Notes) {
+    if count < 2 {
+        return;
+    }
+    for (i, p) in svc.ports.iter().enumerate() {
+        let Some(host) = p.published.as_deref().filter(|h| !h.is_empty()) else {
+            continue;
+        };
+        if instance_port == Some(i) || host.contains('-') {
+            continue;
+        }
+        notes.warn(
+            &format!("ports[{i}]"),
+            format!(
+                "host port {host} is published by each of the {count} instances on one host: only the first can bind it (Swarm's routing mesh shares it; here use --instance-port, a port range or one instance)"
+            ),
+        );
+    }
+}
+
+/// Type=, the create/run and start lines, the stop line and the pull step.
+fn lifecycle(
+    svc: &Service,
+    rt: Runtime,
+    grace: i64,
+    job: bool,
+    create_dirs: &[String],
+    ctx: &mut ServiceCtx,
+    notes: &mut Notes,
+) {
+    ctx.pre_start = create_dirs
+        .iter()
+        .map(|d| format!("-/bin/mkdir -p {}", exec_word(d)))
+        .collect();
+    ctx.success_exit_status = Some("143");
+    match rt {
+        Runtime::Docker => {
+            ctx.kind = if job { "oneshot" } else { "simple" };
+            ctx.create_verb = "create";
+            ctx.run_options = vec!["--name %p-%i".into()];
+            ctx.start = Some("docker start -a %p-%i".into());
+            ctx.stop = format!("-docker stop -t {grace} %p-%i");
+        }
+        Runtime::Podman => {
+            ctx.pre_start.insert(0, "-podman rm -f %p-%i".into());
+            ctx.create_verb = "run";
+            if job {
+                // In the foreground: the unit is started once the job has exited.
+                ctx.kind = "oneshot";
+                ctx.run_options = vec![
+                    "--rm".into(),
+                    "--replace".into(),
+                    "--cgroups=no-conmon".into(),
+                    "--name %p-%i".into(),
+                ];
+            } else {
+                ctx.kind = "notify";
+                ctx.notify_access = Some("all");
+                ctx.run_options = vec![
+                    "--rm".into(),
+                    "--replace".into(),
+                    "--detach".into(),
+                    "--sdnotify=conmon".into(),
+                    "--cgroups=no-conmon".into(),
+                    "--name %p-%i".into(),
+                ];
+            }
+            ctx.stop = format!("podman stop --ignore -t {grace} %p-%i");
+            ctx.exec_stop_post = Some("-podman rm -f --ignore %p-%i".into());
+        }
+    }
+    if job {
+        ctx.remain_after_exit = true;
+        // compose waits for a job however long it runs.
+        ctx.timeout_start_sec = "infinity".into();
+    }
+    pull_policy(svc, ctx, notes);
+}
+
+/// `ExecStartPost=` waits that make `After=` mean what the dependents' conditions ask for.
+fn readiness_wait(
+    svc: &Service,
+    rt: Runtime,
+    ready: readiness::Readiness,
+    ctx: &mut ServiceCtx,
+    notes: &mut Notes,
+) {
+    match ready {
+        readiness::Readiness::Healthy => {
+            if svc.healthcheck.as_ref().is_some_and(|h| {
+                h.disable == Some(true) || h.test.first().is_some_and(|t| t == "NONE")
+            }) {
+                notes.warn(
+                    "healthcheck",
+                    "a dependent waits for this service to be healthy but its healthcheck is disabled: the unit fails to start, as compose fails the dependent".into(),
+                );
+            }
+            ctx.post_start.push(readiness::wait_healthy(rt));
+            ctx.timeout_start_sec = (300 + readiness::health_budget(svc)).to_string();
+        }
+        // podman's Type=notify (conmon) is started once the container runs.
+        readiness::Readiness::Running if rt == Runtime::Docker => {
+            ctx.post_start.push(readiness::wait_running(rt));
+        }
+        _ => {}
+    }
 }
 
 /// Instance names: `1..N`, or with `--instance-port` the first published port counted up
@@ -419,7 +648,13 @@ fn instances(svc: &Service, by_port: bool) -> (Vec<String>, Option<usize>) {
 }
 
 /// Requires=/After= on the runtime, the networks and volumes used, and dependencies' targets.
-fn dependencies(project: &Project, svc: &Service, rt: Runtime, ctx: &mut ServiceCtx) {
+fn dependencies(
+    project: &Project,
+    svc: &Service,
+    rt: Runtime,
+    shared: &Shared,
+    ctx: &mut ServiceCtx,
+) {
     match rt {
         Runtime::Docker => {
             ctx.requires.push("docker.service".into());
@@ -456,40 +691,21 @@ fn dependencies(project: &Project, svc: &Service, rt: Runtime, ctx: &mut Service
         ctx.requires.push(u.clone());
         ctx.after.push(u);
     }
+    // The dependency's instances themselves: a failed health wait or job fails them, not
+    // their target, and the targets are ordered before the instances (so that stopping a
+    // target waits for its containers).
     for (dep, d) in &svc.depends_on {
-        if !project.services.contains_key(dep) {
+        let Some(list) = shared.instances.get(dep) else {
             continue;
-        }
-        let t = service_target(project, dep);
-        if d.required {
-            ctx.requires.push(t.clone());
-        } else {
-            ctx.wants.push(t.clone());
-        }
-        ctx.after.push(t);
-    }
-}
-
-/// docker: the CLI stays in the foreground (Type=simple). podman: conmon tells systemd when
-/// the container runs (Type=notify) and the CLI detaches.
-fn runtime_specifics(rt: Runtime, ctx: &mut ServiceCtx) {
-    match rt {
-        Runtime::Docker => {
-            ctx.kind = "simple";
-            ctx.run_options = vec!["--rm".into(), "--name %p-%i".into()];
-        }
-        Runtime::Podman => {
-            ctx.kind = "notify";
-            ctx.notify_access = Some("all");
-            ctx.run_options = vec![
-                "--rm".into(),
-                "--replace".into(),
-                "--detach".into(),
-                "--sdnotify=conmon".into(),
-                "--cgroups=no-conmon".into(),
-                "--name %p-%i".into(),
-            ];
-            ctx.exec_stop_post = Some("-podman rm -f --ignore %p-%i".into());
+        };
+        for i in list {
+            let u = format!("{}@{i}.service", service_prefix(project, dep));
+            if d.required {
+                ctx.requires.push(u.clone());
+            } else {
+                ctx.wants.push(u.clone());
+            }
+            ctx.after.push(u);
         }
     }
 }
@@ -497,14 +713,15 @@ fn runtime_specifics(rt: Runtime, ctx: &mut ServiceCtx) {
 /// `pull_policy`: an explicit pull step, or the runtime's own `--pull`.
 fn pull_policy(svc: &Service, ctx: &mut ServiceCtx, notes: &mut Notes) {
     let policy = svc.pull_policy.as_deref().unwrap_or("");
+    let mut pull = false;
     let flag = match policy {
         "" => None,
         "always" | "daily" | "weekly" => {
-            ctx.pull = true;
+            pull = true;
             None
         }
         p if p.starts_with("every_") => {
-            ctx.pull = true;
+            pull = true;
             None
         }
         "never" => Some("never"),
@@ -521,14 +738,18 @@ fn pull_policy(svc: &Service, ctx: &mut ServiceCtx, notes: &mut Notes) {
         ctx.run_options.insert(0, format!("--pull {f}"));
     }
     if svc.image.as_deref().is_none_or(str::is_empty) && svc.build.is_some() {
-        ctx.pull = false;
+        pull = false;
         ctx.run_options.retain(|o| !o.starts_with("--pull"));
         ctx.run_options.insert(0, "--pull never".into());
+    }
+    if pull {
+        ctx.pre_start
+            .push(format!("{} pull {}", ctx.runtime, ctx.image));
     }
 }
 
 /// `restart` (first) or `deploy.restart_policy` → Restart= and start limits.
-fn restart(svc: &Service, ctx: &mut ServiceCtx) {
+fn restart(svc: &Service, job: bool, ctx: &mut ServiceCtx, notes: &mut Notes) {
     let policy = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref());
     let (kind, burst) = match svc.restart.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => {
@@ -552,6 +773,21 @@ fn restart(svc: &Service, ctx: &mut ServiceCtx) {
             None => ("no", None),
         },
     };
+    // systemd refuses Restart=always for Type=oneshot: a job that exits 0 is done.
+    let kind = if job && kind == "always" {
+        let key = if svc.restart.is_some() {
+            "restart"
+        } else {
+            "deploy.restart_policy"
+        };
+        notes.warn(
+            key,
+            "a one-shot job (a dependent waits for it to complete) is restarted only when it fails: Type=oneshot units cannot be restarted after a clean exit".into(),
+        );
+        "on-failure"
+    } else {
+        kind
+    };
     ctx.restart = kind;
     if kind == "no" {
         return;
@@ -562,10 +798,18 @@ fn restart(svc: &Service, ctx: &mut ServiceCtx) {
     ctx.restart_sec = Some(span(delay));
     if let Some(n) = burst.filter(|n| *n > 0) {
         ctx.start_limit_burst = Some(n + 1);
+        // Without a window, N+1 starts that each fail within 10 s of the last (a crash loop,
+        // docker's own measure) hit the limit; a finite window lets later starts, manual ones
+        // included, run again (systemd.unit(5): the limit counts every start).
+        let window = n.saturating_add(1).saturating_mul(
+            u64::try_from(delay / 1_000_000_000)
+                .unwrap_or(0)
+                .saturating_add(10),
+        );
         ctx.start_limit_interval = policy
             .and_then(|p| p.window)
             .filter(|w| w.as_nanos() > 0)
-            .map_or_else(|| "infinity".to_string(), |w| span(w.as_nanos()));
+            .map_or_else(|| format!("{window}s"), |w| span(w.as_nanos()));
     }
 }
 

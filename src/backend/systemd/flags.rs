@@ -22,6 +22,24 @@ pub struct RunFlags {
     pub runtime_env_lines: String,
     /// `(key path relative to the service, message)` for values not carried exactly.
     pub notes: Vec<(String, String)>,
+    /// docker: escaped `network connect` arguments for each network after the first (Engine
+    /// < 25 accepts one network when a container is created).
+    pub connects: Vec<String>,
+    /// Host directories compose would create before the start (`create_host_path`).
+    pub create_dirs: Vec<String>,
+    /// Host paths the container mounts (bind sources), for `RequiresMountsFor=`.
+    pub host_paths: Vec<String>,
+}
+
+/// How containers and per-instance volumes are named.
+#[derive(Debug, Default)]
+pub struct Naming {
+    /// The instance part of per-instance names (`%i` in template units); `None` when each
+    /// service is one container.
+    pub instance: Option<String>,
+    /// Container name of each service's first instance (for `service:X`, `volumes_from`);
+    /// services missing here are `<project>-X-1`.
+    pub first_instance: std::collections::BTreeMap<String, String>,
 }
 
 /// Names the runtime's own command-line tool reads from its environment: set through
@@ -67,12 +85,32 @@ pub fn run_flags(
     dirs: &HostDirs,
     instance_port: Option<usize>,
 ) -> RunFlags {
+    run_flags_named(
+        project,
+        svc,
+        runtime,
+        dirs,
+        instance_port,
+        &Naming::default(),
+    )
+}
+
+/// [`run_flags`] with the names of instances and of other services' containers.
+pub fn run_flags_named(
+    project: &Project,
+    svc: &Service,
+    runtime: Runtime,
+    dirs: &HostDirs,
+    instance_port: Option<usize>,
+    naming: &Naming,
+) -> RunFlags {
     let mut f = RunFlags::default();
     let c = Ctx {
         project,
         svc,
         runtime,
         project_root: &dirs.project_root,
+        naming,
     };
     let env_dir = dirs.env.as_str();
     c.identity(&mut f);
@@ -95,6 +133,7 @@ struct Ctx<'a> {
     runtime: Runtime,
     /// Where the project directory is on the machines that run the units.
     project_root: &'a str,
+    naming: &'a Naming,
 }
 
 impl Ctx<'_> {
@@ -136,7 +175,11 @@ fn num(f: &mut RunFlags, flag: &str, v: Option<i64>) {
 impl Ctx<'_> {
     /// The first instance's container name of another service (for `service:NAME`).
     fn first_instance(&self, service: &str) -> String {
-        format!("{}-{service}-1", self.project.name)
+        self.naming
+            .first_instance
+            .get(service)
+            .cloned()
+            .unwrap_or_else(|| format!("{}-{service}-1", self.project.name))
     }
 
     /// `service:NAME` → `container:<project>-NAME-1`; other modes as written.
@@ -251,30 +294,47 @@ impl Ctx<'_> {
             push(f, "--network", &self.join_mode(mode));
             return;
         }
-        for name in s.networks_by_priority() {
+        // compose resolves a container by its name too: kept as an alias while the service
+        // has one container.
+        let container_alias = s
+            .container_name
+            .as_deref()
+            .filter(|n| !n.is_empty() && *n != s.name && s.replicas() == 1);
+        for (i, name) in s.networks_by_priority().into_iter().enumerate() {
             let real = self
                 .project
                 .networks
                 .get(name)
                 .and_then(|n| n.name.clone())
                 .unwrap_or_else(|| format!("{}_{name}", self.project.name));
-            let mut opts = vec![format!("alias={}", s.name)];
+            let mut aliases = vec![s.name.clone()];
+            aliases.extend(container_alias.map(str::to_string));
+            let mut opts = Vec::new();
             if let Some(Some(n)) = s.networks.get(name) {
-                opts.extend(n.aliases.iter().map(|a| format!("alias={a}")));
+                aliases.extend(n.aliases.iter().cloned());
                 if let Some(ip) = n.ipv4_address.as_deref().filter(|v| !v.is_empty()) {
-                    opts.push(format!("ip={ip}"));
+                    opts.push(("ip", ip.to_string()));
                 }
                 if let Some(ip) = n.ipv6_address.as_deref().filter(|v| !v.is_empty()) {
-                    opts.push(format!("ip6={ip}"));
+                    opts.push(("ip6", ip.to_string()));
                 }
                 if let Some(m) = n.mac_address.as_deref().filter(|v| !v.is_empty()) {
-                    opts.push(format!("mac-address={m}"));
+                    opts.push(("mac-address", m.to_string()));
                 }
                 for (k, v) in &n.driver_opts {
-                    opts.push(format!("driver-opt={k}={v}"));
+                    opts.push(("driver-opt", format!("{k}={v}")));
                 }
             }
-            let opts: Vec<String> = opts.iter().map(|o| csv_field(o)).collect();
+            if self.runtime == Runtime::Docker && i > 0 {
+                self.connect(f, name, &real, &aliases, &opts);
+                continue;
+            }
+            let opts: Vec<String> = aliases
+                .iter()
+                .map(|a| format!("alias={a}"))
+                .chain(opts.iter().map(|(k, v)| format!("{k}={v}")))
+                .map(|o| csv_field(&o))
+                .collect();
             let spec = match self.runtime {
                 Runtime::Docker => format!("name={},{}", csv_field(&real), opts.join(",")),
                 Runtime::Podman => format!("{real}:{}", opts.join(",")),
@@ -283,16 +343,48 @@ impl Ctx<'_> {
         }
     }
 
+    /// `docker network connect` words for a network after the first (compose does the same
+    /// on engines before API 1.44, which accept one network at create).
+    fn connect(
+        &self,
+        f: &mut RunFlags,
+        key: &str,
+        real: &str,
+        aliases: &[String],
+        opts: &[(&str, String)],
+    ) {
+        let mut w: Vec<String> = aliases
+            .iter()
+            .map(|a| format!("--alias {}", exec_word(a)))
+            .collect();
+        for (k, v) in opts {
+            match *k {
+                "mac-address" => f.notes.push((
+                    format!("networks.{key}.mac_address"),
+                    "dropped: `docker network connect` sets no MAC address (only the first network's, at create)".into(),
+                )),
+                k => w.push(format!("--{k} {}", exec_word(v))),
+            }
+        }
+        w.push(exec_word(real));
+        f.connects.push(w.join(" "));
+    }
+
     fn mounts(&self, f: &mut RunFlags) {
         for (i, v) in self.svc.volumes.iter().enumerate() {
+            let kind = v.kind.as_deref().unwrap_or("volume");
+            if kind == "bind" {
+                self.bind_host_path(f, i, v);
+            }
+            if let Some(spec) = self.selinux_volume(f, i, v) {
+                f.flags.push(format!("--volume {spec}"));
+                continue;
+            }
             match self.mount(v) {
-                Some(m) => push(f, "--mount", &m),
+                Some(m) => f.flags.push(format!("--mount {}", exec_word_raw(&m))),
                 None => f.notes.push((
                     format!("volumes[{i}]"),
-                    format!(
-                        "dropped: {} mounts have no counterpart on a single host",
-                        v.kind.as_deref().unwrap_or("unknown")
-                    ),
+                    format!("dropped: {kind} mounts have no counterpart on a single host"),
                 )),
             }
         }
@@ -316,33 +408,99 @@ impl Ctx<'_> {
         }
     }
 
-    /// One `--mount` value (Go CSV, as both runtimes read it), or `None` for kinds a host
-    /// cannot mount.
+    /// A bind source: remembered for `RequiresMountsFor=` and, with `create_host_path`,
+    /// created before the start; a path outside the project directory is noted (it is used
+    /// as this machine spells it).
+    fn bind_host_path(&self, f: &mut RunFlags, i: usize, v: &ServiceVolume) {
+        let Some(src) = v.source.as_deref().filter(|s| !s.is_empty()) else {
+            return;
+        };
+        let host = self.host_path(src);
+        if !crate::backend::below_project(src, &self.project.working_dir) {
+            let home = std::env::var("HOME").ok().filter(|h| h.len() > 1);
+            let why = match home {
+                Some(h) if std::path::Path::new(src).starts_with(&h) => {
+                    " (a `~` was expanded with the home directory of the user who converted)"
+                }
+                _ => "",
+            };
+            f.notes.push((
+                format!("volumes[{i}]"),
+                format!(
+                    "bind source {src} is outside the project directory{why}: the unit mounts that path on the machine that runs it; create it there"
+                ),
+            ));
+        }
+        let create = v.bind.as_ref().and_then(|b| b.create_host_path) == Some(true);
+        // A file in the checkout (a config file) is not a directory to create.
+        if create && !std::path::Path::new(src).is_file() && !f.create_dirs.contains(&host) {
+            f.create_dirs.push(host.clone());
+        }
+        if !f.host_paths.contains(&host) {
+            f.host_paths.push(host);
+        }
+    }
+
+    /// docker cannot relabel a `--mount`: a bind with `:z`/`:Z` becomes `--volume
+    /// src:dst:opts` (escaped), when its paths fit that syntax.
+    fn selinux_volume(&self, f: &mut RunFlags, i: usize, v: &ServiceVolume) -> Option<String> {
+        let b = v.bind.as_ref()?;
+        let label = b.selinux.as_deref().filter(|l| !l.is_empty())?;
+        if self.runtime != Runtime::Docker || v.kind.as_deref() != Some("bind") {
+            return None;
+        }
+        let src = self.host_path(v.source.as_deref()?);
+        let dst = v.target.as_deref()?;
+        if src.contains([':', ',']) || dst.contains([':', ',']) {
+            f.notes.push((
+                format!("volumes[{i}]"),
+                format!("SELinux label :{label} dropped: a path with `:` or `,` cannot be written as `--volume src:dst:{label}`"),
+            ));
+            return None;
+        }
+        let mut opts = vec![label.to_string()];
+        if v.read_only == Some(true) {
+            opts.push("ro".into());
+        }
+        if let Some(p) = b.propagation.as_deref().filter(|s| !s.is_empty()) {
+            opts.push(p.to_string());
+        }
+        if b.recursive.as_deref().is_some_and(|r| !r.is_empty()) {
+            f.notes.push((
+                format!("volumes[{i}]"),
+                "bind recursive option dropped: `--volume` (needed for the SELinux label) has no such option".into(),
+            ));
+        }
+        Some(exec_word(&format!("{src}:{dst}:{}", opts.join(","))))
+    }
+
+    /// One `--mount` value (Go CSV, as both runtimes read it) with `%` and `$` already
+    /// doubled for systemd (the instance part of an anonymous volume's name is a
+    /// specifier), or `None` for kinds a host cannot mount.
     fn mount(&self, v: &ServiceVolume) -> Option<String> {
         let kind = v.kind.as_deref().unwrap_or("volume");
+        let target = v.target.as_deref().unwrap_or_default();
         let mut parts = vec![format!("type={kind}")];
         let source = v.source.as_deref().filter(|s| !s.is_empty());
         match kind {
             "bind" => parts.push(format!("source={}", self.host_path(source?))),
             "image" => parts.push(format!("source={}", source?)),
             "volume" => {
-                if let Some(src) = source {
-                    let real = self
+                let real = match source {
+                    Some(src) => self
                         .project
                         .volumes
                         .get(src)
                         .and_then(|x| x.name.clone())
-                        .unwrap_or_else(|| src.to_string());
-                    parts.push(format!("source={real}"));
-                }
+                        .unwrap_or_else(|| src.to_string()),
+                    None => self.anonymous_volume(target),
+                };
+                parts.push(format!("source={real}"));
             }
             "tmpfs" => {}
             _ => return None,
         }
-        parts.push(format!(
-            "target={}",
-            v.target.as_deref().unwrap_or_default()
-        ));
+        parts.push(format!("target={target}"));
         if v.read_only == Some(true) {
             parts.push("readonly".into());
         }
@@ -352,6 +510,11 @@ impl Ctx<'_> {
             }
             if let Some(r) = b.recursive.as_deref().filter(|s| !s.is_empty()) {
                 parts.push(format!("bind-recursive={r}"));
+            }
+            if let Some(l) = b.selinux.as_deref().filter(|s| !s.is_empty()) {
+                // podman relabels a --mount itself (docker's case is `selinux_volume`).
+                let mode = if l == "Z" { "private" } else { "shared" };
+                parts.push(format!("relabel={mode}"));
             }
         }
         if let Some(vv) = &v.volume {
@@ -379,12 +542,35 @@ impl Ctx<'_> {
         {
             parts.push(format!("image-subpath={sp}"));
         }
-        Some(
-            parts
-                .iter()
-                .map(|p| csv_field(p))
-                .collect::<Vec<_>>()
-                .join(","),
+        // An anonymous volume's name is made of a project and a service name, which hold
+        // neither CSV nor systemd specials, and the instance specifier, kept as is.
+        let anon = kind == "volume" && source.is_none();
+        let escaped: Vec<String> = parts
+            .iter()
+            .map(|p| {
+                if anon && p.starts_with("source=") {
+                    p.clone()
+                } else {
+                    escape_pct(&csv_field(p))
+                }
+            })
+            .collect();
+        Some(escaped.join(","))
+    }
+
+    /// An anonymous volume (`- /data`) as a named one, so it outlives the container like
+    /// compose's (which keeps it across stop/start and carries it over when it recreates
+    /// the container): `<project>_<service>-<instance>_<hash of the target>`.
+    fn anonymous_volume(&self, target: &str) -> String {
+        let inst = match &self.naming.instance {
+            Some(i) => format!("-{i}"),
+            None => String::new(),
+        };
+        format!(
+            "{}_{}{inst}_{}",
+            self.project.name,
+            self.svc.name,
+            &super::stable_hash(target.as_bytes())[..8]
         )
     }
 
@@ -608,7 +794,10 @@ impl Ctx<'_> {
         let s = self.svc;
         push_all(f, "--dns", &s.dns);
         push_all(f, "--dns-option", &s.dns_opt);
-        push_all(f, "--dns-search", &s.dns_search);
+        for d in &s.dns_search {
+            // docker's way to say "no search domain"; it refuses an empty one.
+            push(f, "--dns-search", if d.is_empty() { "." } else { d });
+        }
         let (hosts, dropped) = crate::backend::usable_extra_hosts(s, "systemd");
         for h in hosts {
             push(f, "--add-host", &h);

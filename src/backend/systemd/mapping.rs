@@ -55,8 +55,8 @@ pub const TABLE: &[KeyRule] = &[
     ),
     a(
         "container_name",
-        "--name %p-%i",
-        "each instance needs its own name: containers are named <project>-<service>-<instance>",
+        "--name %p-%i, and a network alias",
+        "each instance needs its own name: containers are named <project>-<service>-<instance>, so `docker exec NAME` needs that name; a service with one instance stays resolvable by its container_name (a network alias)",
     ),
     d("cpu_count", "Windows-only"),
     d("cpu_percent", "Windows-only"),
@@ -70,8 +70,8 @@ pub const TABLE: &[KeyRule] = &[
     d("credential_spec", "Windows-only"),
     a(
         "depends_on",
-        "Requires=/Wants= and After= <project>-<dependency>.target",
-        "the dependency's target waits for its instances to be started (with podman: running, Type=notify), not healthy or completed; `required: false` becomes Wants=",
+        "Requires=/Wants= and After= the dependency's instance units",
+        "the dependency's unit is started once its container runs (service_started), is healthy (service_healthy: an ExecStartPost= wait bounded by the healthcheck's timings) or has exited 0 (service_completed_successfully: a Type=oneshot job), so the dependent starts when compose would start it; Requires= also stops or restarts the dependent when the dependency is stopped or restarted by hand (compose: only with `restart: true`); `required: false` becomes Wants=; Quadlet files wait only for the container to run",
     ),
     d(
         "deploy.endpoint_mode",
@@ -145,7 +145,7 @@ pub const TABLE: &[KeyRule] = &[
     t("devices", "--device"),
     t("dns", "--dns"),
     t("dns_opt", "--dns-option"),
-    t("dns_search", "--dns-search"),
+    t("dns_search", "--dns-search (an empty one becomes `.`)"),
     t("domainname", "--domainname"),
     t(
         "entrypoint",
@@ -171,7 +171,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "healthcheck",
         "--health-cmd, --health-interval, --health-timeout, --health-retries, --health-start-period, --health-start-interval",
-        "docker runs --health-cmd through the container's shell, so a CMD-form test is shell-quoted (podman takes it exactly, as JSON); systemd does not wait for healthy",
+        "docker runs --health-cmd through the container's shell, so a CMD-form test is shell-quoted (podman takes it exactly, as JSON); a `--to systemd` unit awaited with service_healthy is started once healthy (Quadlet files are not)",
     ),
     t("hostname", "--hostname"),
     t("image", "ExecStart= image"),
@@ -179,7 +179,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "ipc",
         "--ipc",
-        "`service:NAME` joins the first instance of that service",
+        "`service:NAME` joins the first instance of that service (<project>-NAME-<first instance>)",
     ),
     t("isolation", "--isolation"),
     t("label_file", "--label (read at load time)"),
@@ -198,18 +198,18 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "network_mode",
         "--network",
-        "`service:NAME` joins the first instance of that service",
+        "`service:NAME` joins the first instance of that service (<project>-NAME-<first instance>)",
     ),
     t(
         "networks",
-        "--network (alias = service name), Requires= on the network's unit",
+        "--network (alias = service name) for the first network, `docker network connect` for the others (engines before 25 accept one network at create), Requires= on the network's unit",
     ),
     t("oom_kill_disable", "--oom-kill-disable"),
     t("oom_score_adj", "--oom-score-adj"),
     a(
         "pid",
         "--pid",
-        "`service:NAME` joins the first instance of that service",
+        "`service:NAME` joins the first instance of that service (<project>-NAME-<first instance>)",
     ),
     t("pids_limit", "--pids-limit"),
     t("platform", "--platform"),
@@ -234,7 +234,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "restart",
         "Restart=",
-        "systemd restarts the unit (not the runtime): no→no, always/unless-stopped→always, on-failure[:N]→on-failure with StartLimitBurst=N+1",
+        "systemd restarts the unit (not the runtime): no→no, always/unless-stopped→always (a container stopped with `docker stop` is started again: stop the unit instead), on-failure[:N]→on-failure with StartLimitBurst=N+1 within a window of (N+1)×(RestartSec+10s); a one-shot job is restarted only when it fails",
     ),
     t("runtime", "--runtime"),
     t(
@@ -248,16 +248,19 @@ pub const TABLE: &[KeyRule] = &[
     ),
     t("security_opt", "--security-opt"),
     t("shm_size", "--shm-size"),
-    t("stdin_open", "--interactive"),
+    t(
+        "stdin_open",
+        "--interactive on create (docker start -a attaches no stdin, so the container keeps it open)",
+    ),
     t(
         "stop_grace_period",
-        "ExecStop=<runtime> stop -t, --stop-timeout, TimeoutStopSec=",
+        "ExecStop=-<runtime> stop -t, --stop-timeout, TimeoutStopSec=; exit status 143 (SIGTERM) is a clean stop, 137 (killed after the grace period) a failure",
     ),
     t("stop_signal", "--stop-signal"),
     t("storage_opt", "--storage-opt"),
     t("sysctls", "--sysctl"),
     t("tmpfs", "--tmpfs"),
-    t("tty", "--tty"),
+    t("tty", "--tty on create"),
     t("ulimits", "--ulimit"),
     a(
         "use_api_socket",
@@ -267,15 +270,14 @@ pub const TABLE: &[KeyRule] = &[
     t("user", "--user"),
     t("userns_mode", "--userns"),
     t("uts", "--uts"),
-    a(
+    t(
         "volumes",
-        "--mount",
-        "bind, volume, tmpfs and image mounts are translated; npipe and cluster mounts are dropped",
+        "--mount (docker: --volume for a bind with :z/:Z); an anonymous volume becomes the named volume <project>_<service>-<instance>_<hash of the target>, kept like compose's; create_host_path → ExecStartPre=mkdir -p; RequiresMountsFor= the bind sources",
     ),
     a(
         "volumes_from",
         "--volumes-from",
-        "a service is addressed by its first instance (<project>-<service>-1)",
+        "a service is addressed by its first instance (<project>-<service>-<first instance>)",
     ),
     t("working_dir", "--workdir"),
     a(

@@ -14,6 +14,7 @@ mod resources;
 
 use super::escape::{directive_value, exec_word, unit_name_part};
 use super::podman::{Feature, PodmanVersion};
+use super::readiness::{self, Readiness};
 use super::render::{QUADLET_TEMPLATES, Templates};
 use super::{HostDirs, Options, Runtime, flags};
 use crate::backend::mapping::ConvertWarning;
@@ -30,6 +31,7 @@ struct ContainerCtx {
     description: String,
     project_target: String,
     requires: Vec<String>,
+    requires_mounts_for: Vec<String>,
     wants: Vec<String>,
     after: Vec<String>,
     image: String,
@@ -91,37 +93,22 @@ impl Layout {
         }
         Layout { units, template }
     }
-}
 
-/// What the dependents of a service wait for: a one-shot job's completion, a healthy
-/// container, or (everything else) a running one, which Quadlet's Type=notify already gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ready {
-    Running,
-    Healthy,
-    Job,
-}
-
-fn readiness(project: &Project) -> BTreeMap<String, Ready> {
-    let jobs = crate::analysis::lifecycle::one_shots(project);
-    let mut out: BTreeMap<String, Ready> = project
-        .services
-        .keys()
-        .map(|n| (n.clone(), Ready::Running))
-        .collect();
-    for svc in project.services.values() {
-        for (dep, d) in &svc.depends_on {
-            if d.condition.as_deref() == Some("service_healthy")
-                && let Some(r) = out.get_mut(dep)
-            {
-                *r = Ready::Healthy;
-            }
-        }
+    /// Each service's first (or only) container, as `service:X` and `volumes_from` name it.
+    fn first_containers(&self, project: &Project) -> BTreeMap<String, String> {
+        project
+            .services
+            .keys()
+            .map(|s| {
+                let name = if self.template.contains(s) {
+                    format!("{}-{s}-1", project.name)
+                } else {
+                    format!("{}-{s}", project.name)
+                };
+                (s.clone(), name)
+            })
+            .collect()
     }
-    for name in jobs.keys() {
-        out.insert(name.clone(), Ready::Job);
-    }
-    out
 }
 
 /// Convert `project` to Quadlet files: the project target, containers, then networks, then
@@ -142,7 +129,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let project: &Project = &named;
     let dirs = HostDirs::new(project, &opts);
     let layout = Layout::of(project, version);
-    let ready = readiness(project);
+    let ready = super::readiness::of(project);
     let mut files = Vec::new();
     let mut env_files = Vec::new();
     if version < PodmanVersion::new(4, 4) {
@@ -174,7 +161,11 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             name,
             present,
         ));
-        let mut run = flags::run_flags(project, svc, Runtime::Podman, &dirs, None);
+        let naming = flags::Naming {
+            instance: layout.template.contains(name).then(|| "%i".to_string()),
+            first_instance: layout.first_containers(project),
+        };
+        let mut run = flags::run_flags_named(project, svc, Runtime::Podman, &dirs, None, &naming);
         let cx = Cx {
             project,
             layout: &layout,
@@ -250,7 +241,7 @@ fn project_warning(message: String) -> ConvertWarning {
 struct Cx<'a> {
     project: &'a Project,
     layout: &'a Layout,
-    ready: &'a BTreeMap<String, Ready>,
+    ready: &'a BTreeMap<String, Readiness>,
     version: PodmanVersion,
     target: &'a str,
 }
@@ -288,13 +279,30 @@ impl Cx<'_> {
                 ),
             );
         }
+        if template {
+            for (i, p) in svc.ports.iter().enumerate() {
+                if let Some(host) = p
+                    .published
+                    .as_deref()
+                    .filter(|h| !h.is_empty() && !h.contains('-'))
+                {
+                    note(
+                        &format!("ports[{i}]"),
+                        format!(
+                            "host port {host} is published by each of the {} instances on one host: only the first can bind it (use a port range or one instance)",
+                            svc.replicas()
+                        ),
+                    );
+                }
+            }
+        }
         let base = stem(project, name);
         let container_name = if template {
             format!("{}-%i", exec_word(&format!("{}-{name}", project.name)))
         } else {
             exec_word(&format!("{}-{name}", project.name))
         };
-        let ready = self.ready.get(name).copied().unwrap_or(Ready::Running);
+        let ready = self.ready.get(name).copied().unwrap_or(Readiness::None);
         let mut ctx = ContainerCtx {
             unit: if template {
                 format!("{base}@.container")
@@ -321,18 +329,29 @@ impl Cx<'_> {
         if !run.env_lines.is_empty() {
             ctx.environment_file = Some(directive_value(&format!("{}{name}.env", dirs.env)));
         }
-        ctx.pre_start = bind_dirs(project, svc, &dirs.project_root);
+        ctx.pre_start = run
+            .create_dirs
+            .iter()
+            .map(|d| format!("-/bin/mkdir -p {}", exec_word(d)))
+            .collect();
+        ctx.requires_mounts_for = run
+            .host_paths
+            .iter()
+            .filter(|p| super::mount_path_ok(p))
+            .map(|p| directive_value(p))
+            .collect();
         self.dependencies(svc, &mut ctx);
         match ready {
-            Ready::Job => {
+            Readiness::Job => {
                 // podman-systemd.unit(5) "Service Type": a container expected to exit.
                 ctx.oneshot = true;
                 ctx.timeout_start_sec = "infinity".into();
             }
-            Ready::Healthy => self.health_gate(svc, &mut ctx, &mut note),
-            Ready::Running => {}
+            Readiness::Healthy => self.health_gate(svc, &mut ctx, &mut note),
+            // Quadlet's Type=notify (conmon) is started once the container runs.
+            Readiness::Running | Readiness::None => {}
         }
-        restart(svc, ready == Ready::Job, &mut ctx, &mut note);
+        restart(svc, ready == Readiness::Job, &mut ctx, &mut note);
         ctx.reload_signal = super::reload_signal(svc).map(|s| exec_word(&s));
         ctx
     }
@@ -390,76 +409,24 @@ impl Cx<'_> {
         ctx: &mut ContainerCtx,
         note: &mut impl FnMut(&str, String),
     ) {
-        let disabled = svc
-            .healthcheck
-            .as_ref()
-            .is_none_or(|h| h.disable == Some(true) || h.test.first().is_some_and(|t| t == "NONE"));
-        if disabled {
+        let checked = super::podman::has_healthcheck(svc);
+        if !checked {
             note(
                 "healthcheck",
-                "a dependent waits for this service to be healthy but it has no healthcheck here: the start waits for a health status that never comes and times out, as compose fails the dependent".into(),
+                "a dependent waits for this service to be healthy but it has no healthcheck here: the start waits for a health status that never comes and fails, as compose fails the dependent".into(),
             );
         }
-        if self.version.has(Feature::NotifyHealthy) {
+        // podman refuses Notify=healthy (--sdnotify=healthy) without a healthcheck.
+        if checked && self.version.has(Feature::NotifyHealthy) {
             ctx.notify_healthy = true;
         } else {
-            ctx.post_start.push(wait_healthy(&ctx.container_name));
+            ctx.post_start.push(readiness::wait_healthy_of(
+                Runtime::Podman,
+                &ctx.container_name,
+            ));
         }
-        ctx.timeout_start_sec = (300 + health_budget(svc)).to_string();
+        ctx.timeout_start_sec = (300 + readiness::health_budget(svc)).to_string();
     }
-}
-
-/// `ExecStartPost=` that waits until the container is healthy and fails (failing the
-/// dependents, as compose does) when it turns unhealthy or is gone. `container` is already
-/// escaped for a command line (it may hold `%i`).
-fn wait_healthy(container: &str) -> String {
-    let script = "while :; do s=$(podman inspect -f '{{.State.Running}} {{.State.Health.Status}}' \"$0\") || exit 1; case $s in \"true healthy\") exit 0 ;; \"true unhealthy\") echo \"$0 is unhealthy\" >&2; exit 1 ;; false*) echo \"$0 is not running\" >&2; exit 1 ;; esac; sleep 1; done";
-    format!("/bin/sh -c {} {container}", exec_word(script))
-}
-
-/// Seconds a healthy container may take to report so (docker's defaults: interval and
-/// timeout 30 s, 3 retries, no start period): the start period, then one more check than the
-/// retries that turn it unhealthy.
-fn health_budget(svc: &Service) -> i64 {
-    let h = svc.healthcheck.as_ref();
-    let secs = |d: Option<crate::model::Duration>, default: i64| {
-        d.map_or(default, |d| flags::ceil_secs(d.as_nanos()))
-    };
-    let interval = secs(h.and_then(|h| h.interval), 30);
-    let timeout = secs(h.and_then(|h| h.timeout), 30);
-    let start = secs(h.and_then(|h| h.start_period), 0);
-    let retries = h.and_then(|h| h.retries).unwrap_or(3);
-    let checks = i64::try_from(retries)
-        .unwrap_or(i64::MAX / 4)
-        .saturating_add(1);
-    start.saturating_add(checks.saturating_mul(interval.saturating_add(timeout)))
-}
-
-/// `ExecStartPre=` creating the bind sources compose would create (`create_host_path`, the
-/// short syntax's default): podman never creates them ("Podman returns an error",
-/// podman-run(1) `--volume`).
-fn bind_dirs(project: &Project, svc: &Service, project_root: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for v in &svc.volumes {
-        if v.kind.as_deref() != Some("bind")
-            || v.bind.as_ref().and_then(|b| b.create_host_path) != Some(true)
-        {
-            continue;
-        }
-        let Some(src) = v.source.as_deref().filter(|s| !s.is_empty()) else {
-            continue;
-        };
-        // A file in the checkout (a config file) is not a directory to create.
-        if std::path::Path::new(src).is_file() {
-            continue;
-        }
-        let host = crate::backend::rebase(src, &project.working_dir, project_root);
-        let line = format!("-/bin/mkdir -p {}", exec_word(&host));
-        if !out.contains(&line) {
-            out.push(line);
-        }
-    }
-    out
 }
 
 /// `restart` / `deploy.restart_policy` → Restart=. systemd refuses `Restart=always` for a
@@ -496,34 +463,6 @@ fn restart(svc: &Service, job: bool, ctx: &mut ContainerCtx, note: &mut impl FnM
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Dependency;
-
-    fn dep(condition: &str) -> Dependency {
-        Dependency {
-            condition: Some(condition.into()),
-            required: true,
-            ..Dependency::default()
-        }
-    }
-
-    #[test]
-    fn jobs_and_health_gates_come_from_the_dependents_conditions() {
-        let mut p = Project::default();
-        for n in ["db", "migrate", "web", "cache"] {
-            p.services.insert(n.into(), Service::default());
-        }
-        let web = p.services.get_mut("web").unwrap_or_else(|| panic!());
-        web.depends_on.insert("db".into(), dep("service_healthy"));
-        web.depends_on
-            .insert("migrate".into(), dep("service_completed_successfully"));
-        web.depends_on
-            .insert("cache".into(), dep("service_started"));
-        let r = readiness(&p);
-        assert_eq!(r.get("db"), Some(&Ready::Healthy));
-        assert_eq!(r.get("migrate"), Some(&Ready::Job));
-        assert_eq!(r.get("cache"), Some(&Ready::Running));
-        assert_eq!(r.get("web"), Some(&Ready::Running));
-    }
 
     #[test]
     fn replicas_are_templates_from_podman_5_only() {
@@ -541,6 +480,10 @@ mod tests {
             old.units.get("web"),
             Some(&vec!["p-web.service".to_string()])
         );
+        assert_eq!(
+            old.first_containers(&p).get("web").map(String::as_str),
+            Some("p-web")
+        );
         let new = Layout::of(&p, PodmanVersion::new(5, 0));
         assert_eq!(
             new.units.get("web"),
@@ -549,15 +492,9 @@ mod tests {
                 "p-web@2.service".into()
             ])
         );
-    }
-
-    #[test]
-    fn the_health_wait_names_the_container_and_escapes_the_script() {
-        let w = wait_healthy("p-db");
-        assert!(
-            w.starts_with("/bin/sh -c \"while :; do s=$$(podman inspect"),
-            "{w}"
+        assert_eq!(
+            new.first_containers(&p).get("web").map(String::as_str),
+            Some("p-web-1")
         );
-        assert!(w.ends_with("\" p-db"), "{w}");
     }
 }

@@ -5,7 +5,7 @@
 use super::stem;
 use crate::backend::mapping::ConvertWarning;
 use crate::backend::systemd::escape::{directive_value, exec_word};
-use crate::backend::systemd::podman::{Feature, PodmanVersion};
+use crate::backend::systemd::podman::{self, Feature, PodmanVersion};
 use crate::diag::Severity;
 use crate::model::{Network, Project, Volume};
 use serde::Serialize;
@@ -127,9 +127,6 @@ pub(super) fn with_quadlet_names<'a>(
     Cow::Owned(p)
 }
 
-/// The IPAM drivers podman accepts (podman-network-create(1) `--ipam-driver`).
-const IPAM_DRIVERS: &[&str] = &["dhcp", "host-local", "none"];
-
 pub(super) fn network(
     project: &Project,
     key: &str,
@@ -162,91 +159,19 @@ pub(super) fn network(
             .collect(),
         ..NetworkCtx::default()
     };
-    match n.driver.as_deref().filter(|d| !d.is_empty()) {
-        Some("overlay") => warn(
-            warnings,
-            path("driver"),
-            at("driver"),
-            "dropped for quadlet: podman has no overlay driver (it spans Swarm nodes); a bridge network on this host is created instead".into(),
-        ),
-        Some(d) => ctx.driver = Some(arg_value(d)),
-        None => {}
+    let (driver, ipam, mut dropped) = podman::network_drivers(n);
+    ctx.driver = driver.map(arg_value);
+    ctx.ipam_driver = ipam.map(arg_value);
+    let pools = podman::pools(n);
+    ctx.subnets = pools.subnets.iter().map(|s| arg_value(s)).collect();
+    ctx.gateways = pools.gateways.iter().map(|s| arg_value(s)).collect();
+    ctx.ip_ranges = pools.ip_ranges.iter().map(|s| arg_value(s)).collect();
+    dropped.extend(pools.dropped);
+    for (rel, message) in dropped {
+        warn(warnings, path(&rel), at(&rel), message);
     }
-    if n.enable_ipv4 == Some(false) {
-        warn(
-            warnings,
-            path("enable_ipv4"),
-            at("enable_ipv4"),
-            "dropped for quadlet: a Quadlet network has no key to turn IPv4 off".into(),
-        );
-    }
-    match n.ipam.driver.as_deref().filter(|d| !d.is_empty()) {
-        None | Some("default") => {}
-        Some(d) if IPAM_DRIVERS.contains(&d) => ctx.ipam_driver = Some(arg_value(d)),
-        Some(d) => warn(
-            warnings,
-            path("ipam.driver"),
-            at("ipam.driver"),
-            format!(
-                "dropped for quadlet: podman's IPAM drivers are dhcp, host-local and none, not {d}; podman chooses one"
-            ),
-        ),
-    }
-    pools(n, &mut ctx, &mut |rel, message| {
-        warn(warnings, path(rel), at(rel), message);
-    });
     ctx
 }
-
-/// `Subnet=`, `Gateway=` and `IPRange=`: Quadlet pairs the i-th gateway and range with the
-/// i-th subnet, so a gateway or range is written only while every earlier pool has one.
-fn pools(n: &Network, ctx: &mut NetworkCtx, warn: &mut dyn FnMut(&str, String)) {
-    let mut gateways_ok = true;
-    let mut ranges_ok = true;
-    for (i, pool) in n.ipam.config.iter().enumerate() {
-        let rel = format!("ipam.config[{i}]");
-        let Some(subnet) = pool.subnet.as_deref().filter(|s| !s.is_empty()) else {
-            if pool.gateway.is_some() || pool.ip_range.is_some() {
-                warn(
-                    &rel,
-                    "dropped for quadlet: a pool without a subnet cannot carry a gateway or range"
-                        .into(),
-                );
-            }
-            gateways_ok = false;
-            ranges_ok = false;
-            continue;
-        };
-        ctx.subnets.push(arg_value(subnet));
-        match pool.gateway.as_deref().filter(|s| !s.is_empty()) {
-            Some(g) if gateways_ok => ctx.gateways.push(arg_value(g)),
-            Some(_) => warn(
-                &format!("{rel}.gateway"),
-                "dropped for quadlet: Quadlet pairs gateways with subnets in order and an earlier pool has none".into(),
-            ),
-            None => gateways_ok = false,
-        }
-        match pool.ip_range.as_deref().filter(|s| !s.is_empty()) {
-            Some(r) if ranges_ok => ctx.ip_ranges.push(arg_value(r)),
-            Some(_) => warn(
-                &format!("{rel}.ip_range"),
-                "dropped for quadlet: Quadlet pairs ranges with subnets in order and an earlier pool has none".into(),
-            ),
-            None => ranges_ok = false,
-        }
-        if !pool.aux_addresses.is_empty() {
-            warn(
-                &format!("{rel}.aux_addresses"),
-                "dropped for quadlet: podman network create has no auxiliary addresses".into(),
-            );
-        }
-    }
-}
-
-/// The options podman's local volume driver accepts (`libpod/runtime_volume_common.go`).
-const LOCAL_OPTIONS: &[&str] = &[
-    "device", "o", "type", "uid", "gid", "size", "inodes", "noquota", "copy", "nocopy",
-];
 
 pub(super) fn volume(
     project: &Project,
@@ -312,7 +237,7 @@ pub(super) fn volume(
         }
     }
     for (k, val) in rest {
-        if local && !LOCAL_OPTIONS.contains(&k.to_ascii_lowercase().as_str()) {
+        if local && !podman::LOCAL_VOLUME_OPTIONS.contains(&k.to_ascii_lowercase().as_str()) {
             warn(
                 warnings,
                 path(&format!("driver_opts.{k}")),

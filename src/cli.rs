@@ -204,7 +204,9 @@ pub struct ConvertArgs {
     /// [systemd] Instance name is the published port (web@8001)
     #[arg(long, help_heading = "systemd")]
     pub instance_port: bool,
-    /// [systemd] Add [X-Fleet] sections (Conflicts=, MachineMetadata=)
+    /// [systemd] Add [X-Fleet] sections (Global=, Conflicts=, MachineMetadata=) for clusters
+    /// still run by CoreOS fleet (archived in 2020): fleet takes the instance units, not the
+    /// targets; see docs/systemd.md
     #[arg(long, help_heading = "systemd")]
     pub fleet: bool,
     /// [systemd] Directory the env files are installed to (default: /etc/<project>/)

@@ -232,6 +232,9 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     if opts.runtime == Runtime::Podman {
         warnings.extend(podman::resource_warnings(project));
     }
+    if opts.fleet {
+        warnings.push(plan::fleet_warning());
+    }
     Ok(Emitted {
         plan: plan::systemd(project, opts, &files),
         files,
@@ -322,6 +325,8 @@ struct ServiceCtx {
 struct FleetCtx {
     conflicts: Vec<String>,
     machine_metadata: Vec<String>,
+    /// `deploy.mode: global`: fleet runs the unit on every machine (`Global=true`).
+    global: bool,
 }
 
 /// What every service's unit needs to know about the others.
@@ -471,7 +476,9 @@ fn service_unit(
     ctx.reload_signal = reload_signal(svc).map(|s| exec_word(&s));
     ctx.pre_stop = svc.pre_stop.iter().filter_map(hook_words).collect();
     if opts.fleet {
-        ctx.fleet = Some(fleet(svc, &prefix, &mut notes));
+        // No empty [X-Fleet] section for a service without placement.
+        ctx.fleet = Some(fleet(svc, &prefix, &mut notes))
+            .filter(|f| f.global || !f.conflicts.is_empty() || !f.machine_metadata.is_empty());
     }
     Ok(ServiceUnit {
         ctx,
@@ -872,6 +879,7 @@ fn hook_words(h: &crate::model::ServiceHook) -> Option<String> {
 fn fleet(svc: &Service, prefix: &str, notes: &mut Notes) -> FleetCtx {
     let mut f = FleetCtx::default();
     let Some(d) = &svc.deploy else { return f };
+    f.global = d.mode.as_deref() == Some("global");
     if d.placement.max_replicas_per_node == Some(1) {
         f.conflicts.push(format!("{prefix}@*.service"));
     }

@@ -336,6 +336,18 @@ fn stop(project: &Project, out: Output) -> Step {
     ])
 }
 
+/// `--fleet`: fleet (CoreOS, archived 2020) schedules only service, socket, device, mount,
+/// automount, timer and path units (its "Unit Requirements"): the targets are not for it.
+pub fn fleet_warning() -> crate::backend::mapping::ConvertWarning {
+    crate::backend::mapping::ConvertWarning {
+        severity: crate::diag::Severity::Warning,
+        service: None,
+        key_path: "services".into(),
+        span: crate::source::Span::SYNTHETIC,
+        message: "--fleet: fleet cannot submit the project and service targets (it schedules only service, socket, device, mount, automount, timer and path units): `fleetctl start` each instance; the network and volume units, the env files and the project directory must be on every machine, and service-name DNS does not cross machines".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

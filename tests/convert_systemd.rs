@@ -41,6 +41,8 @@ fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options, bool)> {
                     v.parse()
                         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
                 }),
+            // Filled from the load below (the case's environment and .env).
+            environment: Default::default(),
         };
         // `"plan": true` adds the install plan (DEPLOY.md) to the snapshot.
         let plan = s["plan"].as_bool().unwrap_or(false);
@@ -49,11 +51,13 @@ fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options, bool)> {
     out
 }
 
-fn load_case(dir: &Path) -> (Result<Project, String>, SourceMap) {
+type Environment = transship::load::options::Environment;
+
+fn load_case(dir: &Path) -> (Result<(Project, Environment), String>, SourceMap) {
     let case = read_case(dir);
     let sources = SourceMap::new();
     let r = load::load(&options_for(dir, &case), &sources)
-        .map(|l| l.project)
+        .map(|l| (l.project, l.environment))
         .map_err(|e| e.render(&sources));
     (r, sources)
 }
@@ -95,12 +99,16 @@ fn snapshots(target: &str, min: usize) {
         "expected at least {min} {target} fixtures, found {}",
         all.len()
     );
-    for (dir, opts, show_plan) in all {
+    for (dir, mut opts, show_plan) in all {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let (project, sources) = load_case(&dir);
+        let (loaded, sources) = load_case(&dir);
+        let project = loaded.map(|(p, env)| {
+            opts.environment = env;
+            p
+        });
         let run = |p: &Project| {
             if target == "quadlet" {
                 quadlet::emit(p, &opts)

@@ -72,6 +72,9 @@ pub struct Options {
     /// `--podman-version X.Y`: the podman the podman units and Quadlet files are written for
     /// (gates version-dependent keys and flags; see [`podman`]).
     pub podman_version: podman::PodmanVersion,
+    /// The environment the project was loaded with: `environment:` secrets and configs are
+    /// written from it, as compose reads them at `up`.
+    pub environment: crate::load::options::Environment,
 }
 
 pub struct SystemdBackend;
@@ -226,7 +229,9 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             contents: templates.render("resource.tera", &r)?,
         });
     }
-    env_files.extend(object_files(project));
+    let (objects, missing) = object_files_from(project, &opts.environment);
+    env_files.extend(objects);
+    warnings.extend(missing);
     files.extend(env_files);
     warnings.extend(top_level_warnings(project));
     if opts.runtime == Runtime::Podman {
@@ -416,6 +421,8 @@ fn service_unit(
         notes.warn(rel, msg.clone());
     }
     fixed_ports(svc, instances.len(), port_index, &mut notes);
+    image_volumes(svc, opts.runtime, &mut notes);
+    interpolated_secrets(svc, &opts.environment, &mut notes);
     let ready = shared
         .readiness
         .get(name)
@@ -457,6 +464,7 @@ fn service_unit(
         .map_or(10, |g| flags::ceil_secs(g.as_nanos()));
     ctx.timeout_stop_sec = (grace + 30).to_string();
     lifecycle(svc, rt, grace, job, &run.create_dirs, &mut ctx, &mut notes);
+    ctx.pre_start.extend(run.file_modes.iter().cloned());
     let hash = config_hash(&ctx, &run.env_lines, &run.runtime_env_lines);
     if rt == Runtime::Docker {
         ctx.run_options
@@ -541,6 +549,72 @@ fn fixed_ports(svc: &Service, count: usize, instance_port: Option<usize>, notes:
                 "host port {host} is published by each of the {count} instances on one host: only the first can bind it (Swarm's routing mesh shares it; here use --instance-port, a port range or one instance)"
             ),
         );
+    }
+}
+
+/// Data directories official data-store images declare as `VOLUME` (their Dockerfiles).
+const IMAGE_VOLUMES: &[(&str, &str)] = &[
+    ("postgres", "/var/lib/postgresql/data"),
+    ("mysql", "/var/lib/mysql"),
+    ("mariadb", "/var/lib/mysql"),
+    ("mongo", "/data/db"),
+    ("redis", "/data"),
+    ("rabbitmq", "/var/lib/rabbitmq"),
+    ("cassandra", "/var/lib/cassandra"),
+    ("couchdb", "/opt/couchdb/data"),
+];
+
+/// A data-store image whose data directory is not mounted keeps its data in the volume the
+/// image declares: podman's `--rm` deletes it at every stop; docker keeps it with the
+/// container, but a recreated container (changed configuration or image) starts with a
+/// new one, where compose carries the old one over.
+fn image_volumes(svc: &Service, rt: Runtime, notes: &mut Notes) {
+    let Some(image) = svc.image.as_deref() else {
+        return;
+    };
+    let name = crate::analysis::listen::image_name(image);
+    let Some((_, dir)) = IMAGE_VOLUMES.iter().find(|(n, _)| *n == name) else {
+        return;
+    };
+    if svc
+        .volumes
+        .iter()
+        .any(|v| v.target.as_deref().map(|t| t.trim_end_matches('/')) == Some(*dir))
+    {
+        return;
+    }
+    let lost = match rt {
+        Runtime::Docker => {
+            "the unit keeps the container, and the volume with it, across restarts, but a changed configuration or image recreates the container with a new, empty volume (compose carries the old one over)"
+        }
+        Runtime::Podman => "podman's --rm deletes it whenever the container stops",
+    };
+    notes.warn(
+        "image",
+        format!("{image} keeps its data in the anonymous volume its image declares at {dir}: {lost}; mount a named volume there"),
+    );
+}
+
+/// A secret-looking variable of the load-time environment (or .env) whose value was
+/// interpolated into the command line: unlike env file values, unit text is readable by
+/// every local user (`systemctl show -p ExecStart`).
+fn interpolated_secrets(svc: &Service, env: &crate::load::options::Environment, notes: &mut Notes) {
+    const SECRET: &[&str] = &["PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH"];
+    let fields = [("command", &svc.command), ("entrypoint", &svc.entrypoint)];
+    for (key, words) in fields {
+        let Some(words) = words else { continue };
+        for (var, value) in env {
+            let upper = var.to_ascii_uppercase();
+            if value.len() < 4 || !SECRET.iter().any(|s| upper.contains(s)) {
+                continue;
+            }
+            if words.iter().any(|w| w.contains(value.as_str())) {
+                notes.warn(
+                    key,
+                    format!("holds the value of {var} (interpolated at conversion): the unit file, readable by every local user (systemctl show), then holds it too; pass it through `environment` and refer to it as $${var} (a literal `$`, expanded by a shell in the container) instead"),
+                );
+            }
+        }
     }
 }
 
@@ -1048,24 +1122,51 @@ fn network_create(rt: Runtime, name: &str, n: &crate::model::Network) -> String 
     }
 }
 
-/// Inline secrets and configs (`content`, `environment`) as files under `env/secrets/` and
+/// Inline secrets and configs (`content`) as files under `env/secrets/` and
 /// `env/configs/`, installed into the env directory; the services bind-mount them.
 pub fn object_files(project: &Project) -> Vec<OutFile> {
+    object_files_from(project, &crate::load::options::Environment::default()).0
+}
+
+/// [`object_files`], with `environment:` ones written from `env` (the load-time
+/// environment), and a warning for each whose variable is unset there.
+pub fn object_files_from(
+    project: &Project,
+    env: &crate::load::options::Environment,
+) -> (Vec<OutFile>, Vec<ConvertWarning>) {
     let mut out = Vec::new();
+    let mut missing = Vec::new();
     for (kind, defs) in [("secrets", &project.secrets), ("configs", &project.configs)] {
         for (name, o) in defs {
             if o.external || o.file.as_deref().is_some_and(|f| !f.is_empty()) {
                 continue;
             }
-            if let Some(c) = &o.content {
-                out.push(OutFile {
-                    name: format!("{ENV_OUT}/{kind}/{name}"),
-                    contents: c.clone(),
-                });
-            }
+            let contents = match (&o.content, o.environment.as_deref()) {
+                (Some(c), _) => c.clone(),
+                (None, Some(var)) if !var.is_empty() => match env.get(var) {
+                    Some(v) => v.clone(),
+                    None => {
+                        missing.push(ConvertWarning {
+                            severity: Severity::Warning,
+                            service: None,
+                            key_path: format!("{kind}.{name}.environment"),
+                            span: o.provenance.nearest_key_span("environment"),
+                            message: format!(
+                                "{var} is not set where the project was converted: write its value to {kind}/{name} in the env directory before the services start (they bind-mount it)"
+                            ),
+                        });
+                        continue;
+                    }
+                },
+                _ => continue,
+            };
+            out.push(OutFile {
+                name: format!("{ENV_OUT}/{kind}/{name}"),
+                contents,
+            });
         }
     }
-    out
+    (out, missing)
 }
 
 fn top_level_warnings(project: &Project) -> Vec<ConvertWarning> {

@@ -57,6 +57,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     };
     let job = Job {
         project: &loaded.project,
+        environment: &loaded.environment,
         args,
         sources: &sources,
         header: &header,
@@ -217,6 +218,8 @@ fn check(dir: &Path, files: &[OutFile]) -> anyhow::Result<ExitCode> {
 /// What every target's conversion shares.
 struct Job<'a> {
     project: &'a Project,
+    /// The environment the project was loaded with (systemd writes `environment:` secrets).
+    environment: &'a crate::load::options::Environment,
     args: &'a ConvertArgs,
     sources: &'a SourceMap,
     header: &'a str,
@@ -253,7 +256,7 @@ fn display_name(target: Target) -> &'static str {
 /// has one) becomes `DEPLOY.md` among the files, so it is staged, committed and checked
 /// with them; on stdout only the target's own documents are printed.
 fn convert(target: Target, dir: Option<&Path>, job: &Job) -> Outcome {
-    let mut emitted = match emit(target, job.project, job.args, dir) {
+    let mut emitted = match emit(target, job.project, job.environment, job.args, dir) {
         Ok(e) => e,
         Err(e) => return Ok(Err(e)),
     };
@@ -325,6 +328,7 @@ fn lower_all(targets: &[Target], dirs: &[Option<PathBuf>], job: &Job) -> Vec<Out
 pub fn emit(
     target: Target,
     project: &Project,
+    environment: &crate::load::options::Environment,
     args: &ConvertArgs,
     output_dir: Option<&Path>,
 ) -> Result<Emitted, EmitError> {
@@ -353,6 +357,7 @@ pub fn emit(
                 templates: args.templates.clone(),
                 project_root: args.project_root.clone(),
                 podman_version: args.podman_version,
+                environment: environment.clone(),
             };
             if target == Target::Quadlet {
                 systemd::quadlet::emit(project, &opts)

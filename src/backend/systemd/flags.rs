@@ -29,6 +29,9 @@ pub struct RunFlags {
     pub create_dirs: Vec<String>,
     /// Host paths the container mounts (bind sources), for `RequiresMountsFor=`.
     pub host_paths: Vec<String>,
+    /// Escaped `ExecStartPre=` commands giving the inline secret and config files the mode
+    /// and owner compose gives its copies (0444 unless `mode`, `uid`/`gid`).
+    pub file_modes: Vec<String>,
 }
 
 /// How containers and per-instance volumes are named.
@@ -438,7 +441,7 @@ impl Ctx<'_> {
             f.notes.push((
                 format!("volumes[{i}]"),
                 format!(
-                    "bind source {src} is outside the project directory{why}: the unit mounts that path on the machine that runs it; create it there"
+                    "bind source {src} is outside the project directory{why}: the unit mounts this path as it is on the machine that runs it, not one below --project-root"
                 ),
             ));
         }
@@ -607,7 +610,9 @@ impl Ctx<'_> {
                     ));
                     continue;
                 } else {
-                    format!("{env_dir}{kind}/{src}")
+                    let host = format!("{env_dir}{kind}/{src}");
+                    file_mode(f, &host, r);
+                    host
                 };
                 let target = match r.target.as_deref().filter(|s| !s.is_empty()) {
                     Some(t) if t.starts_with('/') => t.to_string(),
@@ -899,6 +904,28 @@ pub fn image_of(project: &Project, s: &Service) -> String {
         .clone()
         .filter(|i| !i.is_empty())
         .unwrap_or_else(|| format!("{}-{}", project.name, s.name))
+}
+
+/// compose copies an inline secret or config into the container with mode 0444 (or `mode`)
+/// and owner `uid`/`gid` (root); the bind-mounted file gets the same before each start.
+fn file_mode(f: &mut RunFlags, host: &str, r: &crate::model::FileRef) {
+    let mode = r.mode.map_or(0o444, |m| m.0);
+    f.file_modes
+        .push(format!("/bin/chmod {mode:04o} {}", exec_word(host)));
+    let uid = r.uid.as_deref().filter(|u| !u.is_empty());
+    let gid = r.gid.as_deref().filter(|g| !g.is_empty());
+    if uid.is_some() || gid.is_some() {
+        let owner = match (uid, gid) {
+            (Some(u), Some(g)) => format!("{u}:{g}"),
+            (Some(u), None) => u.to_string(),
+            (None, g) => format!(":{}", g.unwrap_or_default()),
+        };
+        f.file_modes.push(format!(
+            "/bin/chown {} {}",
+            exec_word(&owner),
+            exec_word(host)
+        ));
+    }
 }
 
 fn escape_pct(s: &str) -> String {

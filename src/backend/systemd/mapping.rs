@@ -51,7 +51,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "configs",
         "--mount type=bind,readonly",
-        "file configs are bind-mounted read-only at their target (default /<name>); `content`/`environment` configs are written to the env directory and bind-mounted; uid, gid and mode are not applied; external configs are dropped",
+        "file configs are bind-mounted read-only at their target (default /<name>), as compose mounts them; `content` configs and `environment` ones (from the environment at conversion) are written to the env directory and bind-mounted: `--to systemd` units give them compose's mode 0444 (or `mode`) and `uid`/`gid` before each start (keep the env directory 0700), Quadlet files do not; external configs are dropped",
     ),
     a(
         "container_name",
@@ -157,7 +157,7 @@ pub const TABLE: &[KeyRule] = &[
     ),
     t(
         "environment",
-        "EnvironmentFile=<env-dir>/<service>.env and --env NAME",
+        "EnvironmentFile=<env-dir>/<service>.env and --env NAME on create (docker: the values of a new conversion change the config hash and so recreate the container; after editing an installed env file by hand, remove the container before the restart)",
     ),
     t("expose", "--expose"),
     t("extends", "resolved at load time"),
@@ -244,7 +244,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "secrets",
         "--mount type=bind,readonly at /run/secrets/<target>",
-        "file secrets are bind-mounted read-only; `environment`/`content` secrets are written to the env directory and bind-mounted; uid, gid and mode are not applied; external secrets are dropped",
+        "file secrets are bind-mounted read-only, as compose mounts them; `content` secrets and `environment` ones (from the environment at conversion) are written to the env directory and bind-mounted: `--to systemd` units give them compose's mode 0444 (or `mode`) and `uid`/`gid` before each start (keep the env directory 0700), Quadlet files do not; external secrets are dropped",
     ),
     t("security_opt", "--security-opt"),
     t("shm_size", "--shm-size"),
@@ -283,7 +283,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "top:configs",
         "bind-mounted files",
-        "file configs are mounted from their path; inline ones are written to the env directory; external ones are dropped",
+        "file configs are mounted from their path; `content` and `environment` ones are written to the env directory (an unset variable is warned about); external ones are dropped",
     ),
     t("top:include", "resolved at load time"),
     d("top:models", "Docker Model Runner is a compose feature"),
@@ -295,7 +295,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "top:secrets",
         "bind-mounted files",
-        "file secrets are mounted from their path; inline ones are written to the env directory; external ones are dropped",
+        "file secrets are mounted from their path; `content` and `environment` ones are written to the env directory (an unset variable is warned about); external ones are dropped",
     ),
     t(
         "top:volumes",

@@ -208,7 +208,9 @@ pub struct ConvertArgs {
     /// [systemd] Instance name is the published port (web@8001)
     #[arg(long, help_heading = "systemd")]
     pub instance_port: bool,
-    /// [systemd] Add [X-Fleet] sections (Conflicts=, MachineMetadata=)
+    /// [systemd] Add [X-Fleet] sections (Global=, Conflicts=, MachineMetadata=) for clusters
+    /// still run by CoreOS fleet (archived in 2020): fleet takes the instance units, not the
+    /// targets; see docs/systemd.md
     #[arg(long, help_heading = "systemd")]
     pub fleet: bool,
     /// [systemd] Directory the env files are installed to (default: /etc/<project>/)
@@ -222,6 +224,16 @@ pub struct ConvertArgs {
     /// /srv/<project>; Nomad embeds small project files in the job instead)
     #[arg(long, value_name = "DIR", help_heading = "systemd")]
     pub project_root: Option<String>,
+    /// [systemd, quadlet] The podman release the podman units and Quadlet files are written
+    /// for: keys and flags a newer podman added are left out (with a warning) below their
+    /// release. Default 4.9 (Ubuntu 24.04, RHEL 9.4); see docs/systemd.md
+    #[arg(
+        long,
+        value_name = "X.Y",
+        default_value = "4.9",
+        help_heading = "systemd"
+    )]
+    pub podman_version: crate::backend::systemd::podman::PodmanVersion,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

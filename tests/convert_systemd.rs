@@ -14,7 +14,7 @@ use transship::load;
 use transship::model::{Project, Service};
 use transship::source::SourceMap;
 
-fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options)> {
+fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options, bool)> {
     let mut out = Vec::new();
     for dir in cases("convert") {
         let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{e}"));
@@ -35,10 +35,18 @@ fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options)> {
             env_dir: None,
             templates: None,
             project_root: s["project_root"].as_str().map(str::to_string),
+            podman_version: s["podman_version"]
+                .as_str()
+                .map_or_else(Default::default, |v| {
+                    v.parse()
+                        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                }),
             // Filled from the load below (the case's environment and .env).
             environment: Default::default(),
         };
-        out.push((dir, opts));
+        // `"plan": true` adds the install plan (DEPLOY.md) to the snapshot.
+        let plan = s["plan"].as_bool().unwrap_or(false);
+        out.push((dir, opts, plan));
     }
     out
 }
@@ -54,13 +62,20 @@ fn load_case(dir: &Path) -> (Result<(Project, Environment), String>, SourceMap) 
     (r, sources)
 }
 
-fn render(e: &Emitted, sources: &SourceMap) -> String {
+fn render(e: &Emitted, sources: &SourceMap, plan: Option<(&str, &str)>) -> String {
     let mut out = String::new();
     for f in &e.files {
         out.push_str(&format!("# file: {}\n{}", f.name, f.contents));
         if !f.contents.ends_with('\n') {
             out.push('\n');
         }
+    }
+    // The install plan as `convert -o DIR` writes it (`DEPLOY.md`), for the cases that ask.
+    if let Some((target, project)) = plan {
+        let describe =
+            |span: transship::source::Span| (!span.is_synthetic()).then(|| sources.describe(span));
+        let md = transship::backend::plan::render_markdown(target, project, &e.plan, &describe);
+        out.push_str(&format!("# file: DEPLOY.md\n{md}"));
     }
     for w in &e.warnings {
         let at = if w.span.is_synthetic() {
@@ -84,7 +99,7 @@ fn snapshots(target: &str, min: usize) {
         "expected at least {min} {target} fixtures, found {}",
         all.len()
     );
-    for (dir, mut opts) in all {
+    for (dir, mut opts, show_plan) in all {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -107,7 +122,12 @@ fn snapshots(target: &str, min: usize) {
                 Ok(e) => {
                     let again = run(&p).map(|e| e.files).unwrap_or_default();
                     assert_eq!(e.files, again, "{name}: output differs between runs");
-                    render(&e, &sources)
+                    let title = if target == "quadlet" {
+                        "Podman Quadlet"
+                    } else {
+                        "systemd"
+                    };
+                    render(&e, &sources, show_plan.then_some((title, p.name.as_str())))
                 }
                 Err(e) => format!("error: {e}\n"),
             },

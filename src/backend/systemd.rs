@@ -20,6 +20,8 @@
 pub mod escape;
 pub mod flags;
 pub mod mapping;
+pub mod plan;
+pub mod podman;
 pub mod quadlet;
 pub mod readiness;
 pub mod render;
@@ -67,6 +69,9 @@ pub struct Options {
     /// `--project-root DIR`: where the project directory is on the machines that run the
     /// units (default `/srv/<project>`).
     pub project_root: Option<String>,
+    /// `--podman-version X.Y`: the podman the podman units and Quadlet files are written for
+    /// (gates version-dependent keys and flags; see [`podman`]).
+    pub podman_version: podman::PodmanVersion,
     /// The environment the project was loaded with: `environment:` secrets and configs are
     /// written from it, as compose reads them at `up`.
     pub environment: crate::load::options::Environment,
@@ -218,7 +223,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             });
         }
     }
-    for r in resources(project, opts.runtime) {
+    for r in resources(project, opts) {
         files.push(OutFile {
             name: r.unit.clone(),
             contents: templates.render("resource.tera", &r)?,
@@ -229,7 +234,14 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     warnings.extend(missing);
     files.extend(env_files);
     warnings.extend(top_level_warnings(project));
+    if opts.runtime == Runtime::Podman {
+        warnings.extend(podman::resource_warnings(project));
+    }
+    if opts.fleet {
+        warnings.push(plan::fleet_warning());
+    }
     Ok(Emitted {
+        plan: plan::systemd(project, opts, &files),
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "systemd"),
         anchors: Vec::new(),
@@ -318,6 +330,8 @@ struct ServiceCtx {
 struct FleetCtx {
     conflicts: Vec<String>,
     machine_metadata: Vec<String>,
+    /// `deploy.mode: global`: fleet runs the unit on every machine (`Global=true`).
+    global: bool,
 }
 
 /// What every service's unit needs to know about the others.
@@ -466,11 +480,13 @@ fn service_unit(
             .map(|c| format!("docker network connect {c} %p-%i"))
             .collect();
     }
-    readiness_wait(svc, rt, ready, &mut ctx, &mut notes);
+    readiness_wait(svc, rt, opts.podman_version, ready, &mut ctx, &mut notes);
     ctx.reload_signal = reload_signal(svc).map(|s| exec_word(&s));
     ctx.pre_stop = svc.pre_stop.iter().filter_map(hook_words).collect();
     if opts.fleet {
-        ctx.fleet = Some(fleet(svc, &prefix, &mut notes));
+        // No empty [X-Fleet] section for a service without placement.
+        ctx.fleet = Some(fleet(svc, &prefix, &mut notes))
+            .filter(|f| f.global || !f.conflicts.is_empty() || !f.machine_metadata.is_empty());
     }
     Ok(ServiceUnit {
         ctx,
@@ -510,7 +526,7 @@ pub(crate) fn stable_hash(bytes: &[u8]) -> String {
 }
 
 /// Paths `RequiresMountsFor=` reads as one word each.
-fn mount_path_ok(p: &str) -> bool {
+pub(crate) fn mount_path_ok(p: &str) -> bool {
     p.starts_with('/')
         && !p.contains(|c: char| c.is_whitespace() || c.is_control() || "\"'\\".contains(c))
 }
@@ -665,6 +681,7 @@ fn lifecycle(
 fn readiness_wait(
     svc: &Service,
     rt: Runtime,
+    podman_version: podman::PodmanVersion,
     ready: readiness::Readiness,
     ctx: &mut ServiceCtx,
     notes: &mut Notes,
@@ -679,7 +696,11 @@ fn readiness_wait(
                     "a dependent waits for this service to be healthy but its healthcheck is disabled: the unit fails to start, as compose fails the dependent".into(),
                 );
             }
-            ctx.post_start.push(readiness::wait_healthy(rt));
+            if rt == Runtime::Podman && podman::sd_notify_healthy(podman_version, svc) {
+                podman::notify_when_healthy(&mut ctx.run_options);
+            } else {
+                ctx.post_start.push(readiness::wait_healthy(rt));
+            }
             ctx.timeout_start_sec = (300 + readiness::health_budget(svc)).to_string();
         }
         // podman's Type=notify (conmon) is started once the container runs.
@@ -932,6 +953,7 @@ fn hook_words(h: &crate::model::ServiceHook) -> Option<String> {
 fn fleet(svc: &Service, prefix: &str, notes: &mut Notes) -> FleetCtx {
     let mut f = FleetCtx::default();
     let Some(d) = &svc.deploy else { return f };
+    f.global = d.mode.as_deref() == Some("global");
     if d.placement.max_replicas_per_node == Some(1) {
         f.conflicts.push(format!("{prefix}@*.service"));
     }
@@ -966,7 +988,8 @@ struct ResourceCtx {
 }
 
 /// Oneshot units creating the project's non-external networks, then volumes.
-fn resources(project: &Project, rt: Runtime) -> Vec<ResourceCtx> {
+fn resources(project: &Project, opts: &Options) -> Vec<ResourceCtx> {
+    let (rt, version) = (opts.runtime, opts.podman_version);
     let base = |kind: &'static str, key: &str, name: &str, unit: String, exec: String| {
         let (requires, after) = match rt {
             Runtime::Docker => (
@@ -999,7 +1022,10 @@ fn resources(project: &Project, rt: Runtime) -> Vec<ResourceCtx> {
             .name
             .clone()
             .unwrap_or_else(|| format!("{}_{key}", project.name));
-        let exec = network_create(rt, &name, n);
+        let exec = match rt {
+            Runtime::Podman => podman::network_create(&name, n, version),
+            Runtime::Docker => network_create(rt, &name, n),
+        };
         out.push(base(
             "network",
             key,
@@ -1016,25 +1042,22 @@ fn resources(project: &Project, rt: Runtime) -> Vec<ResourceCtx> {
             .name
             .clone()
             .unwrap_or_else(|| format!("{}_{key}", project.name));
-        let mut w = vec![rt.command().to_string(), "volume".into(), "create".into()];
-        if rt == Runtime::Podman {
-            w.push("--ignore".into());
-        }
-        opt_words(&mut w, "--driver", v.driver.as_deref());
-        for (k, val) in &v.driver_opts {
-            w.push(format!("--opt {}", exec_word(&format!("{k}={val}"))));
-        }
-        for (k, val) in &v.labels {
-            w.push(format!("--label {}", exec_word(&format!("{k}={val}"))));
-        }
-        w.push(exec_word(&name));
-        out.push(base(
-            "volume",
-            key,
-            &name,
-            volume_unit(project, key),
-            w.join(" "),
-        ));
+        let exec = match rt {
+            Runtime::Podman => podman::volume_create(&name, v, version),
+            Runtime::Docker => {
+                let mut w = vec!["docker volume create".to_string()];
+                opt_words(&mut w, "--driver", v.driver.as_deref());
+                for (k, val) in &v.driver_opts {
+                    w.push(format!("--opt {}", exec_word(&format!("{k}={val}"))));
+                }
+                for (k, val) in &v.labels {
+                    w.push(format!("--label {}", exec_word(&format!("{k}={val}"))));
+                }
+                w.push(exec_word(&name));
+                w.join(" ")
+            }
+        };
+        out.push(base("volume", key, &name, volume_unit(project, key), exec));
     }
     out
 }
@@ -1047,7 +1070,7 @@ fn opt_words(w: &mut Vec<String>, flag: &str, v: Option<&str>) {
 
 /// `docker network create` fails when the network exists, so a constant shell snippet
 /// checks first (the name and options are positional parameters, never shell text);
-/// podman has `--ignore`.
+/// podman's is [`podman::network_create`].
 fn network_create(rt: Runtime, name: &str, n: &crate::model::Network) -> String {
     let mut opts: Vec<String> = Vec::new();
     opt_words(&mut opts, "--driver", n.driver.as_deref());

@@ -447,6 +447,7 @@ pub fn emit(
                 env_dir: args.env_dir.clone(),
                 templates: args.templates.clone(),
                 project_root: args.project_root.clone(),
+                podman_version: args.podman_version,
                 environment: environment.clone(),
             };
             if target == Target::Quadlet {

@@ -219,9 +219,13 @@ impl Ctx<'_> {
                 .push(format!("--stop-timeout {}", ceil_secs(g.as_nanos())));
         }
         if let Some(l) = &s.logging {
-            push_opt(f, "--log-driver", l.driver.as_deref());
-            for (k, v) in &l.options {
-                push(f, "--log-opt", &format!("{k}={v}"));
+            if self.runtime == Runtime::Podman {
+                podman_logging(f, l);
+            } else {
+                push_opt(f, "--log-driver", l.driver.as_deref());
+                for (k, v) in &l.options {
+                    push(f, "--log-opt", &format!("{k}={v}"));
+                }
             }
         }
     }
@@ -322,11 +326,18 @@ impl Ctx<'_> {
                 if let Some(ip) = n.ipv6_address.as_deref().filter(|v| !v.is_empty()) {
                     opts.push(("ip6", ip.to_string()));
                 }
+                // podman names the per-network options itself: `mac=`, and driver options
+                // as `key=value` (pkg/specgen/namespaces.go parseBridgeNetworkOptions).
+                let podman = self.runtime == Runtime::Podman;
                 if let Some(m) = n.mac_address.as_deref().filter(|v| !v.is_empty()) {
-                    opts.push(("mac-address", m.to_string()));
+                    opts.push((if podman { "mac" } else { "mac-address" }, m.to_string()));
                 }
                 for (k, v) in &n.driver_opts {
-                    opts.push(("driver-opt", format!("{k}={v}")));
+                    if podman {
+                        opts.push((k.as_str(), v.clone()));
+                    } else {
+                        opts.push(("driver-opt", format!("{k}={v}")));
+                    }
                 }
             }
             if self.runtime == Runtime::Docker && i > 0 {
@@ -648,9 +659,15 @@ impl Ctx<'_> {
             ("--health-start-interval", h.start_interval),
         ];
         for (flag, d) in durations {
-            if let Some(d) = d {
-                push(f, flag, &d.to_string());
+            let Some(d) = d else { continue };
+            if flag == "--health-start-interval" && self.runtime == Runtime::Podman {
+                f.notes.push((
+                    "healthcheck.start_interval".into(),
+                    "dropped: podman has no start interval (its --health-startup-* options run a separate startup check); checks run every interval from the start".into(),
+                ));
+                continue;
             }
+            push(f, flag, &d.to_string());
         }
         if let Some(r) = h.retries {
             f.flags.push(format!("--health-retries {r}"));
@@ -837,6 +854,48 @@ impl Ctx<'_> {
         f.args.push(exec_word(&image_of(self.project, s)));
         tail.extend(s.command.iter().flatten().cloned());
         f.args.extend(tail.iter().map(|w| exec_word(w)));
+    }
+}
+
+/// `logging` for podman, whose drivers are k8s-file (`json-file` is an alias), journald,
+/// none and passthrough (podman-run(1) `--log-driver`): the unit's journal is where its
+/// output is read (`journalctl -u`), so file-like and remote drivers become journald, whose
+/// own options (`tag`) are kept; rotation and remote options are dropped with a note.
+fn podman_logging(f: &mut RunFlags, l: &crate::model::Logging) {
+    let driver = l.driver.as_deref().filter(|d| !d.is_empty());
+    let keep_none = driver == Some("none");
+    let flag = if keep_none { "none" } else { "journald" };
+    match driver {
+        None | Some("journald" | "none") => {}
+        Some(d) => f.notes.push((
+            "logging.driver".into(),
+            format!(
+                "approximated: podman's {d} driver {} the unit's journal; the journald driver is used, so `journalctl -u` shows the output",
+                if d == "json-file" || d == "local" {
+                    "writes a file (k8s-file), not"
+                } else {
+                    "does not exist; its output is not in"
+                }
+            ),
+        )),
+    }
+    if driver.is_some() {
+        push(f, "--log-driver", flag);
+    }
+    for (k, v) in &l.options {
+        if k == "tag" && !keep_none {
+            push(f, "--log-opt", &format!("{k}={v}"));
+        } else {
+            let why = if k.starts_with("max-") {
+                " (journald rotates by its own settings, journald.conf(5))"
+            } else {
+                ""
+            };
+            f.notes.push((
+                format!("logging.options.{k}"),
+                format!("dropped: podman's journald driver has no {k} option{why}"),
+            ));
+        }
     }
 }
 

@@ -71,7 +71,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "depends_on",
         "Requires=/Wants= and After= the dependency's instance units",
-        "the dependency's unit is started once its container runs (service_started), is healthy (service_healthy: an ExecStartPost= wait bounded by the healthcheck's timings) or has exited 0 (service_completed_successfully: a Type=oneshot job), so the dependent starts when compose would start it; Requires= also stops or restarts the dependent when the dependency is stopped or restarted by hand (compose: only with `restart: true`); `required: false` becomes Wants=; Quadlet files wait only for the container to run",
+        "the dependency's unit is started once its container runs (service_started), is healthy (service_healthy: an ExecStartPost= wait bounded by the healthcheck's timings) or has exited 0 (service_completed_successfully: a Type=oneshot job), so the dependent starts when compose would start it; Requires= also stops or restarts the dependent when the dependency is stopped or restarted by hand (compose: only with `restart: true`); `required: false` becomes Wants=; podman waits for healthy itself from 4.7 (`--sdnotify=healthy`), Quadlet from podman 5.0 (`Notify=healthy`)",
     ),
     d(
         "deploy.endpoint_mode",
@@ -171,7 +171,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "healthcheck",
         "--health-cmd, --health-interval, --health-timeout, --health-retries, --health-start-period, --health-start-interval",
-        "docker runs --health-cmd through the container's shell, so a CMD-form test is shell-quoted (podman takes it exactly, as JSON); a `--to systemd` unit awaited with service_healthy is started once healthy (Quadlet files are not)",
+        "docker runs --health-cmd through the container's shell, so a CMD-form test is shell-quoted (podman takes it exactly, as JSON); a unit awaited with service_healthy is started once healthy",
     ),
     t("hostname", "--hostname"),
     t("image", "ExecStart= image"),

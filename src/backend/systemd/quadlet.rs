@@ -1,61 +1,118 @@
 //! Podman Quadlet output (`convert --to quadlet`): per service a `<project>-<service>.container`
-//! (Quadlet generates `<project>-<service>.service` from it), per network and named volume a
-//! `.network` / `.volume` file. The container's run options are the same escaped podman flags
-//! the systemd backend computes, given to Quadlet as `PodmanArgs=` (Quadlet splits them with
-//! systemd's own rules); image, name, command, environment file and restart policy use
-//! Quadlet's keys. Quadlet runs one container per file: replicas are not expanded.
+//! (Quadlet generates `<project>-<service>.service` from it; with replicas on podman ≥ 5.0 a
+//! template `<project>-<service>@.container`), per network and named volume a `.network` /
+//! `.volume` file, and a plain `<project>.target` that starts and stops the project (Quadlet
+//! passes `[Unit]`/`[Install]` through, so every container is `PartOf=`/`WantedBy=` it).
+//!
+//! The container's run options are the same escaped podman flags the systemd backend
+//! computes, given to Quadlet as `PodmanArgs=` (Quadlet splits them with systemd's own
+//! rules); image, name, command, environment file and restart policy use Quadlet's keys.
+//! Keys a newer podman added are written only from `--podman-version` on ([`super::podman`]):
+//! Quadlet refuses a unit with a key it does not know.
+
+mod resources;
 
 use super::escape::{directive_value, exec_word, unit_name_part};
+use super::podman::{Feature, PodmanVersion};
+use super::readiness::{self, Readiness};
 use super::render::{QUADLET_TEMPLATES, Templates};
 use super::{HostDirs, Options, Runtime, flags};
 use crate::backend::mapping::ConvertWarning;
 use crate::backend::{EmitError, Emitted, OutFile};
 use crate::diag::Severity;
 use crate::model::{Project, Service};
+use crate::source::Span;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Serialize, Default)]
 struct ContainerCtx {
     unit: String,
     description: String,
+    project_target: String,
     requires: Vec<String>,
+    requires_mounts_for: Vec<String>,
     wants: Vec<String>,
     after: Vec<String>,
     image: String,
     container_name: String,
-    environment_file: Option<String>,
+    notify_healthy: bool,
     podman_args: Vec<String>,
     exec: Vec<String>,
+    oneshot: bool,
+    environment_file: Option<String>,
+    pre_start: Vec<String>,
+    post_start: Vec<String>,
     restart: String,
     restart_sec: Option<String>,
+    timeout_start_sec: String,
     timeout_stop_sec: String,
     reload_signal: Option<String>,
+    /// `[Install] WantedBy=` (none for a template: the project target wants its instances).
+    wanted_by: Option<String>,
 }
 
-#[derive(Serialize, Default)]
-struct ResourceCtx {
+#[derive(Serialize)]
+struct TargetCtx {
     unit: String,
     description: String,
-    name: String,
-    driver: Option<String>,
-    labels: Vec<String>,
-    options: Vec<String>,
-    internal: bool,
-    subnet: Option<String>,
-    gateway: Option<String>,
+    wants: Vec<String>,
 }
 
-fn stem(project: &Project, kind: &str, key: &str) -> String {
-    let p = unit_name_part(&project.name);
-    let k = unit_name_part(key);
-    if kind.is_empty() {
-        format!("{p}-{k}")
-    } else {
-        format!("{p}-{kind}-{k}")
+fn stem(project: &Project, key: &str) -> String {
+    format!("{}-{}", unit_name_part(&project.name), unit_name_part(key))
+}
+
+/// The Quadlet file names and generated service names of the project's services.
+struct Layout {
+    /// Service → the systemd units it runs as (`p-web.service`, or `p-web@1.service` …).
+    units: BTreeMap<String, Vec<String>>,
+    /// Service → whether it is a template (replicas on podman ≥ 5.0).
+    template: BTreeSet<String>,
+}
+
+impl Layout {
+    fn of(project: &Project, version: PodmanVersion) -> Layout {
+        let mut units = BTreeMap::new();
+        let mut template = BTreeSet::new();
+        for (name, svc) in &project.services {
+            let n = svc.replicas().max(0);
+            if n > 1 && version.has(Feature::Templates) {
+                template.insert(name.clone());
+                let base = stem(project, name);
+                units.insert(
+                    name.clone(),
+                    (1..=n).map(|i| format!("{base}@{i}.service")).collect(),
+                );
+            } else {
+                units.insert(
+                    name.clone(),
+                    vec![format!("{}.service", stem(project, name))],
+                );
+            }
+        }
+        Layout { units, template }
+    }
+
+    /// Each service's first (or only) container, as `service:X` and `volumes_from` name it.
+    fn first_containers(&self, project: &Project) -> BTreeMap<String, String> {
+        project
+            .services
+            .keys()
+            .map(|s| {
+                let name = if self.template.contains(s) {
+                    format!("{}-{s}-1", project.name)
+                } else {
+                    format!("{}-{s}", project.name)
+                };
+                (s.clone(), name)
+            })
+            .collect()
     }
 }
 
-/// Convert `project` to Quadlet files: containers, then networks, then volumes, then env files.
+/// Convert `project` to Quadlet files: the project target, containers, then networks, then
+/// volumes, then env files.
 ///
 /// # Errors
 /// A value holds a NUL byte, or a `--templates` file cannot be read or rendered.
@@ -66,10 +123,29 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         runtime: Runtime::Podman,
         ..opts.clone()
     };
+    let version = opts.podman_version;
+    let mut warnings: Vec<ConvertWarning> = Vec::new();
+    let named = resources::with_quadlet_names(project, version, &mut warnings);
+    let project: &Project = &named;
     let dirs = HostDirs::new(project, &opts);
+    let layout = Layout::of(project, version);
+    let ready = super::readiness::of(project);
     let mut files = Vec::new();
     let mut env_files = Vec::new();
-    let mut warnings: Vec<ConvertWarning> = Vec::new();
+    if version < PodmanVersion::new(4, 4) {
+        warnings.push(project_warning(format!(
+            "Quadlet first shipped with podman 4.4 (--podman-version is {version}): podman {version} does not read these files"
+        )));
+    }
+    let target = TargetCtx {
+        unit: format!("{}.target", unit_name_part(&project.name)),
+        description: directive_value(&format!("Compose project {}", project.name)),
+        wants: layout.units.values().flatten().cloned().collect(),
+    };
+    files.push(OutFile {
+        name: target.unit.clone(),
+        contents: templates.render("quadlet-target.tera", &target)?,
+    });
     for name in project.service_names() {
         let Some(svc) = project.services.get(name) else {
             continue;
@@ -85,8 +161,19 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             name,
             present,
         ));
-        let mut run = flags::run_flags(project, svc, Runtime::Podman, &dirs, None);
-        let ctx = container(project, svc, &mut run, &dirs.env, &mut warnings);
+        let naming = flags::Naming {
+            instance: layout.template.contains(name).then(|| "%i".to_string()),
+            first_instance: layout.first_containers(project),
+        };
+        let mut run = flags::run_flags_named(project, svc, Runtime::Podman, &dirs, None, &naming);
+        let cx = Cx {
+            project,
+            layout: &layout,
+            ready: &ready,
+            version,
+            target: &target.unit,
+        };
+        let ctx = cx.container(svc, &mut run, &dirs, &mut warnings);
         files.push(OutFile {
             name: ctx.unit.clone(),
             contents: templates.render("quadlet-container.tera", &ctx)?,
@@ -108,33 +195,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         if n.external {
             continue;
         }
-        let ipam = n.ipam.config.first();
-        let ctx = ResourceCtx {
-            unit: format!("{}.network", stem(project, "", key)),
-            description: directive_value(&format!(
-                "network {key} of compose project {}",
-                project.name
-            )),
-            name: directive_value(
-                &n.name
-                    .clone()
-                    .unwrap_or_else(|| format!("{}_{key}", project.name)),
-            ),
-            driver: n.driver.as_deref().map(directive_value),
-            labels: n
-                .labels
-                .iter()
-                .map(|(k, v)| exec_word(&format!("{k}={v}")))
-                .collect(),
-            options: n
-                .driver_opts
-                .iter()
-                .map(|(k, v)| directive_value(&format!("{k}={v}")))
-                .collect(),
-            internal: n.internal == Some(true),
-            subnet: ipam.and_then(|c| c.subnet.as_deref()).map(directive_value),
-            gateway: ipam.and_then(|c| c.gateway.as_deref()).map(directive_value),
-        };
+        let ctx = resources::network(project, key, n, version, &mut warnings);
         files.push(OutFile {
             name: ctx.unit.clone(),
             contents: templates.render("quadlet-network.tera", &ctx)?,
@@ -144,30 +205,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         if v.external {
             continue;
         }
-        let ctx = ResourceCtx {
-            unit: format!("{}.volume", stem(project, "", key)),
-            description: directive_value(&format!(
-                "volume {key} of compose project {}",
-                project.name
-            )),
-            name: directive_value(
-                &v.name
-                    .clone()
-                    .unwrap_or_else(|| format!("{}_{key}", project.name)),
-            ),
-            driver: v.driver.as_deref().map(directive_value),
-            labels: v
-                .labels
-                .iter()
-                .map(|(k, val)| exec_word(&format!("{k}={val}")))
-                .collect(),
-            options: v
-                .driver_opts
-                .iter()
-                .map(|(k, val)| directive_value(&format!("{k}={val}")))
-                .collect(),
-            ..ResourceCtx::default()
-        };
+        let ctx = resources::volume(project, key, v, version, &mut warnings);
         files.push(OutFile {
             name: ctx.unit.clone(),
             contents: templates.render("quadlet-volume.tera", &ctx)?,
@@ -175,6 +213,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     }
     env_files.extend(super::object_files(project));
     files.extend(env_files);
+    let plan = super::plan::quadlet(project, &opts, &files);
     Ok(Emitted {
         files,
         warnings: crate::backend::mapping::one_per_key(
@@ -183,95 +222,217 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             "quadlet",
         ),
         anchors: Vec::new(),
+        plan,
         ..Emitted::default()
     })
 }
 
-fn container(
-    project: &Project,
-    svc: &Service,
-    run: &mut flags::RunFlags,
-    dir: &str,
-    warnings: &mut Vec<ConvertWarning>,
-) -> ContainerCtx {
-    let name = svc.name.as_str();
-    let mut note = |rel: &str, message: String| {
-        warnings.push(ConvertWarning {
-            severity: Severity::Warning,
-            service: Some(name.to_string()),
-            key_path: format!("services.{name}.{}", rel.split('[').next().unwrap_or(rel)),
-            span: svc.provenance.nearest_key_span(rel),
-            message,
-        });
-    };
-    for (rel, msg) in &run.notes {
-        note(rel, msg.clone());
+fn project_warning(message: String) -> ConvertWarning {
+    ConvertWarning {
+        severity: Severity::Warning,
+        service: None,
+        key_path: "services".into(),
+        span: Span::SYNTHETIC,
+        message,
     }
-    if svc.replicas() > 1 {
-        note(
-            "deploy.replicas",
-            format!(
-                "approximated for quadlet: one container runs, not {}: Quadlet files are not templates (use --to systemd for instances)",
-                svc.replicas()
-            ),
-        );
-    }
-    let mut ctx = ContainerCtx {
-        unit: format!("{}.container", stem(project, "", name)),
-        description: directive_value(&format!("{name} (compose project {})", project.name)),
-        image: run.args.first().cloned().unwrap_or_default(),
-        container_name: exec_word(&format!("{}-{name}", project.name)),
-        podman_args: std::mem::take(&mut run.flags),
-        exec: run.args.iter().skip(1).cloned().collect(),
-        timeout_stop_sec: {
-            let grace = svc
-                .stop_grace_period
-                .map_or(10, |g| flags::ceil_secs(g.as_nanos()));
-            (grace + 30).to_string()
-        },
-        ..ContainerCtx::default()
-    };
-    if !run.env_lines.is_empty() {
-        ctx.environment_file = Some(directive_value(&format!("{dir}{name}.env")));
-    }
-    ctx.wants.push("network-online.target".into());
-    ctx.after.push("network-online.target".into());
-    if svc.network_mode.as_deref().is_none_or(str::is_empty) {
-        for n in svc.networks.keys() {
-            if project.networks.get(n).is_some_and(|x| !x.external) {
-                let u = format!("{}-network.service", stem(project, "", n));
-                ctx.requires.push(u.clone());
-                ctx.after.push(u);
+}
+
+/// What every container reads.
+struct Cx<'a> {
+    project: &'a Project,
+    layout: &'a Layout,
+    ready: &'a BTreeMap<String, Readiness>,
+    version: PodmanVersion,
+    target: &'a str,
+}
+
+impl Cx<'_> {
+    fn container(
+        &self,
+        svc: &Service,
+        run: &mut flags::RunFlags,
+        dirs: &HostDirs,
+        warnings: &mut Vec<ConvertWarning>,
+    ) -> ContainerCtx {
+        let project = self.project;
+        let name = svc.name.as_str();
+        let mut note = |rel: &str, message: String| {
+            warnings.push(ConvertWarning {
+                severity: Severity::Warning,
+                service: Some(name.to_string()),
+                key_path: format!("services.{name}.{}", rel.split('[').next().unwrap_or(rel)),
+                span: svc.provenance.nearest_key_span(rel),
+                message,
+            });
+        };
+        for (rel, msg) in &run.notes {
+            note(rel, msg.clone());
+        }
+        let template = self.layout.template.contains(name);
+        if svc.replicas() > 1 && !template {
+            note(
+                "deploy.replicas",
+                format!(
+                    "approximated for quadlet: one container runs, not {}: {} (use --to systemd for instances)",
+                    svc.replicas(),
+                    Feature::Templates.lacking(self.version)
+                ),
+            );
+        }
+        if template {
+            for (i, p) in svc.ports.iter().enumerate() {
+                if let Some(host) = p
+                    .published
+                    .as_deref()
+                    .filter(|h| !h.is_empty() && !h.contains('-'))
+                {
+                    note(
+                        &format!("ports[{i}]"),
+                        format!(
+                            "host port {host} is published by each of the {} instances on one host: only the first can bind it (use a port range or one instance)",
+                            svc.replicas()
+                        ),
+                    );
+                }
             }
         }
-    }
-    // Volume units already required (hashed: a service may mount thousands).
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for v in &svc.volumes {
-        let named = v.kind.as_deref().is_none_or(|k| k == "volume");
-        if let Some(src) = v.source.as_deref().filter(|_| named)
-            && project.volumes.get(src).is_some_and(|x| !x.external)
-        {
-            let u = format!("{}-volume.service", stem(project, "", src));
-            if seen.insert(u.clone()) {
-                ctx.requires.push(u.clone());
-                ctx.after.push(u);
-            }
-        }
-    }
-    for (dep, d) in &svc.depends_on {
-        if !project.services.contains_key(dep) {
-            continue;
-        }
-        let u = format!("{}.service", stem(project, "", dep));
-        if d.required {
-            ctx.requires.push(u.clone());
+        let base = stem(project, name);
+        let container_name = if template {
+            format!("{}-%i", exec_word(&format!("{}-{name}", project.name)))
         } else {
-            ctx.wants.push(u.clone());
+            exec_word(&format!("{}-{name}", project.name))
+        };
+        let ready = self.ready.get(name).copied().unwrap_or(Readiness::None);
+        let mut ctx = ContainerCtx {
+            unit: if template {
+                format!("{base}@.container")
+            } else {
+                format!("{base}.container")
+            },
+            description: directive_value(&format!("{name} (compose project {})", project.name)),
+            project_target: self.target.to_string(),
+            image: run.args.first().cloned().unwrap_or_default(),
+            container_name,
+            podman_args: std::mem::take(&mut run.flags),
+            exec: run.args.iter().skip(1).cloned().collect(),
+            timeout_stop_sec: {
+                let grace = svc
+                    .stop_grace_period
+                    .map_or(10, |g| flags::ceil_secs(g.as_nanos()));
+                (grace + 30).to_string()
+            },
+            // Quadlet pulls the image inside the start job (podman-systemd.unit(5)).
+            timeout_start_sec: "300".into(),
+            wanted_by: (!template).then(|| self.target.to_string()),
+            ..ContainerCtx::default()
+        };
+        if !run.env_lines.is_empty() {
+            ctx.environment_file = Some(directive_value(&format!("{}{name}.env", dirs.env)));
         }
-        ctx.after.push(u);
+        ctx.pre_start = run
+            .create_dirs
+            .iter()
+            .map(|d| format!("-/bin/mkdir -p {}", exec_word(d)))
+            .collect();
+        ctx.requires_mounts_for = run
+            .host_paths
+            .iter()
+            .filter(|p| super::mount_path_ok(p))
+            .map(|p| directive_value(p))
+            .collect();
+        self.dependencies(svc, &mut ctx);
+        match ready {
+            Readiness::Job => {
+                // podman-systemd.unit(5) "Service Type": a container expected to exit.
+                ctx.oneshot = true;
+                ctx.timeout_start_sec = "infinity".into();
+            }
+            Readiness::Healthy => self.health_gate(svc, &mut ctx, &mut note),
+            // Quadlet's Type=notify (conmon) is started once the container runs.
+            Readiness::Running | Readiness::None => {}
+        }
+        restart(svc, ready == Readiness::Job, &mut ctx, &mut note);
+        ctx.reload_signal = super::reload_signal(svc).map(|s| exec_word(&s));
+        ctx
     }
-    let (restart, delay) = match svc.restart.as_deref().unwrap_or("") {
+
+    /// Requires=/After= the network and volume units used, and the dependencies' services
+    /// themselves (a failed job or health wait fails them, so `Requires=` fails the
+    /// dependent as compose does).
+    fn dependencies(&self, svc: &Service, ctx: &mut ContainerCtx) {
+        let project = self.project;
+        ctx.wants.push("network-online.target".into());
+        ctx.after.push("network-online.target".into());
+        if svc.network_mode.as_deref().is_none_or(str::is_empty) {
+            for n in svc.networks.keys() {
+                if project.networks.get(n).is_some_and(|x| !x.external) {
+                    let u = format!("{}-network.service", stem(project, n));
+                    ctx.requires.push(u.clone());
+                    ctx.after.push(u);
+                }
+            }
+        }
+        // Volume units already required (hashed: a service may mount thousands).
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for v in &svc.volumes {
+            let named = v.kind.as_deref().is_none_or(|k| k == "volume");
+            if let Some(src) = v.source.as_deref().filter(|_| named)
+                && project.volumes.get(src).is_some_and(|x| !x.external)
+            {
+                let u = format!("{}-volume.service", stem(project, src));
+                if seen.insert(u.clone()) {
+                    ctx.requires.push(u.clone());
+                    ctx.after.push(u);
+                }
+            }
+        }
+        for (dep, d) in &svc.depends_on {
+            let Some(units) = self.layout.units.get(dep) else {
+                continue;
+            };
+            for u in units {
+                if d.required {
+                    ctx.requires.push(u.clone());
+                } else {
+                    ctx.wants.push(u.clone());
+                }
+                ctx.after.push(u.clone());
+            }
+        }
+    }
+
+    /// A dependent waits for this container to be healthy: `Notify=healthy` from podman 5.0
+    /// (podman sends READY once the healthcheck passes), else a wait after the start.
+    fn health_gate(
+        &self,
+        svc: &Service,
+        ctx: &mut ContainerCtx,
+        note: &mut impl FnMut(&str, String),
+    ) {
+        let checked = super::podman::has_healthcheck(svc);
+        if !checked {
+            note(
+                "healthcheck",
+                "a dependent waits for this service to be healthy but it has no healthcheck here: the start waits for a health status that never comes and fails, as compose fails the dependent".into(),
+            );
+        }
+        // podman refuses Notify=healthy (--sdnotify=healthy) without a healthcheck.
+        if checked && self.version.has(Feature::NotifyHealthy) {
+            ctx.notify_healthy = true;
+        } else {
+            ctx.post_start.push(readiness::wait_healthy_of(
+                Runtime::Podman,
+                &ctx.container_name,
+            ));
+        }
+        ctx.timeout_start_sec = (300 + readiness::health_budget(svc)).to_string();
+    }
+}
+
+/// `restart` / `deploy.restart_policy` → Restart=. systemd refuses `Restart=always` for a
+/// `Type=oneshot` unit: a job is restarted only when it fails.
+fn restart(svc: &Service, job: bool, ctx: &mut ContainerCtx, note: &mut impl FnMut(&str, String)) {
+    let (mut restart, delay) = match svc.restart.as_deref().unwrap_or("") {
         r if r.starts_with("on-failure") => ("on-failure", true),
         "always" | "unless-stopped" => ("always", true),
         "" => match svc
@@ -286,10 +447,54 @@ fn container(
         },
         _ => ("no", false),
     };
+    if job && restart == "always" {
+        restart = "on-failure";
+        note(
+            "restart",
+            "a one-shot job (a dependent waits for it to complete) is restarted only when it fails: Type=oneshot units cannot be restarted after a clean exit".into(),
+        );
+    }
     ctx.restart = restart.into();
     if delay {
         ctx.restart_sec = Some("5s".into());
     }
-    ctx.reload_signal = super::reload_signal(svc).map(|s| exec_word(&s));
-    ctx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_are_templates_from_podman_5_only() {
+        let mut p = Project {
+            name: "p".into(),
+            ..Project::default()
+        };
+        let web = Service {
+            scale: Some(2),
+            ..Service::default()
+        };
+        p.services.insert("web".into(), web);
+        let old = Layout::of(&p, PodmanVersion::new(4, 9));
+        assert_eq!(
+            old.units.get("web"),
+            Some(&vec!["p-web.service".to_string()])
+        );
+        assert_eq!(
+            old.first_containers(&p).get("web").map(String::as_str),
+            Some("p-web")
+        );
+        let new = Layout::of(&p, PodmanVersion::new(5, 0));
+        assert_eq!(
+            new.units.get("web"),
+            Some(&vec![
+                "p-web@1.service".to_string(),
+                "p-web@2.service".into()
+            ])
+        );
+        assert_eq!(
+            new.first_containers(&p).get("web").map(String::as_str),
+            Some("p-web-1")
+        );
+    }
 }

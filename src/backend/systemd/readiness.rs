@@ -62,6 +62,12 @@ pub fn wait_running(rt: Runtime) -> String {
 /// `ExecStartPost=` that waits until the container is healthy and fails, as compose fails
 /// the dependents, when it turns unhealthy, has no healthcheck (docker) or is gone.
 pub fn wait_healthy(rt: Runtime) -> String {
+    wait_healthy_of(rt, "%p-%i")
+}
+
+/// [`wait_healthy`] for the container `container` (already escaped for a command line; it
+/// may use specifiers).
+pub fn wait_healthy_of(rt: Runtime, container: &str) -> String {
     // podman before 4.x names the field differently and prints nothing: keep waiting then
     // (TimeoutStartSec= bounds it).
     let no_check = match rt {
@@ -72,7 +78,7 @@ pub fn wait_healthy(rt: Runtime) -> String {
         "while :; do s=$({} inspect -f '{{{{.State.Running}}}} {{{{if .State.Health}}}}{{{{.State.Health.Status}}}}{{{{else}}}}none{{{{end}}}}' \"$0\") || exit 1; case $s in \"true healthy\") exit 0 ;; \"true unhealthy\") echo \"$0 is unhealthy\" >&2; exit 1 ;; {no_check}false*) kill -0 \"$MAINPID\" 2>/dev/null || {{ echo \"$0 is not running\" >&2; exit 1; }} ;; esac; sleep 1; done",
         rt.command()
     );
-    format!("/bin/sh -c {} %p-%i", exec_word(&script))
+    format!("/bin/sh -c {} {container}", exec_word(&script))
 }
 
 /// Seconds a healthy container may take to report so (docker's defaults: interval and

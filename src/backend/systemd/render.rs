@@ -20,6 +20,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("resource.tera", include_str!("templates/resource.tera")),
     (
+        "quadlet-target.tera",
+        include_str!("templates/quadlet-target.tera"),
+    ),
+    (
         "quadlet-container.tera",
         include_str!("templates/quadlet-container.tera"),
     ),
@@ -43,6 +47,7 @@ pub const UNIT_TEMPLATES: &[&str] = &[
 
 /// The templates `--quadlet` files are made from.
 pub const QUADLET_TEMPLATES: &[&str] = &[
+    "quadlet-target.tera",
     "quadlet-container.tera",
     "quadlet-network.tera",
     "quadlet-volume.tera",

@@ -131,6 +131,53 @@ fn service_prefix(project: &Project, service: &str) -> String {
     )
 }
 
+/// `<project>-<service>-healthy`: the prefix of the units that are started once an instance
+/// is healthy.
+fn healthy_prefix(project: &Project, service: &str) -> String {
+    format!("{}-healthy", service_prefix(project, service))
+}
+
+/// The unit a docker instance's health is waited for in, when a dependent waits for
+/// `service_healthy` (podman's units wait in the instance: `--sdnotify=healthy`).
+#[derive(Serialize)]
+struct HealthyCtx {
+    project: String,
+    service: String,
+    unit: String,
+    description: String,
+    instance: String,
+    wait: String,
+    timeout_start_sec: String,
+}
+
+fn healthy_unit(
+    project: &Project,
+    svc: &Service,
+    rt: Runtime,
+    shared: &Shared,
+) -> Option<HealthyCtx> {
+    if rt != Runtime::Docker
+        || shared.readiness.get(&svc.name) != Some(&readiness::Readiness::Healthy)
+    {
+        return None;
+    }
+    let prefix = service_prefix(project, &svc.name);
+    Some(HealthyCtx {
+        project: project.name.clone(),
+        service: svc.name.clone(),
+        unit: format!("{}@.service", healthy_prefix(project, &svc.name)),
+        description: format!(
+            "{} instance %i is healthy",
+            directive_value(&format!("{} (compose project {})", svc.name, project.name))
+        ),
+        instance: format!("{prefix}@%i.service"),
+        // The container is the instance's `%p-%i`: the same prefix text, which systemd
+        // expands and unescapes the same way in this line.
+        wait: readiness::wait_healthy_of(rt, &format!("{prefix}-%i")),
+        timeout_start_sec: (30 + readiness::health_budget(svc)).to_string(),
+    })
+}
+
 fn service_target(project: &Project, service: &str) -> String {
     format!("{}.target", service_prefix(project, service))
 }
@@ -210,6 +257,12 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             name: unit.ctx.unit.clone(),
             contents: templates.render("service.tera", &unit.ctx)?,
         });
+        if let Some(h) = healthy_unit(project, svc, opts.runtime, &shared) {
+            files.push(OutFile {
+                name: h.unit.clone(),
+                contents: templates.render("service-healthy.tera", &h)?,
+            });
+        }
         if !unit.env.is_empty() {
             env_files.push(OutFile {
                 name: format!("{ENV_OUT}/{name}.env"),
@@ -696,12 +749,19 @@ fn readiness_wait(
                     "a dependent waits for this service to be healthy but its healthcheck is disabled: the unit fails to start, as compose fails the dependent".into(),
                 );
             }
-            if rt == Runtime::Podman && podman::sd_notify_healthy(podman_version, svc) {
-                podman::notify_when_healthy(&mut ctx.run_options);
-            } else {
-                ctx.post_start.push(readiness::wait_healthy(rt));
+            match rt {
+                // The health wait is its own unit (healthy_unit): dependents that only wait
+                // for service_started start once the container runs, as with compose.
+                Runtime::Docker => ctx.post_start.push(readiness::wait_running(rt)),
+                Runtime::Podman if podman::sd_notify_healthy(podman_version, svc) => {
+                    podman::notify_when_healthy(&mut ctx.run_options);
+                    ctx.timeout_start_sec = (300 + readiness::health_budget(svc)).to_string();
+                }
+                Runtime::Podman => {
+                    ctx.post_start.push(readiness::wait_healthy(rt));
+                    ctx.timeout_start_sec = (300 + readiness::health_budget(svc)).to_string();
+                }
             }
-            ctx.timeout_start_sec = (300 + readiness::health_budget(svc)).to_string();
         }
         // podman's Type=notify (conmon) is started once the container runs.
         readiness::Readiness::Running if rt == Runtime::Docker => {
@@ -787,8 +847,16 @@ fn dependencies(
         let Some(list) = shared.instances.get(dep) else {
             continue;
         };
+        let healthy = rt == Runtime::Docker
+            && d.condition.as_deref() == Some("service_healthy")
+            && shared.readiness.get(dep) == Some(&readiness::Readiness::Healthy);
+        let prefix = if healthy {
+            healthy_prefix(project, dep)
+        } else {
+            service_prefix(project, dep)
+        };
         for i in list {
-            let u = format!("{}@{i}.service", service_prefix(project, dep));
+            let u = format!("{prefix}@{i}.service");
             if d.required {
                 ctx.requires.push(u.clone());
             } else {

@@ -7,9 +7,10 @@ use crate::deploy::{Ctx, Deployment};
 use crate::observe::Observed;
 use crate::probe::{Run, parse_runs};
 use crate::scenario::{Scenario, Step, copy_tree};
-use crate::sh::{docker, secs};
+use crate::sh::{docker, run, secs};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// What the harness changes in its copy of each stack, and why.
@@ -115,6 +116,15 @@ impl Swarm {
             seen: BTreeMap::new(),
             replicas: BTreeMap::new(),
         };
+        // The operator's step before the deploy: the node plan (labels, and the secrets Swarm
+        // cannot read from the environment), run as DEPLOY.md says, with the project's .env.
+        let plan = out.join(format!("{}.nodes.sh", sc.project));
+        if plan.is_file()
+            && let Err(e) = run_plan(&plan, &dir)
+        {
+            swarm.teardown();
+            return Err(e);
+        }
         let deploy = [
             "stack",
             "deploy",
@@ -137,7 +147,9 @@ impl Swarm {
         let name = name
             .strip_prefix(&format!("{}_", self.stack))
             .unwrap_or(name);
-        let slot: u32 = slot.parse().unwrap_or(0);
+        // A job's tasks (and a global service's) are named by a task or node id, not a
+        // slot: on one node there is one of them at a time, compose's container 1.
+        let slot: u32 = slot.parse().unwrap_or(1);
         if !self.services.contains(name)
             && let Some((base, i)) = name.rsplit_once('-')
             && self.services.contains(base)
@@ -294,9 +306,23 @@ impl Deployment for Swarm {
 
     fn teardown(&mut self) {
         docker(&["stack", "rm", &self.stack], secs(60));
+        // The plan's secrets and configs: external to the stack, so `stack rm` keeps them.
+        for kind in ["secret", "config"] {
+            let ls = docker(&[kind, "ls", "--format", "{{.Name}}"], secs(20)).stdout;
+            let prefix = format!("{}_", self.stack);
+            for name in ls.lines().filter(|l| l.starts_with(&prefix)) {
+                docker(&[kind, "rm", name], secs(20));
+            }
+        }
         // Wait until its networks and containers are gone, or the next stack of this name
         // (or a later scenario's network) collides with them.
         let filter = format!("label=com.docker.stack.namespace={}", self.stack);
+        // A finished job's task containers outlive `stack rm` (and hold its volumes).
+        for row in containers(&filter, &[]).unwrap_or_default() {
+            if let Some(id) = row.first() {
+                docker(&["rm", "-f", "-v", id], secs(30));
+            }
+        }
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(60) {
             let nets = docker(&["network", "ls", "-q", "--filter", &filter], secs(20)).stdout;
@@ -311,4 +337,28 @@ impl Deployment for Swarm {
             docker(&["volume", "rm", "-f", v], secs(30));
         }
     }
+}
+
+/// Run the node plan `plan` with the variables of the project's `.env` and every `NODE_*`
+/// it names set to this node (`self`): one node carries every label.
+fn run_plan(plan: &Path, project_dir: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(plan).map_err(|e| format!("{}: {e}", plan.display()))?;
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg(plan);
+    let dotenv = std::fs::read_to_string(project_dir.join(".env")).unwrap_or_default();
+    for line in dotenv.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        if let Some((k, v)) = line.split_once('=') {
+            cmd.env(k.trim(), v);
+        }
+    }
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("NODE_") {
+        let name: String = rest[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        cmd.env(&name, "self");
+        rest = &rest[at + name.len()..];
+    }
+    run(&mut cmd, secs(60)).checked("node plan").map(|_| ())
 }

@@ -18,6 +18,9 @@ pub struct Systemd {
     /// Instance units: named by the converted targets, or seen loaded (a unit that is
     /// stopped or waiting to restart may not match a glob).
     known: std::collections::BTreeSet<String>,
+    /// Unit templates that run no container (`<svc>-healthy@.service`, where a health wait
+    /// runs): not instances of a service.
+    waits: std::collections::BTreeSet<String>,
     /// The systemd container.
     machine: String,
 }
@@ -108,6 +111,7 @@ impl Systemd {
         let d = Systemd {
             project: sc.project.clone(),
             known: instance_units(&out, &sc.project),
+            waits: wait_templates(&out),
             machine,
         };
         let env = env_dir(&out, &sc.project);
@@ -144,6 +148,7 @@ impl Systemd {
                 self.known.insert(unit.to_string());
             }
         }
+
         if self.known.is_empty() {
             return Ok(Vec::new());
         }
@@ -204,9 +209,20 @@ impl Deployment for Systemd {
     fn observe(&mut self) -> Result<(Observed, bool), String> {
         let mut obs = Observed::default();
         let mut busy = false;
+        // A start job still queued (waiting for a dependency) leaves its unit inactive.
+        busy |= !self
+            .exec("systemctl list-jobs --no-legend", 30)
+            .stdout
+            .trim()
+            .is_empty();
         for (unit, service, slot, active, sub) in self.units()? {
             busy |= matches!(active.as_str(), "activating" | "deactivating" | "reloading")
                 || sub == "auto-restart";
+            let template = unit.split_once('@').map(|(p, _)| format!("{p}@.service"));
+            if template.is_some_and(|t| self.waits.contains(&t)) {
+                // A health wait, not a service: it only keeps the settle waiting.
+                continue;
+            }
             // `--rm` containers vanish: what they printed is in the unit's journal.
             let journal = self
                 .exec(&format!("journalctl -o cat --no-pager -u {unit}"), 30)
@@ -263,11 +279,32 @@ fn instance_units(out: &Path, project: &str) -> std::collections::BTreeSet<Strin
     units
 }
 
+/// The unit templates of `out` that wait for something instead of running a container.
+fn wait_templates(out: &Path) -> std::collections::BTreeSet<String> {
+    let mut waits = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if name.ends_with("@.service") && !text.contains(" start -a ") && !text.contains(" run ") {
+            waits.insert(name);
+        }
+    }
+    waits
+}
+
 /// Removes what units of `project` left on the outer engine: containers (restart policy off
 /// first), networks `<project>_*`, volumes `<project>_*`.
 pub fn cleanup_engine(project: &str) {
-    let name_filter = format!("name=^{project}-");
-    if let Ok(rows) = containers(&name_filter, &[]) {
+    // Compose's and the units' containers by name; Swarm's task containers (a finished job's
+    // stay after `stack rm` and keep the stack's volumes in use) by their stack label.
+    let filters = [
+        format!("name=^{project}-"),
+        format!("label=com.docker.stack.namespace={project}"),
+    ];
+    for filter in &filters {
+        let Ok(rows) = containers(filter, &[]) else {
+            continue;
+        };
         for row in rows {
             if let Some(id) = row.first() {
                 docker(&["update", "--restart=no", id], secs(10));

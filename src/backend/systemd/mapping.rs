@@ -71,7 +71,7 @@ pub const TABLE: &[KeyRule] = &[
     a(
         "depends_on",
         "Requires=/Wants= and After= the dependency's instance units",
-        "the dependency's unit is started once its container runs (service_started), is healthy (service_healthy: an ExecStartPost= wait bounded by the healthcheck's timings) or has exited 0 (service_completed_successfully: a Type=oneshot job), so the dependent starts when compose would start it; Requires= also stops or restarts the dependent when the dependency is stopped or restarted by hand (compose: only with `restart: true`); `required: false` becomes Wants=; podman waits for healthy itself from 4.7 (`--sdnotify=healthy`), Quadlet from podman 5.0 (`Notify=healthy`)",
+        "the dependency's unit is started once its container runs (service_started), is healthy (service_healthy: with docker, a `<service>-healthy@` unit that waits bounded by the healthcheck's timings, so service_started dependents of the same service still start once it runs; podman: the instance itself waits) or has exited 0 (service_completed_successfully: a Type=oneshot job), so the dependent starts when compose would start it; Requires= also stops or restarts the dependent when the dependency is stopped or restarted by hand (compose: only with `restart: true`); `required: false` becomes Wants=; podman waits for healthy itself from 4.7 (`--sdnotify=healthy`), Quadlet from podman 5.0 (`Notify=healthy`)",
     ),
     d(
         "deploy.endpoint_mode",

@@ -20,6 +20,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("resource.tera", include_str!("templates/resource.tera")),
     (
+        "service-healthy.tera",
+        include_str!("templates/service-healthy.tera"),
+    ),
+    (
         "quadlet-target.tera",
         include_str!("templates/quadlet-target.tera"),
     ),
@@ -42,6 +46,7 @@ pub const UNIT_TEMPLATES: &[&str] = &[
     "project-target.tera",
     "service-target.tera",
     "service.tera",
+    "service-healthy.tera",
     "resource.tera",
 ];
 

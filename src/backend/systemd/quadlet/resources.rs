@@ -90,39 +90,30 @@ pub(super) fn with_quadlet_names<'a>(
         return Cow::Borrowed(project);
     }
     let mut p = project.clone();
-    for (key, n) in p.networks.iter_mut().filter(|(_, n)| !n.external) {
-        let compose = n
-            .name
+    // One resource kept under Quadlet's own name: the warning says what the compose name was.
+    let mut rename = |kind: &str, key: &str, name: &mut Option<String>, span, lost: &str| {
+        let compose = name
             .clone()
             .unwrap_or_else(|| format!("{}_{key}", project.name));
         let quadlet = real_name(project, key, None, version);
+        let lost = lost.replace("{compose}", &compose);
         warn(
             warnings,
-            format!("networks.{key}"),
-            n.provenance.key_span,
+            format!("{kind}s.{key}"),
+            span,
             format!(
-                "network {compose} is named {quadlet}: {}",
+                "{kind} {compose} is named {quadlet}{lost}: {}",
                 Feature::ResourceName.lacking(version)
             ),
         );
-        n.name = Some(quadlet);
+        *name = Some(quadlet);
+    };
+    for (key, n) in p.networks.iter_mut().filter(|(_, n)| !n.external) {
+        rename("network", key, &mut n.name, n.provenance.key_span, "");
     }
     for (key, v) in p.volumes.iter_mut().filter(|(_, v)| !v.external) {
-        let compose = v
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{}_{key}", project.name));
-        let quadlet = real_name(project, key, None, version);
-        warn(
-            warnings,
-            format!("volumes.{key}"),
-            v.provenance.key_span,
-            format!(
-                "volume {compose} is named {quadlet} (data in an existing {compose} is not used): {}",
-                Feature::ResourceName.lacking(version)
-            ),
-        );
-        v.name = Some(quadlet);
+        let lost = " (data in an existing {compose} is not used)";
+        rename("volume", key, &mut v.name, v.provenance.key_span, lost);
     }
     Cow::Owned(p)
 }

@@ -54,7 +54,7 @@ fn main() {
         println!(
             "engine scenarios skipped: TRANSSHIP_ENGINE=1 is not set (they need a Docker engine, \
              a one-node swarm and the probe images: bash .ci/engine/up.sh, then \
-             TRANSSHIP_ENGINE=1 cargo test --release --test engine)"
+             TRANSSHIP_ENGINE=1 COMPOSE_BIN=... cargo test --test engine)"
         );
         return;
     }

@@ -1092,7 +1092,7 @@ fn resources(project: &Project, opts: &Options) -> Vec<ResourceCtx> {
             .unwrap_or_else(|| format!("{}_{key}", project.name));
         let exec = match rt {
             Runtime::Podman => podman::network_create(&name, n, version),
-            Runtime::Docker => network_create(rt, &name, n),
+            Runtime::Docker => network_create(&name, n),
         };
         out.push(base(
             "network",
@@ -1136,10 +1136,10 @@ fn opt_words(w: &mut Vec<String>, flag: &str, v: Option<&str>) {
     }
 }
 
-/// `docker network create` fails when the network exists, so a constant shell snippet
+/// `docker network create` (docker only) fails when the network exists, so a constant shell snippet
 /// checks first (the name and options are positional parameters, never shell text);
 /// podman's is [`podman::network_create`].
-fn network_create(rt: Runtime, name: &str, n: &crate::model::Network) -> String {
+fn network_create(name: &str, n: &crate::model::Network) -> String {
     let mut opts: Vec<String> = Vec::new();
     opt_words(&mut opts, "--driver", n.driver.as_deref());
     for (k, v) in &n.driver_opts {
@@ -1148,13 +1148,13 @@ fn network_create(rt: Runtime, name: &str, n: &crate::model::Network) -> String 
     if n.internal == Some(true) {
         opts.push("--internal".into());
     }
-    if n.attachable == Some(true) && rt == Runtime::Docker {
+    if n.attachable == Some(true) {
         opts.push("--attachable".into());
     }
     if n.enable_ipv6 == Some(true) {
         opts.push("--ipv6".into());
     }
-    if n.enable_ipv4 == Some(false) && rt == Runtime::Docker {
+    if n.enable_ipv4 == Some(false) {
         opts.push("--ipv4=false".into());
     }
     opt_words(&mut opts, "--ipam-driver", n.ipam.driver.as_deref());
@@ -1169,25 +1169,16 @@ fn network_create(rt: Runtime, name: &str, n: &crate::model::Network) -> String 
     for (k, v) in &n.labels {
         opts.push(format!("--label {}", exec_word(&format!("{k}={v}"))));
     }
-    match rt {
-        Runtime::Docker => {
-            let script = "docker network inspect \"$0\" >/dev/null 2>&1 || exec docker network create \"$@\" \"$0\"";
-            let mut w = vec![
-                "/bin/sh".to_string(),
-                "-c".into(),
-                exec_word(script),
-                exec_word(name),
-            ];
-            w.extend(opts);
-            w.join(" ")
-        }
-        Runtime::Podman => {
-            let mut w = vec!["podman network create --ignore".to_string()];
-            w.extend(opts);
-            w.push(exec_word(name));
-            w.join(" ")
-        }
-    }
+    let script =
+        "docker network inspect \"$0\" >/dev/null 2>&1 || exec docker network create \"$@\" \"$0\"";
+    let mut w = vec![
+        "/bin/sh".to_string(),
+        "-c".into(),
+        exec_word(script),
+        exec_word(name),
+    ];
+    w.extend(opts);
+    w.join(" ")
 }
 
 /// Inline secrets and configs (`content`) as files under `env/secrets/` and

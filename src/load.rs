@@ -12,6 +12,7 @@
 //!    resources dropped.
 //! 6. `bind`: tree → typed [`crate::model::Project`].
 
+pub mod accept;
 pub mod bind;
 pub mod canonical;
 pub mod defaults;
@@ -139,7 +140,7 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
     let disabled = project::apply_profiles(&mut dict, &prepared.profiles);
     project::check_consistency(&mut dict, &disabled)?;
     if opts.interpolate {
-        project::resolve_service_environment(&mut dict, &env, sources)?;
+        project::resolve_service_environment(&mut dict, &env, sources, &mut ctx.warnings)?;
         project::resolve_service_labels(&mut dict, sources)?;
         project::check_container_names(&dict)?;
     }

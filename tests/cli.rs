@@ -698,3 +698,93 @@ fn the_output_directory_loses_the_files_of_removed_services() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("-o - is not an output directory"));
 }
+
+/// `--strict` also fails on the loader's warnings (an unset `${TAG}` that leaves
+/// `image: "nginx:"`, a variable listed with no value); each can be accepted with a reason in
+/// `x-transship.accept`, which then passes, and an entry that matches nothing is named.
+#[test]
+fn strict_fails_on_loader_warnings_unless_accepted_with_a_reason() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("PATH", "/usr/bin:/bin")];
+    let base = "services:\n  web:\n    image: nginx:${TAG}\n    environment:\n      - FOO\n      - BAR=1\n";
+    std::fs::write(d.path().join("compose.yaml"), base).unwrap_or_else(|e| panic!("{e}"));
+    let strict = ["convert", "--to", "swarm", "--strict"];
+    let o = run(d.path(), &strict, &env);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "nothing printed under a failed gate");
+    snapshot(
+        "strict-loader-warnings",
+        &String::from_utf8_lossy(&o.stderr),
+    );
+    let lenient = run(d.path(), &["convert", "--to", "swarm"], &env);
+    assert!(lenient.status.success(), "without --strict they warn only");
+
+    let accepted = format!(
+        "x-transship:\n  accept:\n    - key: services.web.image\n      contains: TAG\n      reason: the release job sets TAG\n    - key: services.*.environment.FOO\n      reason: FOO is optional\n    - key: services.web.ports\n      target: swarm\n      reason: stale\n{base}"
+    );
+    std::fs::write(d.path().join("compose.yaml"), accepted).unwrap_or_else(|e| panic!("{e}"));
+    let o = run(d.path(), &strict, &env);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    snapshot("strict-accepted", &err);
+    let verbose = run(
+        d.path(),
+        &["convert", "--to", "swarm", "--strict", "--verbose"],
+        &env,
+    );
+    let err = String::from_utf8_lossy(&verbose.stderr).to_string();
+    assert!(
+        err.contains(
+            "accepted: compose.yaml:13:12: services.web.image: the \"TAG\" variable is not set"
+        ) && err.contains("(reason: the release job sets TAG)"),
+        "{err}"
+    );
+
+    let reasonless = "x-transship:\n  accept:\n    - key: services.web.image\nservices:\n  web:\n    image: nginx\n";
+    std::fs::write(d.path().join("compose.yaml"), reasonless).unwrap_or_else(|e| panic!("{e}"));
+    let o = run(d.path(), &strict, &env);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("compose.yaml:3:7: x-transship.accept[0].reason: an accepted approximation needs a reason"),
+        "{err}"
+    );
+}
+
+/// A CLI run's stderr, under snapshots/cli.
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => crate::util::root().join("snapshots/cli"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// The quickstart project (README's first command) under each target: what the operator
+/// reads on stderr, warnings only where the target differs, grouped, and the summary line.
+#[test]
+fn the_quickstart_summary_for_each_target() {
+    let project = crate::util::root().join("fixtures/quickstart");
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for target in ["swarm", "nomad", "systemd", "quadlet"] {
+        let out = d.path().join(target);
+        let out_arg = out.display().to_string();
+        let args = [
+            "-f",
+            "compose.yaml",
+            "-f",
+            "compose.prod.yaml",
+            "convert",
+            "--to",
+            target,
+            "-o",
+            &out_arg,
+        ];
+        let o = run(&project, &args, &[("PATH", "/usr/bin:/bin")]);
+        let err = String::from_utf8_lossy(&o.stderr).replace(&out_arg, "OUT");
+        assert!(o.status.success(), "{err}");
+        snapshot(&format!("quickstart-{target}"), &err);
+    }
+}

@@ -25,6 +25,7 @@ pub mod podman;
 pub mod quadlet;
 pub mod readiness;
 pub mod render;
+pub mod restart;
 
 use crate::backend::mapping::{ConvertWarning, KeyRule, report};
 use crate::backend::{Backend, EmitError, Emitted, OutFile};
@@ -512,6 +513,9 @@ fn service_unit(
     }
     let job = ready == readiness::Readiness::Job;
     restart(svc, job, &mut ctx, &mut notes);
+    if let Some(message) = readiness::propagation_note(svc) {
+        notes.warn("depends_on", message);
+    }
     let grace = svc
         .stop_grace_period
         .map_or(10, |g| flags::ceil_secs(g.as_nanos()));
@@ -907,66 +911,15 @@ fn pull_policy(svc: &Service, ctx: &mut ServiceCtx, notes: &mut Notes) {
 
 /// `restart` (first) or `deploy.restart_policy` → Restart= and start limits.
 fn restart(svc: &Service, job: bool, ctx: &mut ServiceCtx, notes: &mut Notes) {
-    let policy = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref());
-    let (kind, burst) = match svc.restart.as_deref().filter(|r| !r.is_empty()) {
-        Some(r) => {
-            let (k, n) = r.split_once(':').unwrap_or((r, ""));
-            let kind = match k {
-                "always" | "unless-stopped" => "always",
-                "on-failure" => "on-failure",
-                _ => "no",
-            };
-            (kind, n.parse::<u64>().ok())
-        }
-        None => match policy {
-            Some(p) => {
-                let kind = match p.condition.as_deref().unwrap_or("any") {
-                    "none" => "no",
-                    "on-failure" => "on-failure",
-                    _ => "always",
-                };
-                (kind, p.max_attempts)
-            }
-            None => ("no", None),
-        },
-    };
-    // systemd refuses Restart=always for Type=oneshot: a job that exits 0 is done.
-    let kind = if job && kind == "always" {
-        let key = if svc.restart.is_some() {
-            "restart"
-        } else {
-            "deploy.restart_policy"
-        };
-        notes.warn(
-            key,
-            "a one-shot job (a dependent waits for it to complete) is restarted only when it fails: Type=oneshot units cannot be restarted after a clean exit".into(),
-        );
-        "on-failure"
-    } else {
-        kind
-    };
-    ctx.restart = kind;
-    if kind == "no" {
-        return;
+    let plan = restart::plan(svc, job);
+    ctx.restart = plan.restart;
+    ctx.restart_sec = plan.restart_sec;
+    if let Some((burst, interval)) = plan.start_limit {
+        ctx.start_limit_burst = Some(burst);
+        ctx.start_limit_interval = interval;
     }
-    let delay = policy
-        .and_then(|p| p.delay)
-        .map_or(5_000_000_000, |d| d.as_nanos());
-    ctx.restart_sec = Some(span(delay));
-    if let Some(n) = burst.filter(|n| *n > 0) {
-        ctx.start_limit_burst = Some(n + 1);
-        // Without a window, N+1 starts that each fail within 10 s of the last (a crash loop,
-        // docker's own measure) hit the limit; a finite window lets later starts, manual ones
-        // included, run again (systemd.unit(5): the limit counts every start).
-        let window = n.saturating_add(1).saturating_mul(
-            u64::try_from(delay / 1_000_000_000)
-                .unwrap_or(0)
-                .saturating_add(10),
-        );
-        ctx.start_limit_interval = policy
-            .and_then(|p| p.window)
-            .filter(|w| w.as_nanos() > 0)
-            .map_or_else(|| format!("{window}s"), |w| span(w.as_nanos()));
+    for (rel, message) in plan.notes {
+        notes.warn(&rel, message);
     }
 }
 

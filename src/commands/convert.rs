@@ -5,8 +5,7 @@ mod report;
 
 use crate::backend::{EmitError, Emitted, OutFile};
 use crate::cli::{ConvertArgs, LoadArgs, Target};
-use crate::commands::{load_options, print_warnings};
-use crate::diag::Severity;
+use crate::commands::load_options;
 use crate::load;
 use crate::model::Project;
 use crate::output::{Stage, Staged};
@@ -39,8 +38,26 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     };
     // The backends read only the model: free the YAML tree now, so they reuse its memory
     // instead of touching (and having the kernel zero) fresh pages.
+    let accepts = match load::accept::parse(&loaded.tree, &Target::ALL_IDS) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {}", e.render(&sources));
+            return Ok(ExitCode::from(1));
+        }
+    };
     loaded.tree = load::node::Node::synthetic(load::node::Value::Null);
-    print_warnings(&loaded.warnings, &sources);
+    let mut acceptance = report::Acceptance::new(&accepts);
+    let mut tally = report::report_loader(
+        &loaded.warnings,
+        &mut report::Context {
+            sources: &sources,
+            strict: args.strict,
+            verbose: args.verbose,
+            prefix: "",
+            target: None,
+            acceptance: &mut acceptance,
+        },
+    );
     let header = crate::commands::stamp::header(&loaded.files, &loaded.project.working_dir);
     // Every target is lowered before anything is written: one failure writes nothing.
     // The backends only read the model, so several targets are lowered side by side;
@@ -72,8 +89,6 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     let lowered = lower_all(&targets, &dirs, &job);
     let mut outputs: Vec<(Target, Option<PathBuf>, Emitted)> = Vec::new();
     let mut staged = Vec::new();
-    let mut blocking = 0;
-    let mut tally = report::Tally::default();
     for ((&target, dir), result) in targets.iter().zip(dirs).zip(lowered) {
         let prefix = if many {
             format!("[{}] ", target.id())
@@ -94,10 +109,14 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         };
         tally.add(&report::report(
             &done.emitted.warnings,
-            &sources,
-            args.strict,
-            &prefix,
-            args.verbose,
+            &mut report::Context {
+                sources: &sources,
+                strict: args.strict,
+                verbose: args.verbose,
+                prefix: &prefix,
+                target: Some(target.id()),
+                acceptance: &mut acceptance,
+            },
         ));
         if args.stats {
             let mut m = serde_json::Map::new();
@@ -107,18 +126,17 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             }
             eprintln!("{}", serde_json::Value::Object(m));
         }
-        blocking += done
-            .emitted
-            .warnings
-            .iter()
-            .filter(|w| w.severity != Severity::Info)
-            .count();
         staged.extend(done.staged);
         outputs.push((target, dir, done.emitted));
     }
+    let ids: Vec<&str> = targets.iter().map(|t| t.id()).collect();
+    acceptance.report_unused(&ids, &sources, &mut tally);
     let services = loaded.project.services.len();
-    if args.strict && blocking > 0 {
-        eprintln!("error: {blocking} conversion warning(s) and --strict: nothing written");
+    if args.strict && tally.blocking > 0 {
+        eprintln!(
+            "error: {} warning(s) and --strict: nothing written (fix them, or accept each with a reason in x-transship.accept)",
+            tally.blocking
+        );
         summary("nothing written", services, &tally);
         return Ok(ExitCode::from(1));
     }
@@ -268,10 +286,13 @@ fn summary(files: &str, services: usize, tally: &report::Tally) {
         plural(services, "service"),
         plural(tally.warnings, "warning")
     );
+    if tally.accepted > 0 {
+        line.push_str(&format!(" ({} accepted)", tally.accepted));
+    }
     if tally.notes > 0 {
         line.push_str(&format!(", {}", plural(tally.notes, "note")));
     }
-    if tally.lines < tally.warnings + tally.notes {
+    if tally.lines < tally.warnings.saturating_sub(tally.accepted) + tally.notes {
         line.push_str(&format!(" (grouped into {} lines)", tally.lines));
     }
     eprintln!("{line}");

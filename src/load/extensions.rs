@@ -17,6 +17,8 @@ enum Kind {
     ScalarMap,
     /// One of these strings.
     OneOf(&'static [&'static str]),
+    /// A list whose entries another module checks (`accept`).
+    List,
 }
 
 const JOB_TYPES: &[&str] = &["service", "batch", "system", "sysbatch"];
@@ -30,6 +32,9 @@ const PROJECT_NOMAD: &[(&str, Kind)] = &[
     ("node_pool", Kind::Str),
     ("priority", Kind::Int),
 ];
+
+/// Top-level `x-transship`: accepted approximations (checked entry by entry in `accept`).
+const PROJECT_TRANSSHIP: &[(&str, Kind)] = &[("accept", Kind::List)];
 
 /// A service's `x-nomad`.
 const SERVICE_NOMAD: &[(&str, Kind)] = &[
@@ -55,7 +60,7 @@ const SERVICE_TRANSSHIP: &[(&str, Kind)] = &[
 pub fn check(dict: &Node) -> Result<(), LoadError> {
     let root = KeyPath::root();
     check_block(dict, "x-nomad", PROJECT_NOMAD, &root)?;
-    check_block(dict, "x-transship", &[], &root)?;
+    check_block(dict, "x-transship", PROJECT_TRANSSHIP, &root)?;
     if let Some(services) = dict.get("services").and_then(Node::as_map) {
         for (name, svc) in services {
             let p = root.key("services").key(name);
@@ -127,6 +132,7 @@ fn mistyped(value: &Node, kind: Kind) -> Option<String> {
             .values()
             .all(|v| !matches!(v.value, Value::Map(_) | Value::Seq(_))),
         (Kind::OneOf(allowed), Value::Str(s)) => allowed.contains(&s.as_str()),
+        (Kind::List, Value::Seq(_)) => true,
         _ => false,
     };
     if ok {
@@ -139,6 +145,7 @@ fn mistyped(value: &Node, kind: Kind) -> Option<String> {
         Kind::Strings => "a list of strings".into(),
         Kind::ScalarMap => "a mapping of names to values".into(),
         Kind::OneOf(allowed) => format!("one of {}", allowed.join(", ")),
+        Kind::List => "a list".into(),
     })
 }
 

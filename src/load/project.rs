@@ -2,7 +2,7 @@
 //! `config`): profiles, consistency checks, `env_file`/`label_file` contents, `scale` vs
 //! `deploy.replicas`, and dropping resources no active service uses.
 
-use crate::diag::LoadError;
+use crate::diag::{LoadError, Warning};
 use crate::load::dotenv;
 use crate::load::node::{KeyPath, Map, Node, Value};
 use crate::load::options::{Environment, parse_go_bool, read_text};
@@ -546,6 +546,7 @@ pub fn resolve_service_environment(
     dict: &mut Node,
     env: &Environment,
     sources: &SourceMap,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
     let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
         return Ok(());
@@ -577,7 +578,6 @@ pub fn resolve_service_environment(
                 .iter()
                 .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
                 .collect();
-            let mut warnings = Vec::new();
             for (i, f) in files.iter().enumerate() {
                 let Some(path) = f.get("path").and_then(Node::as_str) else {
                     continue;
@@ -621,7 +621,7 @@ pub fn resolve_service_environment(
                 if raw {
                     parse_raw_env(&text, id, &lookup, &mut vars)?;
                 } else {
-                    dotenv::parse_into(&text, id, &lookup, &mut vars, &mut warnings)?;
+                    dotenv::parse_into(&text, id, &lookup, &mut vars, warnings)?;
                 }
                 for (k, v) in &vars {
                     if before.get(k) != Some(v)
@@ -636,6 +636,9 @@ pub fn resolve_service_environment(
             }
         }
         for (k, v) in own_resolved {
+            if v.is_null() {
+                warnings.push(pass_through_warning(name, &k, v.span));
+            }
             merged.insert(k, v);
         }
         if !merged.is_empty() || s.contains_key("environment") {
@@ -645,6 +648,18 @@ pub fn resolve_service_environment(
         }
     }
     Ok(())
+}
+
+/// A variable listed without a value that neither the environment nor an `env_file` sets:
+/// compose starts the container without it, which a deploy usually did not mean.
+fn pass_through_warning(service: &str, var: &str, span: Span) -> Warning {
+    Warning {
+        span,
+        path: svc_path(service).key("environment").key(var),
+        message: format!(
+            "{var} has no value: it is not set in the environment or .env, so the container starts without it (give it a value, or set it before converting)"
+        ),
+    }
 }
 
 /// `env_file` with `format: raw`: the `docker run --env-file` format. Values are verbatim (no

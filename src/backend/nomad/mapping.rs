@@ -137,10 +137,9 @@ pub const TABLE: &[KeyRule] = &[
     ),
     t("deploy.labels", "group.meta"),
     t("deploy.mode", "job.type"),
-    a(
+    t(
         "deploy.placement.constraints",
-        "constraint",
-        "node.labels → ${meta.*}, node.hostname/id/platform → node attributes; node.role and engine labels are dropped",
+        "constraint: node.labels → ${meta.*} (set as client meta, see DEPLOY.md), node.hostname/id/platform → node attributes; node.role and engine labels are dropped, each with its own warning",
     ),
     t(
         "deploy.placement.max_replicas_per_node",

@@ -143,9 +143,9 @@ pub const TABLE: &[KeyRule] = &[
     t("entrypoint", "entrypoint"),
     t("env_file", "environment"),
     t("environment", "environment"),
-    d(
+    t(
         "expose",
-        "not needed: overlay networks reach every container port",
+        "nothing: the overlay network reaches every container port, and nothing is published",
     ),
     t("extends", "resolved while loading"),
     d("external_links", "ignored by `docker stack deploy`"),

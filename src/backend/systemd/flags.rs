@@ -651,6 +651,12 @@ impl Ctx<'_> {
         }
         if let Some(cmd) = self.health_cmd(h) {
             push(f, "--health-cmd", &cmd);
+            if self.runtime == Runtime::Docker && h.test.first().is_some_and(|t| t == "CMD") {
+                f.notes.push((
+                    "healthcheck.test".into(),
+                    "approximated: docker runs --health-cmd through the image's /bin/sh, where compose runs a CMD test directly: the words are quoted so the command is the same, but in an image without /bin/sh the check always fails (write it as CMD-SHELL, or use --runtime podman)".into(),
+                ));
+            }
         }
         let durations = [
             ("--health-interval", h.interval),

@@ -48,10 +48,9 @@ pub const TABLE: &[KeyRule] = &[
     t("cgroup", "--cgroupns"),
     t("cgroup_parent", "--cgroup-parent"),
     t("command", "ExecStart= words after the image"),
-    a(
+    t(
         "configs",
-        "--mount type=bind,readonly",
-        "file configs are bind-mounted read-only at their target (default /<name>), as compose mounts them; `content` configs and `environment` ones (from the environment at conversion) are written to the env directory and bind-mounted: `--to systemd` units give them compose's mode 0444 (or `mode`) and `uid`/`gid` before each start (keep the env directory 0700), Quadlet files do not; external configs are dropped",
+        "--mount type=bind,readonly at the target (default /<name>); `content` and `environment` ones are files in the env directory given compose's mode (0444 unless `mode`) and owner before each start",
     ),
     a(
         "container_name",
@@ -68,10 +67,9 @@ pub const TABLE: &[KeyRule] = &[
     t("cpus", "--cpus"),
     t("cpuset", "--cpuset-cpus"),
     d("credential_spec", "Windows-only"),
-    a(
+    t(
         "depends_on",
-        "Requires=/Wants= and After= the dependency's instance units",
-        "the dependency's unit is started once its container runs (service_started), is healthy (service_healthy: with docker, a `<service>-healthy@` unit that waits bounded by the healthcheck's timings, so service_started dependents of the same service still start once it runs; podman: the instance itself waits) or has exited 0 (service_completed_successfully: a Type=oneshot job), so the dependent starts when compose would start it; Requires= also stops or restarts the dependent when the dependency is stopped or restarted by hand (compose: only with `restart: true`); `required: false` becomes Wants=; podman waits for healthy itself from 4.7 (`--sdnotify=healthy`), Quadlet from podman 5.0 (`Notify=healthy`)",
+        "Requires=/Wants= and After= the dependency's instance units, started once the container runs (service_started), is healthy (service_healthy) or has exited 0 (service_completed_successfully: a Type=oneshot job)",
     ),
     d(
         "deploy.endpoint_mode",
@@ -124,10 +122,9 @@ pub const TABLE: &[KeyRule] = &[
         "deploy.resources.reservations.memory",
         "--memory-reservation",
     ),
-    a(
+    t(
         "deploy.restart_policy",
-        "Restart=, RestartSec=, StartLimitBurst=, StartLimitIntervalSec=",
-        "systemd restarts the unit: condition any→always, on-failure→on-failure, none→no; delay→RestartSec, max_attempts/window→start limits",
+        "Restart= (condition any→always, on-failure→on-failure, none→no), RestartSec= (delay); max_attempts → StartLimitBurst=/StartLimitIntervalSec=, with its own warning",
     ),
     d(
         "deploy.rollback_config",
@@ -168,10 +165,9 @@ pub const TABLE: &[KeyRule] = &[
     t("extra_hosts", "--add-host"),
     t("gpus", "--gpus"),
     t("group_add", "--group-add"),
-    a(
+    t(
         "healthcheck",
         "--health-cmd, --health-interval, --health-timeout, --health-retries, --health-start-period, --health-start-interval",
-        "docker runs --health-cmd through the container's shell, so a CMD-form test is shell-quoted (podman takes it exactly, as JSON); a unit awaited with service_healthy is started once healthy",
     ),
     t("hostname", "--hostname"),
     t("image", "ExecStart= image"),
@@ -231,20 +227,18 @@ pub const TABLE: &[KeyRule] = &[
         "always and daily/weekly/every_* pull at every start; missing/if_not_present/build → --pull missing; never → --pull never",
     ),
     t("read_only", "--read-only"),
-    a(
+    t(
         "restart",
-        "Restart=",
-        "systemd restarts the unit (not the runtime): no→no, always/unless-stopped→always (a container stopped with `docker stop` is started again: stop the unit instead), on-failure[:N]→on-failure with StartLimitBurst=N+1 within a window of (N+1)×(RestartSec+10s); a one-shot job is restarted only when it fails",
+        "Restart= (no→no, always/unless-stopped→always, on-failure→on-failure); on-failure:N → StartLimitBurst=N+1, with its own warning",
     ),
     t("runtime", "--runtime"),
     t(
         "scale",
         "instances @1..@N wanted by <project>-<service>.target",
     ),
-    a(
+    t(
         "secrets",
-        "--mount type=bind,readonly at /run/secrets/<target>",
-        "file secrets are bind-mounted read-only, as compose mounts them; `content` secrets and `environment` ones (from the environment at conversion) are written to the env directory and bind-mounted: `--to systemd` units give them compose's mode 0444 (or `mode`) and `uid`/`gid` before each start (keep the env directory 0700), Quadlet files do not; external secrets are dropped",
+        "--mount type=bind,readonly at /run/secrets/<target>; `content` and `environment` ones are files in the env directory given compose's mode (0444 unless `mode`) and owner before each start",
     ),
     t("security_opt", "--security-opt"),
     t("shm_size", "--shm-size"),

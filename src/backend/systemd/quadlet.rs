@@ -45,6 +45,8 @@ struct ContainerCtx {
     post_start: Vec<String>,
     restart: String,
     restart_sec: Option<String>,
+    /// `StartLimitBurst=` and `StartLimitIntervalSec=`.
+    start_limit: Option<(u64, String)>,
     timeout_start_sec: String,
     timeout_stop_sec: String,
     reload_signal: Option<String>,
@@ -334,6 +336,9 @@ impl Cx<'_> {
             .iter()
             .map(|d| format!("-/bin/mkdir -p {}", exec_word(d)))
             .collect();
+        // The mode and owner compose gives inline secret and config files: a Quadlet
+        // `[Service]` section passes ExecStartPre= to the generated unit as written.
+        ctx.pre_start.extend(run.file_modes.iter().cloned());
         ctx.requires_mounts_for = run
             .host_paths
             .iter()
@@ -341,6 +346,9 @@ impl Cx<'_> {
             .map(|p| directive_value(p))
             .collect();
         self.dependencies(svc, &mut ctx);
+        if let Some(message) = readiness::propagation_note(svc) {
+            note("depends_on", message);
+        }
         match ready {
             Readiness::Job => {
                 // podman-systemd.unit(5) "Service Type": a container expected to exit.
@@ -429,34 +437,15 @@ impl Cx<'_> {
     }
 }
 
-/// `restart` / `deploy.restart_policy` → Restart=. systemd refuses `Restart=always` for a
-/// `Type=oneshot` unit: a job is restarted only when it fails.
+/// `restart` / `deploy.restart_policy` → Restart=, RestartSec= and start limits, as the
+/// units have them.
 fn restart(svc: &Service, job: bool, ctx: &mut ContainerCtx, note: &mut impl FnMut(&str, String)) {
-    let (mut restart, delay) = match svc.restart.as_deref().unwrap_or("") {
-        r if r.starts_with("on-failure") => ("on-failure", true),
-        "always" | "unless-stopped" => ("always", true),
-        "" => match svc
-            .deploy
-            .as_ref()
-            .and_then(|d| d.restart_policy.as_ref())
-            .map(|p| p.condition.as_deref().unwrap_or("any"))
-        {
-            Some("none") | None => ("no", false),
-            Some("on-failure") => ("on-failure", true),
-            Some(_) => ("always", true),
-        },
-        _ => ("no", false),
-    };
-    if job && restart == "always" {
-        restart = "on-failure";
-        note(
-            "restart",
-            "a one-shot job (a dependent waits for it to complete) is restarted only when it fails: Type=oneshot units cannot be restarted after a clean exit".into(),
-        );
-    }
-    ctx.restart = restart.into();
-    if delay {
-        ctx.restart_sec = Some("5s".into());
+    let plan = super::restart::plan(svc, job);
+    ctx.restart = plan.restart.into();
+    ctx.restart_sec = plan.restart_sec;
+    ctx.start_limit = plan.start_limit;
+    for (rel, message) in plan.notes {
+        note(&rel, message);
     }
 }
 

@@ -23,6 +23,21 @@ pub enum Readiness {
     Job,
 }
 
+/// What `Requires=` adds to a required `depends_on`: systemd stops a dependent when its
+/// dependency is stopped by hand, and restarts it when the dependency is restarted
+/// (systemd.unit(5), Requires=); compose does neither, unless `restart: true` asks for the
+/// restart. The one difference left, as a note on the service's `depends_on`.
+pub fn propagation_note(svc: &Service) -> Option<String> {
+    let mut required = svc.depends_on.values().filter(|d| d.required).peekable();
+    required.peek()?;
+    let restarts_too = required.any(|d| d.restart != Some(true));
+    Some(if restarts_too {
+        "approximated: Requires= stops and restarts this service when a dependency is stopped or restarted by hand, where compose leaves it running (it restarts a dependent only for `restart: true`); `required: false` gives Wants=, which propagates neither".into()
+    } else {
+        "approximated: Requires= stops this service when a dependency is stopped by hand, where compose leaves it running; `required: false` gives Wants=, which does not".into()
+    })
+}
+
 /// The readiness of every service of the project.
 pub fn of(project: &Project) -> BTreeMap<String, Readiness> {
     let jobs = crate::analysis::lifecycle::one_shots(project);

@@ -3,7 +3,9 @@
 //! and a closing summary line.
 
 use crate::backend::mapping::ConvertWarning;
-use crate::diag::Severity;
+use crate::diag::{Severity, Warning};
+use crate::load::accept::Accept;
+use crate::load::node::PathSeg;
 use crate::source::SourceMap;
 use std::io::Write;
 
@@ -15,6 +17,10 @@ const SHOWN: usize = 3;
 pub struct Tally {
     pub warnings: usize,
     pub notes: usize,
+    /// Warnings an `x-transship.accept` entry covers (not printed without `--verbose`).
+    pub accepted: usize,
+    /// Warnings that fail `--strict`: neither notes nor accepted.
+    pub blocking: usize,
     /// Lines printed for them (groups count once).
     pub lines: usize,
 }
@@ -23,32 +29,142 @@ impl Tally {
     pub fn add(&mut self, other: &Tally) {
         self.warnings += other.warnings;
         self.notes += other.notes;
+        self.accepted += other.accepted;
+        self.blocking += other.blocking;
         self.lines += other.lines;
     }
 }
 
+/// The accepted approximations of a project and which of them matched something.
+pub struct Acceptance<'a> {
+    entries: &'a [Accept],
+    used: Vec<bool>,
+}
+
+impl<'a> Acceptance<'a> {
+    pub fn new(entries: &'a [Accept]) -> Self {
+        Acceptance {
+            entries,
+            used: vec![false; entries.len()],
+        }
+    }
+
+    /// The entry covering this warning, marked as used.
+    fn find(&mut self, key_path: &str, target: Option<&str>, message: &str) -> Option<&'a Accept> {
+        let i = self
+            .entries
+            .iter()
+            .position(|a| a.covers(key_path, target, message))?;
+        if let Some(u) = self.used.get_mut(i) {
+            *u = true;
+        }
+        self.entries.get(i)
+    }
+
+    /// Entries that could have matched in a conversion to `targets` and did not: a key that
+    /// was fixed (or mistyped) should not keep accepting what may come back.
+    pub fn report_unused(&self, targets: &[&str], sources: &SourceMap, tally: &mut Tally) {
+        let mut err = std::io::stderr().lock();
+        for (i, (a, used)) in self.entries.iter().zip(&self.used).enumerate() {
+            if *used || !a.applies_to_any(targets) {
+                continue;
+            }
+            let at = if a.span.is_synthetic() {
+                String::new()
+            } else {
+                format!("{}: ", sources.describe(a.span))
+            };
+            let _ = writeln!(
+                err,
+                "note: {at}x-transship.accept[{i}]: accepts {} but no warning of this conversion has that key: remove it if it is fixed",
+                a.key
+            );
+            tally.notes += 1;
+            tally.lines += 1;
+        }
+    }
+}
+
+/// The loader's warnings (shared by every target), grouped and accepted like the
+/// conversion's. One that changes no output (the obsolete `version`) is a note, so it does
+/// not fail `--strict`.
+pub fn report_loader(warnings: &[Warning], cx: &mut Context<'_, '_, '_>) -> Tally {
+    let as_convert: Vec<ConvertWarning> = warnings
+        .iter()
+        .map(|w| {
+            let key_path = w.path.to_string();
+            let service = match w.path.0.as_slice() {
+                [PathSeg::Key(s), PathSeg::Key(name), ..] if s == "services" => Some(name.clone()),
+                _ => None,
+            };
+            ConvertWarning {
+                severity: if key_path == "version" {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                },
+                service,
+                key_path,
+                span: w.span,
+                message: w.message.clone(),
+            }
+        })
+        .collect();
+    report(&as_convert, cx)
+}
+
 /// One line per warning, or per group of warnings with the same severity, key (with the
 /// service name as `*`) and message; `verbose` prints every warning on its own line.
-pub fn report(
-    warnings: &[ConvertWarning],
-    sources: &SourceMap,
-    strict: bool,
-    prefix: &str,
-    verbose: bool,
-) -> Tally {
+pub struct Context<'s, 'a, 'b> {
+    pub sources: &'s SourceMap,
+    pub strict: bool,
+    pub verbose: bool,
+    /// `[swarm] ` when several targets are converted.
+    pub prefix: &'s str,
+    /// The target converted to; `None` for the loader's warnings, which all targets share.
+    pub target: Option<&'s str>,
+    pub acceptance: &'b mut Acceptance<'a>,
+}
+
+pub fn report(warnings: &[ConvertWarning], cx: &mut Context<'_, '_, '_>) -> Tally {
+    let sources = cx.sources;
+    let (strict, prefix, verbose) = (cx.strict, cx.prefix, cx.verbose);
     // Buffered: thousands of warnings are thousands of writes on an unbuffered stderr.
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     let mut tally = Tally::default();
+    let mut open = Vec::with_capacity(warnings.len());
     for w in warnings {
-        match w.severity {
-            Severity::Info => tally.notes += 1,
-            _ => tally.warnings += 1,
+        if w.severity == Severity::Info {
+            tally.notes += 1;
+            open.push(w);
+            continue;
+        }
+        tally.warnings += 1;
+        match cx.acceptance.find(&w.key_path, cx.target, &w.message) {
+            Some(a) => {
+                tally.accepted += 1;
+                if verbose {
+                    tally.lines += 1;
+                    let _ = writeln!(
+                        err,
+                        "accepted: {prefix}{}{}: {} (reason: {})",
+                        at(w, sources),
+                        w.key_path,
+                        w.message,
+                        a.reason
+                    );
+                }
+            }
+            None => {
+                tally.blocking += 1;
+                open.push(w);
+            }
         }
     }
-    let groups = if verbose {
-        warnings.iter().map(|w| vec![w]).collect()
+    let groups: Vec<Vec<&ConvertWarning>> = if verbose {
+        open.iter().map(|w| vec![*w]).collect()
     } else {
-        group(warnings)
+        group(&open)
     };
     for members in groups {
         let Some(first) = members.first() else {
@@ -94,11 +210,11 @@ pub fn report(
 }
 
 /// Warnings grouped by severity, key pattern and message, in order of first occurrence.
-fn group(warnings: &[ConvertWarning]) -> Vec<Vec<&ConvertWarning>> {
+fn group<'w>(warnings: &[&'w ConvertWarning]) -> Vec<Vec<&'w ConvertWarning>> {
     let mut index: std::collections::HashMap<(u8, String, &str), usize> =
         std::collections::HashMap::new();
     let mut out: Vec<Vec<&ConvertWarning>> = Vec::new();
-    for w in warnings {
+    for &w in warnings {
         let key = (severity_rank(w.severity), pattern(w), w.message.as_str());
         match index.get(&key) {
             Some(&i) => {
@@ -169,13 +285,14 @@ mod tests {
 
     #[test]
     fn the_same_key_and_message_in_several_services_is_one_group() {
-        let ws = vec![
+        let ws = [
             w("a", "restart", "approximated"),
             w("b", "ports", "dropped"),
             w("b", "restart", "approximated"),
             w("c", "restart", "other reason"),
         ];
-        let groups = group(&ws);
+        let refs: Vec<&ConvertWarning> = ws.iter().collect();
+        let groups = group(&refs);
         let shape: Vec<(String, usize)> = groups.iter().map(|g| (pattern(g[0]), g.len())).collect();
         assert_eq!(
             shape,

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&cli.load, args),
         Command::Rules(args) => commands::rules::run(args),
         Command::Completions(args) => commands::packaging::completions(args.shell),
-        Command::Man => commands::packaging::man(),
+        Command::Man(args) => commands::packaging::man(args),
     };
     match result {
         Ok(code) => code,

@@ -43,6 +43,27 @@ fn completions_and_man_page_come_from_clap() {
         man.contains(".TH transship 1") && man.contains("convert"),
         "{man}"
     );
+    assert!(
+        man.contains(".SH \"EXIT STATUS\"") && man.contains(".SH ENVIRONMENT"),
+        "{man}"
+    );
+    // One page per subcommand, with its own options and the shared sections.
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = d.path().join("man1").display().to_string();
+    let o = run(Path::new("."), &["man", "--out-dir", &dir], &[]);
+    assert!(o.status.success());
+    let convert = std::fs::read_to_string(d.path().join("man1/transship-convert.1"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        convert.contains(".TH transship-convert 1")
+            && convert.contains("strict")
+            && convert.contains(".SH \"EXIT STATUS\"")
+            && convert.contains("transship\\fR(1)"),
+        "{convert}"
+    );
+    for page in ["transship.1", "transship-lint.1", "transship-config.1"] {
+        assert!(d.path().join("man1").join(page).is_file(), "{page}");
+    }
 }
 
 #[test]

@@ -133,6 +133,7 @@ fn interpolate_string(
         crate::load::template::Substituted {
             value: s.to_string(),
             unset: Vec::new(),
+            nested: Vec::new(),
         }
     };
     for var in &substituted.unset {
@@ -140,6 +141,15 @@ fn interpolate_string(
             span,
             path: path.clone(),
             message: unset_message(var),
+        });
+    }
+    for var in &substituted.nested {
+        warnings.push(Warning {
+            span,
+            path: path.clone(),
+            message: format!(
+                "${var} is inside the default or alternative of another variable: compose expands it (to nothing here), while `docker stack deploy` of the same file keeps the default as written; write $$ for a literal $ (a bcrypt hash in a default, for one)"
+            ),
         });
     }
     let Some(cast) = cast_for(path) else {

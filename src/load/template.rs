@@ -63,6 +63,9 @@ pub struct Substituted {
     /// `$VAR`/`${VAR}` (anywhere, including inside an unused default) without a value. In order
     /// of first reference, without duplicates.
     pub unset: Vec<String>,
+    /// Those of `unset` referenced inside a default or alternative (`${A:-$B}`), where
+    /// compose expands variables and `docker stack deploy` does not.
+    pub nested: Vec<String>,
 }
 
 /// Substitute every variable reference in `template`, looking values up with `lookup`
@@ -74,6 +77,7 @@ pub fn substitute(
     let mut ctx = Ctx {
         lookup,
         unset: Vec::new(),
+        nested: Vec::new(),
         depth: 0,
         work: 0,
     };
@@ -81,6 +85,7 @@ pub fn substitute(
     Ok(Substituted {
         value,
         unset: ctx.unset,
+        nested: ctx.nested,
     })
 }
 
@@ -124,6 +129,7 @@ impl Op {
 struct Ctx<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     unset: Vec<String>,
+    nested: Vec<String>,
     /// Current nesting of [`Ctx::substitute`] calls.
     depth: usize,
     /// Bytes of template text substituted so far, all levels together.
@@ -250,6 +256,10 @@ impl Ctx<'_> {
             None => {
                 if !self.unset.iter().any(|u| u == name) {
                     self.unset.push(name.to_string());
+                }
+                // depth 1 is the value itself; deeper is an operator's argument.
+                if self.depth > 1 && !self.nested.iter().any(|u| u == name) {
+                    self.nested.push(name.to_string());
                 }
                 String::new()
             }
@@ -426,6 +436,20 @@ mod tests {
 
     fn unset(t: &str) -> Vec<String> {
         substitute(t, &base()).map(|s| s.unset).unwrap_or_default()
+    }
+
+    #[test]
+    fn unset_variables_inside_a_default_are_told_apart() {
+        let got = substitute("$top ${missing:-a$inner}${A:+$alt}", &base())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            got.unset,
+            vec!["top", "inner", "alt"],
+            "a defaulted variable is not unset"
+        );
+        assert_eq!(got.nested, vec!["inner", "alt"]);
+        let plain = substitute("$x ${y}", &base()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(plain.nested.is_empty());
     }
 
     fn err(t: &str) -> String {
@@ -644,7 +668,7 @@ mod tests {
         fn doubled_dollars_round_trip(s in "\\PC*|[${}:?+a-z_-]*") {
             let escaped = s.replace('$', "$$");
             let r = substitute(&escaped, &|_| Some("X".to_string()));
-            prop_assert_eq!(r, Ok(Substituted { value: s.clone(), unset: vec![] }));
+            prop_assert_eq!(r, Ok(Substituted { value: s.clone(), unset: vec![], nested: vec![] }));
         }
     }
 

@@ -877,11 +877,15 @@ fn pull_policy(svc: &Service, ctx: &mut ServiceCtx, notes: &mut Notes) {
     let mut pull = false;
     let flag = match policy {
         "" => None,
-        "always" | "daily" | "weekly" => {
+        "always" => {
             pull = true;
             None
         }
-        p if p.starts_with("every_") => {
+        p if matches!(p, "daily" | "weekly") || p.starts_with("every_") => {
+            notes.warn(
+                "pull_policy",
+                format!("approximated: the image is pulled before every start, not at most once per period ({p})"),
+            );
             pull = true;
             None
         }

@@ -221,10 +221,9 @@ pub const TABLE: &[KeyRule] = &[
     t("privileged", "--privileged"),
     t("profiles", "resolved at load time"),
     d("provider", "provider services are run by compose plugins"),
-    a(
+    t(
         "pull_policy",
-        "ExecStartPre=<runtime> pull, --pull",
-        "always and daily/weekly/every_* pull at every start; missing/if_not_present/build → --pull missing; never → --pull never",
+        "always → ExecStartPre=<runtime> pull (Quadlet: --pull always); missing/if_not_present/build → --pull missing; never → --pull never; daily/weekly/every_* pull at every start, with their own warning",
     ),
     t("read_only", "--read-only"),
     t(

@@ -270,6 +270,24 @@ impl Cx<'_> {
         for (rel, msg) in &run.notes {
             note(rel, msg.clone());
         }
+        // `podman run --pull` through PodmanArgs= (any Quadlet; its own Pull= came later).
+        let pull = match svc.pull_policy.as_deref().unwrap_or("") {
+            "always" => Some("always"),
+            "never" => Some("never"),
+            p if matches!(p, "daily" | "weekly") || p.starts_with("every_") => {
+                note(
+                    "pull_policy",
+                    format!(
+                        "approximated: the image is pulled before every start, not at most once per period ({p})"
+                    ),
+                );
+                Some("always")
+            }
+            _ => None,
+        };
+        if let Some(p) = pull {
+            run.flags.insert(0, format!("--pull {p}"));
+        }
         let template = self.layout.template.contains(name);
         if svc.replicas() > 1 && !template {
             note(

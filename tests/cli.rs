@@ -13,6 +13,16 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     c.output().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A PATH without the user's tools, for runs whose output must not depend on them.
+const PLAIN_ENV: [(&str, &str); 1] = [("PATH", "/usr/bin:/bin")];
+
+/// A temporary project directory holding `compose.yaml`.
+fn project(compose: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.path().join("compose.yaml"), compose).unwrap_or_else(|e| panic!("{e}"));
+    d
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
@@ -678,10 +688,8 @@ fn repeated_warnings_are_grouped_and_the_run_ends_with_a_summary() {
 /// stale, and `-o -` is refused.
 #[test]
 fn the_output_directory_loses_the_files_of_removed_services() {
-    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let env = [("PATH", "/usr/bin:/bin")];
-    let two = "services:\n  web:\n    image: nginx:1\n  old:\n    image: redis:7\n";
-    std::fs::write(d.path().join("compose.yaml"), two).unwrap_or_else(|e| panic!("{e}"));
+    let d = project("services:\n  web:\n    image: nginx:1\n  old:\n    image: redis:7\n");
+    let env = PLAIN_ENV;
     let args = ["-p", "p", "convert", "--to", "systemd", "-o", "out"];
     assert!(run(d.path(), &args, &env).status.success());
     let out = d.path().join("out");
@@ -725,10 +733,9 @@ fn the_output_directory_loses_the_files_of_removed_services() {
 /// `x-transship.accept`, which then passes, and an entry that matches nothing is named.
 #[test]
 fn strict_fails_on_loader_warnings_unless_accepted_with_a_reason() {
-    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let env = [("PATH", "/usr/bin:/bin")];
     let base = "services:\n  web:\n    image: nginx:${TAG}\n    environment:\n      - FOO\n      - BAR=1\n";
-    std::fs::write(d.path().join("compose.yaml"), base).unwrap_or_else(|e| panic!("{e}"));
+    let d = project(base);
+    let env = PLAIN_ENV;
     let strict = ["convert", "--to", "swarm", "--strict"];
     let o = run(d.path(), &strict, &env);
     assert_eq!(o.status.code(), Some(1));

@@ -251,7 +251,13 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     ops.append(&mut extras.plan);
     let script = plan::script(&project.name, &stack_name, &ops);
     let script_name = script.as_ref().map(|_| plan_file_name(&project.name));
-    let steps = plan::steps(&project.name, &stack_name, script_name.as_deref(), &ops);
+    let steps = plan::steps(
+        &project.name,
+        &stack_name,
+        script_name.as_deref(),
+        &ops,
+        &plan::NodeNeeds::of(project),
+    );
     if let (Some(contents), Some(name)) = (script, script_name) {
         files.push(OutFile { name, contents });
     }

@@ -123,9 +123,109 @@ pub fn script(project: &str, stack: &str, ops: &[Op]) -> Option<String> {
     Some(out)
 }
 
-/// The DEPLOY.md steps: run the script (when there is one), then deploy.
-pub fn steps(project: &str, stack: &str, script_name: Option<&str>, ops: &[Op]) -> Vec<Step> {
+/// What the project's own placement constraints ask of the nodes: `node.labels.K == V`
+/// (a label someone must add) and `node.hostname == H` (a node of that name), each with the
+/// services that need it. Compose ignores placement, so on a new swarm nothing has them and
+/// the services stay pending.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct NodeNeeds {
+    /// (key, value, services)
+    pub labels: Vec<(String, String, Vec<String>)>,
+    /// (hostname, services)
+    pub hostnames: Vec<(String, Vec<String>)>,
+}
+
+impl NodeNeeds {
+    pub fn of(project: &crate::model::Project) -> Self {
+        let mut needs = NodeNeeds::default();
+        for name in project.service_names() {
+            let Some(p) = project
+                .services
+                .get(name)
+                .and_then(|s| s.deploy.as_ref())
+                .map(|d| &d.placement)
+            else {
+                continue;
+            };
+            for c in &p.constraints {
+                let Some((k, v)) = c.split_once("==") else {
+                    continue;
+                };
+                let (k, v) = (k.trim(), v.trim().to_string());
+                if let Some(label) = k.strip_prefix("node.labels.") {
+                    add(&mut needs.labels, (label.to_string(), v), name);
+                } else if k == "node.hostname" {
+                    match needs.hostnames.iter_mut().find(|(h, _)| *h == v) {
+                        Some((_, svcs)) => svcs.push(name.to_string()),
+                        None => needs.hostnames.push((v, vec![name.to_string()])),
+                    }
+                }
+            }
+        }
+        needs
+    }
+}
+
+fn add(labels: &mut Vec<(String, String, Vec<String>)>, (k, v): (String, String), svc: &str) {
+    match labels.iter_mut().find(|(a, b, _)| *a == k && *b == v) {
+        Some((_, _, svcs)) => svcs.push(svc.to_string()),
+        None => labels.push((k, v, vec![svc.to_string()])),
+    }
+}
+
+/// The steps for the constraints the script does not already satisfy.
+fn node_steps(needs: &NodeNeeds, ops: &[Op]) -> Vec<Step> {
     let mut out = Vec::new();
+    for (k, v, svcs) in &needs.labels {
+        let scripted = ops.iter().any(|o| match o {
+            Op::Label { key, value, .. } => key == k && value == v,
+            Op::Pin { key, .. } => key == k && v == "true",
+            Op::Create { .. } => false,
+        });
+        if scripted {
+            continue;
+        }
+        out.push(
+            Step::new(
+                StepKind::NodeLabel,
+                format!("Label the nodes for {k}={v}"),
+                format!(
+                    "deploy.placement.constraints of {} asks for node.labels.{k} == {v}: until a node has the label, the tasks stay pending. Label every node they may run on.",
+                    svcs.join(", ")
+                ),
+            )
+            .commands([format!(
+                "docker node update --label-add {} NODE",
+                shell_word(&format!("{k}={v}"))
+            )]),
+        );
+    }
+    for (h, svcs) in &needs.hostnames {
+        out.push(
+            Step::new(
+                StepKind::NodeLabel,
+                format!("Have a node named {h}"),
+                format!(
+                    "deploy.placement.constraints of {} asks for node.hostname == {h}: the tasks stay pending on a swarm without a node of that hostname.",
+                    svcs.join(", ")
+                ),
+            )
+            .commands(["docker node ls --format '{{.Hostname}}'".to_string()]),
+        );
+    }
+    out
+}
+
+/// The DEPLOY.md steps: the nodes the constraints need, run the script (when there is one),
+/// then deploy.
+pub fn steps(
+    project: &str,
+    stack: &str,
+    script_name: Option<&str>,
+    ops: &[Op],
+    needs: &NodeNeeds,
+) -> Vec<Step> {
+    let mut out = node_steps(needs, ops);
     if let Some(script) = script_name {
         let mut vars: Vec<String> = Vec::new();
         for op in ops {
@@ -174,6 +274,34 @@ pub fn steps(project: &str, stack: &str, script_name: Option<&str>, ops: &[Op]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constraints_the_script_does_not_set_become_steps() {
+        let needs = NodeNeeds {
+            labels: vec![
+                (
+                    "tier".into(),
+                    "app".into(),
+                    vec!["api".into(), "web".into()],
+                ),
+                ("rack".into(), "r1".into(), vec!["db".into()]),
+            ],
+            hostnames: vec![("db-1".into(), vec!["db".into()])],
+        };
+        let ops = vec![Op::Label {
+            key: "rack".into(),
+            value: "r1".into(),
+            var: "NODE_X".into(),
+        }];
+        let steps = node_steps(&needs, &ops);
+        let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec!["Label the nodes for tier=app", "Have a node named db-1"],
+            "rack=r1 is the script's"
+        );
+        assert!(steps[0].why.contains("of api, web"), "{}", steps[0].why);
+    }
 
     #[test]
     fn script_is_idempotent_by_construction() {

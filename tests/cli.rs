@@ -816,3 +816,41 @@ fn the_quickstart_summary_for_each_target() {
         snapshot(&format!("quickstart-{target}"), &err);
     }
 }
+
+/// What an operator reads on stderr for real projects of the shared corpus: run by CI, which
+/// sets TRANSSHIP_CORPUS (`cargo test` alone needs nothing outside the repository).
+#[test]
+fn corpus_summaries_of_real_projects() {
+    let Some(corpus) = std::env::var_os("TRANSSHIP_CORPUS") else {
+        eprintln!("corpus summaries skipped: TRANSSHIP_CORPUS is not set (.ci/run sets it)");
+        return;
+    };
+    let cases = [
+        ("getsentry__self-hosted__self-hosted", "systemd"),
+        ("getsentry__self-hosted__self-hosted", "swarm"),
+        ("BretFisher__dogvscat__stack-swarmprom", "swarm"),
+    ];
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (case, target) in cases {
+        // Canonical, as the loader sees its working directory (CI's path has a `..`).
+        let dir = std::fs::canonicalize(Path::new(&corpus).join(case))
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        let out = d.path().join(format!("{case}-{target}"));
+        let out_arg = out.display().to_string();
+        let case_json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut args: Vec<&str> = vec!["-p", "corpus"];
+        for f in case_json["files"].as_array().into_iter().flatten() {
+            args.extend(["-f", f.as_str().unwrap_or_default()]);
+        }
+        args.extend(["convert", "--to", target, "-o", &out_arg]);
+        let o = run(&dir, &args, &PLAIN_ENV);
+        let err = String::from_utf8_lossy(&o.stderr)
+            .replace(&out_arg, "OUT")
+            .replace(&dir.display().to_string(), "CASE");
+        assert!(o.status.success(), "{case}: {err}");
+        snapshot(&format!("corpus-{case}-{target}"), &err);
+    }
+}

@@ -286,6 +286,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let (objects, missing) = object_files_from(project, &opts.environment);
     env_files.extend(objects);
     warnings.extend(missing);
+    warnings.extend(shared_inline_modes(project));
     files.extend(env_files);
     warnings.extend(top_level_warnings(project));
     if opts.runtime == Runtime::Podman {
@@ -1183,6 +1184,73 @@ pub fn object_files_from(
         }
     }
     (out, missing)
+}
+
+/// An inline secret or config is one file in the env directory that every unit mounts,
+/// where compose gives each container its own copy: services that ask for different modes
+/// or owners of it cannot all get theirs (each start sets it again).
+pub fn shared_inline_modes(project: &Project) -> Vec<ConvertWarning> {
+    let mut out = Vec::new();
+    for (kind, defs) in [("secrets", &project.secrets), ("configs", &project.configs)] {
+        for (name, o) in defs {
+            if o.external || o.file.as_deref().is_some_and(|f| !f.is_empty()) {
+                continue;
+            }
+            // (service, index, mode, uid, gid) of every reference.
+            let mut refs = Vec::new();
+            for svc_name in project.service_names() {
+                let Some(svc) = project.services.get(svc_name) else {
+                    continue;
+                };
+                let list = if kind == "secrets" {
+                    &svc.secrets
+                } else {
+                    &svc.configs
+                };
+                for (i, r) in list.iter().enumerate() {
+                    if r.source.as_deref() == Some(name.as_str()) {
+                        let owner = (
+                            r.mode.map_or(0o444, |m| m.0),
+                            r.uid.clone().unwrap_or_default(),
+                            r.gid.clone().unwrap_or_default(),
+                        );
+                        refs.push((svc, i, owner));
+                    }
+                }
+            }
+            let Some((_, _, first)) = refs.first() else {
+                continue;
+            };
+            if refs.iter().all(|(_, _, o)| o == first) {
+                continue;
+            }
+            let asked: Vec<String> = refs
+                .iter()
+                .map(|(svc, _, (mode, uid, gid))| {
+                    let owner = if uid.is_empty() && gid.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {uid}:{gid}")
+                    };
+                    format!("{} {mode:04o}{owner}", svc.name)
+                })
+                .collect();
+            for (svc, i, _) in &refs {
+                let rel = format!("{kind}[{i}]");
+                out.push(ConvertWarning {
+                    severity: Severity::Warning,
+                    service: Some(svc.name.clone()),
+                    key_path: format!("services.{}.{rel}", svc.name),
+                    span: svc.provenance.nearest_key_span(&rel),
+                    message: format!(
+                        "approximated: {kind}.{name} is one file in the env directory that every unit mounts, and the services ask for different modes or owners ({}): each start sets its own, so the others see the last one (compose gives each container its own copy; give each service its own {kind} entry)",
+                        asked.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    out
 }
 
 fn top_level_warnings(project: &Project) -> Vec<ConvertWarning> {

@@ -214,6 +214,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         });
     }
     env_files.extend(super::object_files(project));
+    warnings.extend(super::shared_inline_modes(project));
     files.extend(env_files);
     let plan = super::plan::quadlet(project, &opts, &files);
     Ok(Emitted {

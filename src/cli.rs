@@ -85,9 +85,6 @@ pub enum Target {
 }
 
 impl Target {
-    /// Every target's id, as `--to` and `x-transship.accept` name them.
-    pub const ALL_IDS: [&'static str; 4] = ["nomad", "swarm", "systemd", "quadlet"];
-
     /// `targets` without repeats, in the order given.
     pub fn distinct(targets: &[Target]) -> Vec<Target> {
         let mut out: Vec<Target> = Vec::new();

@@ -52,11 +52,7 @@ pub fn print_warnings(warnings: &[crate::diag::Warning], sources: &crate::source
     // Buffered: thousands of warnings are thousands of writes on an unbuffered stderr.
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for w in warnings {
-        let at = if w.span.is_synthetic() {
-            String::new()
-        } else {
-            format!("{}: ", sources.describe(w.span))
-        };
+        let at = sources.location_prefix(w.span);
         let path = if w.path.0.is_empty() {
             String::new()
         } else {

@@ -107,6 +107,15 @@ impl SourceMap {
         }
     }
 
+    /// `file:line:col: ` to start a message with, or nothing for a synthetic span.
+    pub fn location_prefix(&self, span: Span) -> String {
+        if span.is_synthetic() {
+            String::new()
+        } else {
+            format!("{}: ", self.describe(span))
+        }
+    }
+
     /// The text of line `line` (1-based) of a file, for snippets.
     pub fn line_text(&self, span: Span) -> Option<String> {
         let f = self.get(span.file)?;

@@ -873,32 +873,47 @@ fn dependencies(
 }
 
 /// `pull_policy`: an explicit pull step, or the runtime's own `--pull`.
+/// compose's `pull_policy` as the units and the Quadlet files apply it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pull {
+    /// None given: the runtime's own default (pull a missing image).
+    Default,
+    Always,
+    Missing,
+    Never,
+}
+
+/// The service's pull policy, with a note when it is approximated (a period becomes
+/// every start) or unknown.
+pub(crate) fn pull_of(svc: &Service) -> (Pull, Option<String>) {
+    match svc.pull_policy.as_deref().unwrap_or("") {
+        "" => (Pull::Default, None),
+        "always" => (Pull::Always, None),
+        p if matches!(p, "daily" | "weekly") || p.starts_with("every_") => (
+            Pull::Always,
+            Some(format!(
+                "approximated: the image is pulled before every start, not at most once per period ({p})"
+            )),
+        ),
+        "never" => (Pull::Never, None),
+        "missing" | "if_not_present" | "build" => (Pull::Missing, None),
+        other => (
+            Pull::Default,
+            Some(format!("unknown pull policy {other}: ignored")),
+        ),
+    }
+}
+
 fn pull_policy(svc: &Service, ctx: &mut ServiceCtx, notes: &mut Notes) {
-    let policy = svc.pull_policy.as_deref().unwrap_or("");
-    let mut pull = false;
+    let (policy, note) = pull_of(svc);
+    if let Some(message) = note {
+        notes.warn("pull_policy", message);
+    }
+    let mut pull = policy == Pull::Always;
     let flag = match policy {
-        "" => None,
-        "always" => {
-            pull = true;
-            None
-        }
-        p if matches!(p, "daily" | "weekly") || p.starts_with("every_") => {
-            notes.warn(
-                "pull_policy",
-                format!("approximated: the image is pulled before every start, not at most once per period ({p})"),
-            );
-            pull = true;
-            None
-        }
-        "never" => Some("never"),
-        "missing" | "if_not_present" | "build" => Some("missing"),
-        other => {
-            notes.warn(
-                "pull_policy",
-                format!("unknown pull policy {other}: ignored"),
-            );
-            None
-        }
+        Pull::Never => Some("never"),
+        Pull::Missing => Some("missing"),
+        Pull::Default | Pull::Always => None,
     };
     if let Some(f) = flag {
         ctx.run_options.insert(0, format!("--pull {f}"));
@@ -1155,7 +1170,7 @@ pub fn object_files_from(
     let mut missing = Vec::new();
     for (kind, defs) in [("secrets", &project.secrets), ("configs", &project.configs)] {
         for (name, o) in defs {
-            if o.external || o.file.as_deref().is_some_and(|f| !f.is_empty()) {
+            if !is_inline(o) {
                 continue;
             }
             let contents = match (&o.content, o.environment.as_deref()) {
@@ -1186,6 +1201,12 @@ pub fn object_files_from(
     (out, missing)
 }
 
+/// A secret or config whose content transship writes to the env directory (`content`, or
+/// `environment`), as opposed to a file the units mount where it is, or an external one.
+fn is_inline(o: &crate::model::FileObject) -> bool {
+    !o.external && o.file.as_deref().is_none_or(str::is_empty)
+}
+
 /// An inline secret or config is one file in the env directory that every unit mounts,
 /// where compose gives each container its own copy: services that ask for different modes
 /// or owners of it cannot all get theirs (each start sets it again).
@@ -1193,7 +1214,7 @@ pub fn shared_inline_modes(project: &Project) -> Vec<ConvertWarning> {
     let mut out = Vec::new();
     for (kind, defs) in [("secrets", &project.secrets), ("configs", &project.configs)] {
         for (name, o) in defs {
-            if o.external || o.file.as_deref().is_some_and(|f| !f.is_empty()) {
+            if !is_inline(o) {
                 continue;
             }
             // (service, index, mode, uid, gid) of every reference.
@@ -1210,7 +1231,7 @@ pub fn shared_inline_modes(project: &Project) -> Vec<ConvertWarning> {
                 for (i, r) in list.iter().enumerate() {
                     if r.source.as_deref() == Some(name.as_str()) {
                         let owner = (
-                            r.mode.map_or(0o444, |m| m.0),
+                            flags::file_mode_of(r),
                             r.uid.clone().unwrap_or_default(),
                             r.gid.clone().unwrap_or_default(),
                         );

@@ -10,6 +10,7 @@ use crate::load;
 use crate::model::Project;
 use crate::output::{Stage, Staged};
 use crate::source::SourceMap;
+use clap::ValueEnum;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -36,15 +37,16 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             return Ok(ExitCode::from(1));
         }
     };
-    // The backends read only the model: free the YAML tree now, so they reuse its memory
-    // instead of touching (and having the kernel zero) fresh pages.
-    let accepts = match load::accept::parse(&loaded.tree, &Target::ALL_IDS) {
+    let all_ids: Vec<&str> = Target::value_variants().iter().map(|t| t.id()).collect();
+    let accepts = match load::accept::parse(&loaded.tree, &all_ids) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {}", e.render(&sources));
             return Ok(ExitCode::from(1));
         }
     };
+    // The backends read only the model: free the YAML tree now, so they reuse its memory
+    // instead of touching (and having the kernel zero) fresh pages.
     loaded.tree = load::node::Node::synthetic(load::node::Value::Null);
     let mut acceptance = report::Acceptance::new(&accepts);
     let mut tally = report::report_loader(
@@ -98,11 +100,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         let done = match result? {
             Ok(done) => done,
             Err(e) => {
-                let at = if e.span.is_synthetic() {
-                    String::new()
-                } else {
-                    format!("{}: ", sources.describe(e.span))
-                };
+                let at = sources.location_prefix(e.span);
                 eprintln!("error: {prefix}{at}{}: {}", e.key_path, e.message);
                 return Ok(ExitCode::from(1));
             }

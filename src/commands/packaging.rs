@@ -27,7 +27,6 @@ pub fn man(args: &crate::cli::ManArgs) -> anyhow::Result<ExitCode> {
         page(&cmd, &see_also(&cmd, None), &mut out)?;
         return Ok(ExitCode::SUCCESS);
     };
-    std::fs::create_dir_all(dir)?;
     let mut pages = vec![(cmd.clone(), see_also(&cmd, None))];
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         pages.push((sub.clone(), see_also(&cmd, Some(sub.get_name()))));

@@ -915,8 +915,13 @@ pub fn image_of(project: &Project, s: &Service) -> String {
 
 /// compose copies an inline secret or config into the container with mode 0444 (or `mode`)
 /// and owner `uid`/`gid` (root); the bind-mounted file gets the same before each start.
+/// The mode compose gives its copy of a secret or config: `mode`, else 0444.
+pub fn file_mode_of(r: &crate::model::FileRef) -> i64 {
+    r.mode.map_or(0o444, |m| m.0)
+}
+
 fn file_mode(f: &mut RunFlags, host: &str, r: &crate::model::FileRef) {
-    let mode = r.mode.map_or(0o444, |m| m.0);
+    let mode = file_mode_of(r);
     f.file_modes
         .push(format!("-/bin/chmod {mode:04o} {}", exec_word(host)));
     let uid = r.uid.as_deref().filter(|u| !u.is_empty());

@@ -272,19 +272,15 @@ impl Cx<'_> {
             note(rel, msg.clone());
         }
         // `podman run --pull` through PodmanArgs= (any Quadlet; its own Pull= came later).
-        let pull = match svc.pull_policy.as_deref().unwrap_or("") {
-            "always" => Some("always"),
-            "never" => Some("never"),
-            p if matches!(p, "daily" | "weekly") || p.starts_with("every_") => {
-                note(
-                    "pull_policy",
-                    format!(
-                        "approximated: the image is pulled before every start, not at most once per period ({p})"
-                    ),
-                );
-                Some("always")
-            }
-            _ => None,
+        let (policy, pull_note) = super::pull_of(svc);
+        if let Some(message) = pull_note {
+            note("pull_policy", message);
+        }
+        let pull = match policy {
+            super::Pull::Always => Some("always"),
+            super::Pull::Never => Some("never"),
+            // podman's default is to pull a missing image.
+            super::Pull::Missing | super::Pull::Default => None,
         };
         if let Some(p) = pull {
             run.flags.insert(0, format!("--pull {p}"));

@@ -69,11 +69,7 @@ impl<'a> Acceptance<'a> {
             if *used || !a.applies_to_any(targets) {
                 continue;
             }
-            let at = if a.span.is_synthetic() {
-                String::new()
-            } else {
-                format!("{}: ", sources.describe(a.span))
-            };
+            let at = sources.location_prefix(a.span);
             let _ = writeln!(
                 err,
                 "note: {at}x-transship.accept[{i}]: accepts {} but no warning of this conversion has that key: remove it if it is fixed",
@@ -148,7 +144,7 @@ pub fn report(warnings: &[ConvertWarning], cx: &mut Context<'_, '_, '_>) -> Tall
                     let _ = writeln!(
                         err,
                         "accepted: {prefix}{}{}: {} (reason: {})",
-                        at(w, sources),
+                        sources.location_prefix(w.span),
                         w.key_path,
                         w.message,
                         a.reason
@@ -179,7 +175,7 @@ pub fn report(warnings: &[ConvertWarning], cx: &mut Context<'_, '_, '_>) -> Tall
         let line = if members.len() == 1 {
             format!(
                 "{}{}: {}",
-                at(first, sources),
+                sources.location_prefix(first.span),
                 first.key_path,
                 first.message
             )
@@ -248,14 +244,6 @@ fn pattern(w: &ConvertWarning) -> String {
         return format!("services.*{rest}");
     }
     w.key_path.clone()
-}
-
-fn at(w: &ConvertWarning, sources: &SourceMap) -> String {
-    if w.span.is_synthetic() {
-        String::new()
-    } else {
-        format!("{}: ", sources.describe(w.span))
-    }
 }
 
 /// Where one member of a group was written, and which service it is.

@@ -119,6 +119,25 @@ pub fn below_project(path: &str, project_dir: &std::path::Path) -> bool {
     project_dir.is_absolute() && std::path::Path::new(path).starts_with(project_dir)
 }
 
+/// The host directory compose would create for a bind mount (`create_host_path`, the short
+/// syntax's default), as the model writes it; `None` for other mounts and for a source below
+/// the project directory that is something else there (a config file). Paths outside the
+/// project are the machine's own: the conversion does not look at them (its output must not
+/// depend on the machine that runs it).
+pub fn created_bind_dir<'v>(
+    v: &'v crate::model::ServiceVolume,
+    project_dir: &std::path::Path,
+) -> Option<&'v str> {
+    let create = v.bind.as_ref().and_then(|b| b.create_host_path) == Some(true);
+    let src = v
+        .source
+        .as_deref()
+        .filter(|s| !s.is_empty() && create && v.kind.as_deref() == Some("bind"))?;
+    let path = std::path::Path::new(src);
+    let other = below_project(src, project_dir) && path.exists() && !path.is_dir();
+    (!other).then_some(src)
+}
+
 /// `--project-root`, else `/srv/<project>`: where the project directory is on the machines
 /// that run the containers.
 pub fn project_root(project: &crate::model::Project, given: Option<&str>) -> String {

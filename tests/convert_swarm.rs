@@ -13,7 +13,7 @@ use transship::model::{Port, Project, Service};
 use transship::source::SourceMap;
 
 /// Case folders that target swarm, with the swarm options from `case.json`.
-fn swarm_cases() -> Vec<(std::path::PathBuf, Options)> {
+fn swarm_cases() -> Vec<(std::path::PathBuf, Options, bool)> {
     let mut out = Vec::new();
     for dir in cases("convert") {
         let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_else(|e| panic!("{e}"));
@@ -36,7 +36,8 @@ fn swarm_cases() -> Vec<(std::path::PathBuf, Options)> {
             anchors: s["anchors"].as_bool().unwrap_or(false),
             output_dir: None,
         };
-        out.push((dir, opts));
+        // `"plan": true` adds the operator's plan (DEPLOY.md) to the snapshot.
+        out.push((dir, opts, s["plan"].as_bool().unwrap_or(false)));
     }
     out
 }
@@ -50,13 +51,21 @@ fn load_case(dir: &Path) -> (Result<Project, String>, SourceMap) {
     (r, sources)
 }
 
-fn render(e: &Emitted, sources: &SourceMap) -> String {
+fn render(e: &Emitted, sources: &SourceMap, plan_of: Option<&str>) -> String {
     let mut out = String::new();
     for f in &e.files {
         out.push_str(&format!("# file: {}\n{}", f.name, f.contents));
         if !f.contents.ends_with('\n') {
             out.push('\n');
         }
+    }
+    // The operator's plan as `convert -o DIR` writes it, for the cases that ask.
+    if let Some(project) = plan_of {
+        let describe =
+            |span: transship::source::Span| (!span.is_synthetic()).then(|| sources.describe(span));
+        let md =
+            transship::backend::plan::render_markdown("Docker Swarm", project, &e.plan, &describe);
+        out.push_str(&format!("# file: DEPLOY.md\n{md}"));
     }
     for w in &e.warnings {
         let at = if w.span.is_synthetic() {
@@ -81,7 +90,7 @@ fn swarm_snapshots() {
         "expected at least 15 swarm fixtures, found {}",
         all.len()
     );
-    for (dir, opts) in all {
+    for (dir, opts, plan) in all {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -97,7 +106,7 @@ fn swarm_snapshots() {
                     ..opts.clone()
                 },
             ) {
-                Ok(e) => render(&e, &sources),
+                Ok(e) => render(&e, &sources, plan.then_some(p.name.as_str())),
                 Err(e) => format!("error: {e}\n"),
             },
         };
@@ -273,7 +282,7 @@ fn check_round_trip(dir: &Path, opts: &Options, original: &Project) {
 
 #[test]
 fn swarm_round_trip() {
-    for (dir, opts) in swarm_cases() {
+    for (dir, opts, _) in swarm_cases() {
         if let (Ok(p), _) = load_case(&dir) {
             check_round_trip(&dir, &opts, &p);
         }

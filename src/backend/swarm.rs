@@ -251,13 +251,15 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     ops.append(&mut extras.plan);
     let script = plan::script(&project.name, &stack_name, &ops);
     let script_name = script.as_ref().map(|_| plan_file_name(&project.name));
-    let steps = plan::steps(
+    let mut steps = plan::steps(
         &project.name,
         &stack_name,
         script_name.as_deref(),
         &ops,
         &plan::NodeNeeds::of(project),
     );
+    let host = resources::HostPaths::new(project, opts.output_dir.as_deref());
+    steps.extend(plan::bind_dirs(project, &host));
     if let (Some(contents), Some(name)) = (script, script_name) {
         files.push(OutFile { name, contents });
     }

@@ -14,6 +14,9 @@ pub struct Compose {
     dir: PathBuf,
     files: Vec<String>,
     profiles: Vec<String>,
+    /// Every container seen: id → (service, slot, created, runs), kept after a redeploy
+    /// replaces it (the runs of a slot span its containers, as a unit's journal does).
+    seen: std::collections::BTreeMap<String, (String, u32, String, Vec<crate::probe::Run>)>,
 }
 
 /// Containers of a compose project (or of any label filter): id, labels asked for, state.
@@ -53,13 +56,14 @@ impl Compose {
         let dir = ctx.work.join(&sc.name).join("compose");
         copy_tree(&sc.source, &dir).map_err(|e| format!("copy: {e}"))?;
         // Whatever an interrupted earlier run left under this project's names.
-        crate::systemd::cleanup_engine(&sc.project);
+        crate::systemd::cleanup_engine(sc);
         let c = Compose {
             ctx: ctx.clone(),
             project: sc.project.clone(),
             dir,
             files: sc.case.files.clone(),
             profiles: sc.case.profiles.clone(),
+            seen: std::collections::BTreeMap::new(),
         };
         let up = c.compose(&["up", "-d"], 120);
         if !up.ok {
@@ -101,7 +105,6 @@ impl Deployment for Compose {
                 "com.docker.compose.container-number",
             ],
         )?;
-        let mut obs = Observed::default();
         let mut busy = false;
         for row in rows {
             let [id, service, number, state] = row.as_slice() else {
@@ -112,7 +115,24 @@ impl Deployment for Compose {
             let runs = parse_runs(&logs(id));
             // Running, but its last run ended: it was restarted and has not printed yet.
             busy |= state == "running" && !runs.last().is_some_and(crate::probe::Run::alive);
-            obs.add(service, slot, runs);
+            let entry = self.seen.entry(id.clone()).or_insert_with(|| {
+                let created = docker(&["inspect", "-f", "{{.Created}}", id], secs(10)).stdout;
+                (
+                    service.clone(),
+                    slot,
+                    created.trim().to_string(),
+                    Vec::new(),
+                )
+            });
+            if runs.len() >= entry.3.len() {
+                entry.3 = runs;
+            }
+        }
+        let mut by_created: Vec<_> = self.seen.values().collect();
+        by_created.sort_by(|a, b| a.2.cmp(&b.2));
+        let mut obs = Observed::default();
+        for (service, slot, _, runs) in by_created {
+            obs.add(service, *slot, runs.clone());
         }
         Ok((obs, busy))
     }
@@ -123,6 +143,20 @@ impl Deployment for Compose {
             "stop" => self.compose(&["stop", &step.service], 60),
             "start" => self.compose(&["start", &step.service], 60),
             "reload" => self.compose(&["kill", "-s", "SIGHUP", &step.service], 30),
+            "redeploy" => {
+                // Compose does not notice an edited secret or config file (its config hash
+                // covers the model, not the files): its users recreate the service.
+                // Stopped first and observed once, which `--force-recreate` would do itself:
+                // the old containers' last lines (the SIGTERM) are read before they go.
+                step.edit(&self.dir)?;
+                self.compose(&["stop", &step.service], 60)
+                    .checked("compose stop")?;
+                self.observe()?;
+                self.compose(
+                    &["up", "-d", "--no-deps", "--force-recreate", &step.service],
+                    120,
+                )
+            }
             other => return Err(format!("unknown step {other}")),
         };
         out.checked(&format!("compose {}", step.action)).map(|_| ())

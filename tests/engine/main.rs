@@ -16,6 +16,7 @@
 
 mod compare;
 mod compose;
+mod corpus;
 mod deploy;
 mod observe;
 mod probe;
@@ -35,6 +36,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use table::Row;
+
+/// The image `.ci/engine/up.sh` builds.
+const PROBE_IMAGE: &str = "transship-probe:latest";
 
 /// What one scenario gave on each target.
 struct Outcome {
@@ -186,6 +190,18 @@ fn run_engine() -> i32 {
             return 1;
         }
     };
+    match std::env::var_os("TRANSSHIP_CORPUS") {
+        Some(root) => match corpus::scenarios(&ctx, Path::new(&root), PROBE_IMAGE) {
+            Ok(more) => scenarios.extend(more),
+            Err(e) => {
+                eprintln!("engine harness: corpus: {e}");
+                return 1;
+            }
+        },
+        None => {
+            println!("corpus scenarios skipped: TRANSSHIP_CORPUS (the shared corpus) is not set")
+        }
+    }
     if let Ok(only) = std::env::var("TRANSSHIP_ENGINE_ONLY") {
         let only: Vec<&str> = only.split(',').collect();
         scenarios.retain(|s| only.contains(&s.name.as_str()));

@@ -117,7 +117,28 @@ fn flatten_run(flat: &mut Flat, prefix: &str, run: &Run) {
                 put(flat, format!("{prefix} hostname"), v);
             }
             "id" | "stdin" | "exit" => put(flat, format!("{prefix} {kind}"), rest(r, &[])),
-            "file" | "wrote" | "counter" => put(
+            "file" => {
+                // Mode and owner apart from the content: a target that sets other modes by
+                // design must still deliver the same bytes.
+                let path = text(&r["path"]);
+                put(
+                    flat,
+                    format!("{prefix} file:{path}"),
+                    rest(r, &["path", "mode", "uid", "gid"]),
+                );
+                let owner: serde_json::Map<String, Value> = ["mode", "uid", "gid"]
+                    .iter()
+                    .filter_map(|k| r.get(*k).map(|v| (k.to_string(), v.clone())))
+                    .collect();
+                if !owner.is_empty() {
+                    put(
+                        flat,
+                        format!("{prefix} file-mode:{path}"),
+                        Value::Object(owner).to_string(),
+                    );
+                }
+            }
+            "wrote" | "counter" => put(
                 flat,
                 format!("{prefix} {kind}:{}", text(&r["path"])),
                 rest(r, &["path"]),

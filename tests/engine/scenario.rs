@@ -34,13 +34,34 @@ fn default_files() -> Vec<String> {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    /// restart | stop | start | reload (SIGHUP) | wait (seconds in `seconds`)
+    /// restart | stop | start | reload (SIGHUP) | wait (seconds in `seconds`) | redeploy
+    /// (write `text` to the project's `file`, then deploy again as each target's users
+    /// would: `up -d --force-recreate <service>`; a new conversion installed and the
+    /// service's units restarted; `docker stack deploy`)
     #[serde(rename = "do")]
     pub action: String,
     #[serde(default)]
     pub service: String,
     #[serde(default)]
     pub seconds: u64,
+    #[serde(default)]
+    pub file: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+impl Step {
+    /// The edit of a `redeploy` step, made in a target's copy of the project.
+    pub fn edit(&self, project_dir: &Path) -> Result<(), String> {
+        if self.file.is_empty() || self.file.contains("..") {
+            return Err(format!(
+                "redeploy: a file inside the project, not {:?}",
+                self.file
+            ));
+        }
+        let path = project_dir.join(&self.file);
+        std::fs::write(&path, &self.text).map_err(|e| format!("{}: {e}", path.display()))
+    }
 }
 
 /// Drop `variable` from `service`'s converted systemd output; the comparison must report
@@ -59,6 +80,17 @@ pub struct Scenario {
     pub project: String,
     pub source: PathBuf,
     pub case: Case,
+    /// Engine objects the project names itself, outside its `<project>_` prefix.
+    pub named: Named,
+}
+
+/// Networks and volumes with an explicit `name:`, and `container_name`s: what teardown must
+/// remove besides the project's prefixed objects.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    pub networks: std::collections::BTreeSet<String>,
+    pub volumes: std::collections::BTreeSet<String>,
+    pub containers: std::collections::BTreeSet<String>,
 }
 
 impl Scenario {
@@ -77,6 +109,7 @@ impl Scenario {
             name,
             source: dir.to_path_buf(),
             case,
+            named: Named::default(),
         })
     }
 

@@ -21,8 +21,20 @@ const TESTS: &[Test] = &[
     ),
     ("every scenario's case.json loads", scenarios_load),
     (
+        "docs/compose-compatibility.md lists every by-design difference",
+        by_design_documented,
+    ),
+    (
         "mutant edit drops the variable from converted output",
         mutant_edit,
+    ),
+    (
+        "swarm: DEPLOY.md's node files are what the harness runs",
+        swarm_host_files,
+    ),
+    (
+        "corpus: the probe override keeps argv and observes mounts, names, ports",
+        corpus_override,
     ),
 ];
 
@@ -294,15 +306,68 @@ fn scenarios_load() -> Result<(), String> {
             )?;
         }
         for step in &sc.case.steps {
-            let known =
-                ["restart", "stop", "start", "reload", "wait"].contains(&step.action.as_str());
+            let known = ["restart", "stop", "start", "reload", "wait", "redeploy"]
+                .contains(&step.action.as_str());
             check(
                 known && (step.action == "wait" || !step.service.is_empty()),
                 &format!("{}: step {step:?}", sc.name),
             )?;
+            if step.action == "redeploy" {
+                check(
+                    sc.source.join(&step.file).is_file(),
+                    &format!(
+                        "{}: redeploy edits {}, which is not there",
+                        sc.name, step.file
+                    ),
+                )?;
+            }
         }
     }
     Ok(())
+}
+
+/// The table row `| target | scenario | `observation` | reason |` for each declared
+/// difference: the documentation cannot drift from what the harness accepts.
+fn by_design_documented() -> Result<(), String> {
+    use crate::compare::ByDesign;
+    use std::collections::BTreeMap;
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(repo.join("docs/compose-compatibility.md"))
+        .map_err(|e| e.to_string())?;
+    let mut missing = Vec::new();
+    let mut declared = std::collections::BTreeSet::new();
+    let mut declared_by: Vec<(String, BTreeMap<String, Vec<ByDesign>>)> =
+        crate::scenario::all(&repo.join("fixtures/engine"))?
+            .into_iter()
+            .map(|sc| (sc.name, sc.case.by_design))
+            .collect();
+    for e in crate::corpus::entries(repo)? {
+        declared_by.push((format!("corpus-{}", e.name), e.by_design));
+    }
+    for (name, by_design) in &declared_by {
+        for (target, list) in by_design {
+            for d in list {
+                let row = format!("| {target} | {name} | `{}` | {} |", d.observation, d.reason);
+                if !docs.lines().any(|l| l == row) {
+                    missing.push(row.clone());
+                }
+                declared.insert(row);
+            }
+        }
+    }
+    let stale: Vec<&str> = docs
+        .lines()
+        .filter(|l| l.starts_with("| swarm | ") || l.starts_with("| systemd | "))
+        .filter(|l| !declared.contains(*l))
+        .collect();
+    check(
+        missing.is_empty() && stale.is_empty(),
+        &format!(
+            "missing rows:\n{}\nrows no scenario declares:\n{}",
+            missing.join("\n"),
+            stale.join("\n")
+        ),
+    )
 }
 
 fn mutant_edit() -> Result<(), String> {
@@ -346,5 +411,59 @@ fn mutant_edit() -> Result<(), String> {
     check(
         unit_text.lines().count() + 1 >= read(&unit).lines().count(),
         "nothing else removed",
+    )
+}
+
+fn swarm_host_files() -> Result<(), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/engine");
+    let sc = crate::scenario::Scenario::load(&root.join("bind"))?;
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ctx = crate::deploy::Ctx {
+        transship: env!("CARGO_BIN_EXE_transship").into(),
+        compose: "docker-compose".into(),
+        repo: env!("CARGO_MANIFEST_DIR").into(),
+        work: tmp.path().into(),
+    };
+    let out = tmp.path().join("stack");
+    crate::systemd::convert(&ctx, &sc, &sc.source, &out, "swarm")?;
+    let cmds = crate::swarm::host_file_commands(&out.join("DEPLOY.md"));
+    // Relative to the stack's directory, as `docker stack deploy` resolves the mounts.
+    check(
+        cmds.iter()
+            .any(|c| c.starts_with("mkdir -p ../") && c.contains("/not-yet")),
+        &format!("not-yet in {cmds:?}"),
+    )?;
+    // An existing directory is created too (another node may lack it); files are not.
+    check(
+        cmds.iter().any(|c| c.contains("/config")),
+        &format!("config dir in {cmds:?}"),
+    )
+}
+
+fn corpus_override() -> Result<(), String> {
+    let project = serde_json::json!({"services": {
+        "db": {"image": "postgres", "expose": ["5432"], "volumes": [{"type": "volume", "source": "d", "target": "/var/lib/$x"}],
+               "healthcheck": {"test": ["CMD", "pg_isready"]}},
+        "web": {"image": "web", "entrypoint": ["/entry.sh", "a b"], "depends_on": {"db": {"condition": "service_healthy"}},
+                "ports": [{"target": 80, "published": "8080", "protocol": "tcp"}], "container_name": "site"}
+    }});
+    let o = crate::corpus::probe_override(&project);
+    let web = &o["services"]["web"];
+    let db = &o["services"]["db"];
+    check(
+        web["entrypoint"] == serde_json::json!(["/probe", "/entry.sh", "a b"]),
+        &format!("entrypoint {}", web["entrypoint"]),
+    )?;
+    check(
+        web["environment"]["PROBE_DIAL"] == "db:5432"
+            && web["environment"]["PROBE_LISTEN"] == "80"
+            && web["environment"]["PROBE_RESOLVE"] == "db,site,web",
+        &format!("web env {}", web["environment"]),
+    )?;
+    check(
+        db["environment"]["PROBE_FILES"] == "/var/lib/$$x"
+            && db["healthcheck"]["test"] == serde_json::json!(["CMD", "/probe", "--health"])
+            && web.get("healthcheck").is_none(),
+        &format!("db {db}"),
     )
 }

@@ -30,6 +30,11 @@ pub struct Swarm {
     /// Every task container seen: id → (service, slot, created, runs); read while it exists.
     seen: BTreeMap<String, (String, u32, String, Vec<Run>)>,
     replicas: BTreeMap<String, String>,
+    ctx: Ctx,
+    scenario: Scenario,
+    /// The operator's copy of the project, and where its conversion goes.
+    dir: std::path::PathBuf,
+    out: std::path::PathBuf,
 }
 
 /// Makes a converted stack deployable on this one-node swarm without IPVS.
@@ -95,9 +100,32 @@ impl Swarm {
     ) -> Result<Box<dyn Deployment>, String> {
         let base = ctx.work.join(&sc.name).join("swarm");
         let dir = base.join("project");
-        let out = base.join("stack");
         copy_tree(&sc.source, &dir).map_err(|e| format!("copy: {e}"))?;
-        crate::systemd::convert(ctx, sc, &dir, &out, "swarm")?;
+        let mut swarm = Swarm {
+            stack: sc.project.clone(),
+            services,
+            seen: BTreeMap::new(),
+            replicas: BTreeMap::new(),
+            ctx: ctx.clone(),
+            scenario: sc.clone(),
+            dir,
+            out: base.join("stack"),
+        };
+        if let Err(e) = swarm.deploy() {
+            // A refused deploy may have created the stack's networks already.
+            swarm.teardown();
+            return Err(e);
+        }
+        Ok(Box::new(swarm))
+    }
+
+    /// Converts the project copy and deploys it as an operator would: the node plan (labels,
+    /// and the secrets Swarm cannot read from the environment) as DEPLOY.md says, with the
+    /// project's .env, then `docker stack deploy`. Run again after an edit, it is the
+    /// operator's second deploy.
+    fn deploy(&self) -> Result<(), String> {
+        let (sc, out) = (&self.scenario, &self.out);
+        crate::systemd::convert(&self.ctx, sc, &self.dir, out, "swarm")?;
         let file = out.join(format!("{}.stack.yaml", sc.project));
         let text =
             std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -110,20 +138,19 @@ impl Swarm {
         )
         .map_err(|e| e.to_string())?;
         let copy = copy.display().to_string();
-        let mut swarm = Swarm {
-            stack: sc.project.clone(),
-            services,
-            seen: BTreeMap::new(),
-            replicas: BTreeMap::new(),
-        };
-        // The operator's step before the deploy: the node plan (labels, and the secrets Swarm
-        // cannot read from the environment), run as DEPLOY.md says, with the project's .env.
+        // This node is every node: the plan's per-node files go here.
+        for cmd in host_file_commands(&out.join("DEPLOY.md")) {
+            run(
+                std::process::Command::new("sh")
+                    .args(["-c", &cmd])
+                    .current_dir(out),
+                secs(30),
+            )
+            .checked(&format!("DEPLOY.md: {cmd}"))?;
+        }
         let plan = out.join(format!("{}.nodes.sh", sc.project));
-        if plan.is_file()
-            && let Err(e) = run_plan(&plan, &dir)
-        {
-            swarm.teardown();
-            return Err(e);
+        if plan.is_file() {
+            run_plan(&plan, &self.dir)?;
         }
         let deploy = [
             "stack",
@@ -134,12 +161,9 @@ impl Swarm {
             &copy,
             &sc.project,
         ];
-        if let Err(e) = docker(&deploy, secs(120)).checked("docker stack deploy") {
-            // A refused deploy may have created the stack's networks already.
-            swarm.teardown();
-            return Err(e);
-        }
-        Ok(Box::new(swarm))
+        docker(&deploy, secs(120))
+            .checked("docker stack deploy")
+            .map(|_| ())
     }
 
     /// (compose service, slot) of a task of stack service `name`.
@@ -263,6 +287,10 @@ impl Deployment for Swarm {
     }
 
     fn step(&mut self, step: &Step) -> Result<(), String> {
+        if step.action == "redeploy" {
+            step.edit(&self.dir)?;
+            return self.deploy();
+        }
         for member in self.members(&step.service) {
             let out = match step.action.as_str() {
                 "restart" => docker(
@@ -337,6 +365,26 @@ impl Deployment for Swarm {
             docker(&["volume", "rm", "-f", v], secs(30));
         }
     }
+}
+
+/// The commands of DEPLOY.md's "Files on the nodes" section (what an operator runs on each
+/// node before the deploy).
+pub fn host_file_commands(deploy_md: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(deploy_md).unwrap_or_default();
+    let mut out = Vec::new();
+    let (mut in_section, mut in_block) = (false, false);
+    for line in text.lines() {
+        if line.starts_with("## ") {
+            in_section = line.ends_with(" Files on the nodes");
+        } else if in_section && line == "```sh" {
+            in_block = true;
+        } else if in_block && line == "```" {
+            in_block = false;
+        } else if in_block {
+            out.push(line.to_string());
+        }
+    }
+    out
 }
 
 /// Run the node plan `plan` with the variables of the project's `.env` and every `NODE_*`

@@ -23,6 +23,11 @@ pub struct Systemd {
     waits: std::collections::BTreeSet<String>,
     /// The systemd container.
     machine: String,
+    ctx: Ctx,
+    scenario: Scenario,
+    /// The project copy, and its units.
+    dir: std::path::PathBuf,
+    out: std::path::PathBuf,
 }
 
 /// Converts the scenario's copy in `dir` into `out`.
@@ -113,19 +118,28 @@ impl Systemd {
             known: instance_units(&out, &sc.project),
             waits: wait_templates(&out),
             machine,
+            ctx: ctx.clone(),
+            scenario: sc.clone(),
+            dir,
+            out,
         };
-        let env = env_dir(&out, &sc.project);
-        let out = out.display();
-        let install = format!(
-            "set -e; cd {out}; for u in *.service *.target; do [ -f \"$u\" ] && cp \"$u\" /etc/systemd/system/; done; \
-             mkdir -p {env}; if [ -d env ]; then cp -a env/. {env}/; fi; systemctl daemon-reload"
-        );
-        d.exec(&install, 60).checked("install units")?;
+        d.install()?;
         let start = d.exec(&format!("systemctl start {}.target", sc.project), 120);
         if !start.ok {
             eprintln!("[{}] systemctl start: {}", sc.project, start.stderr.trim());
         }
         Ok(Box::new(d))
+    }
+
+    /// Copies the units and env files where the install plan puts them, and reloads systemd.
+    fn install(&self) -> Result<(), String> {
+        let env = env_dir(&self.out, &self.project);
+        let out = self.out.display();
+        let install = format!(
+            "set -e; cd {out}; for u in *.service *.target; do [ -f \"$u\" ] && cp \"$u\" /etc/systemd/system/; done; \
+             mkdir -p {env}; if [ -d env ]; then cp -a env/. {env}/; fi; systemctl daemon-reload"
+        );
+        self.exec(&install, 60).checked("install units").map(|_| ())
     }
 
     fn exec(&self, script: &str, limit: u64) -> Output {
@@ -239,7 +253,14 @@ impl Deployment for Systemd {
 
     fn step(&mut self, step: &Step) -> Result<(), String> {
         let units = self.instances(&step.service);
+        if step.action == "redeploy" {
+            // A new conversion installed, then the edited service restarted.
+            step.edit(&self.dir)?;
+            convert(&self.ctx, &self.scenario, &self.dir, &self.out, "systemd")?;
+            self.install()?;
+        }
         let cmd = match step.action.as_str() {
+            "redeploy" => format!("systemctl restart {units}"),
             "restart" | "stop" | "start" | "reload" => format!("systemctl {} {units}", step.action),
             other => return Err(format!("unknown step {other}")),
         };
@@ -255,7 +276,7 @@ impl Deployment for Systemd {
             70,
         );
         docker(&["rm", "-f", &self.machine], secs(30));
-        cleanup_engine(&self.project);
+        cleanup_engine(&self.scenario);
     }
 }
 
@@ -292,15 +313,18 @@ fn wait_templates(out: &Path) -> std::collections::BTreeSet<String> {
     waits
 }
 
-/// Removes what units of `project` left on the outer engine: containers (restart policy off
-/// first), networks `<project>_*`, volumes `<project>_*`.
-pub fn cleanup_engine(project: &str) {
+/// Removes what units of the scenario's project left on the outer engine: containers
+/// (restart policy off first), networks and volumes `<project>_*` and those the project
+/// names itself (`name:`, `container_name:`).
+pub fn cleanup_engine(sc: &Scenario) {
+    let project = sc.project.as_str();
     // Compose's and the units' containers by name; Swarm's task containers (a finished job's
     // stay after `stack rm` and keep the stack's volumes in use) by their stack label.
-    let filters = [
+    let mut filters = vec![
         format!("name=^{project}-"),
         format!("label=com.docker.stack.namespace={project}"),
     ];
+    filters.extend(sc.named.containers.iter().map(|n| format!("name=^{n}$")));
     for filter in &filters {
         let Ok(rows) = containers(filter, &[]) else {
             continue;
@@ -314,9 +338,15 @@ pub fn cleanup_engine(project: &str) {
     }
     // `ls --filter name=` matches substrings: keep the exact prefix here.
     let prefix = format!("{project}_");
-    for kind in ["network", "volume"] {
+    for (kind, named) in [
+        ("network", &sc.named.networks),
+        ("volume", &sc.named.volumes),
+    ] {
         let ls = docker(&[kind, "ls", "--format", "{{.Name}}"], secs(20)).stdout;
-        for name in ls.lines().filter(|l| l.starts_with(&prefix)) {
+        for name in ls
+            .lines()
+            .filter(|l| l.starts_with(&prefix) || named.contains(*l))
+        {
             docker(&[kind, "rm", name], secs(30));
         }
     }

@@ -406,6 +406,16 @@ fn mounts(svc: &Service, host: &super::resources::HostPaths, notes: &mut Notes) 
     dedup(&out)
 }
 
+/// A directory below the project that compose would create for a bind mount when missing:
+/// it ships with the project, so the plan can name it (host paths outside the project are
+/// each node's own).
+pub fn created_bind_dir<'v>(
+    v: &'v ServiceVolume,
+    host: &super::resources::HostPaths,
+) -> Option<&'v str> {
+    crate::backend::created_bind_dir(v, host.project_dir()).filter(|src| host.below_project(src))
+}
+
 fn mount(
     v: &ServiceVolume,
     path: &str,
@@ -435,6 +445,16 @@ fn mount(
     };
     match kind.as_str() {
         "bind" => {
+            if let Some(dir) = created_bind_dir(v, host).filter(|d| !host.absolute(d).exists()) {
+                notes.warn(
+                    Severity::Warning,
+                    path,
+                    format!(
+                        "approximated for swarm: {} does not exist; compose creates a missing bind source as a directory, Swarm rejects the task until it exists on the node (DEPLOY.md: create the bind-mounted directories)",
+                        host.in_project(dir)
+                    ),
+                );
+            }
             if let Some(b) = &v.bind {
                 m.bind = nonblank(&b.propagation).map(|propagation| StackBind { propagation });
                 if b.selinux.as_deref().is_some_and(|s| !s.is_empty()) {

@@ -216,6 +216,55 @@ fn node_steps(needs: &NodeNeeds, ops: &[Op]) -> Vec<Step> {
     out
 }
 
+/// Bind sources compose would create when missing: Swarm never does, and rejects the task
+/// (`invalid mount config: bind source path does not exist`) on a node without them.
+pub fn bind_dirs(
+    project: &crate::model::Project,
+    host: &super::resources::HostPaths,
+) -> Option<Step> {
+    let mut dirs: Vec<String> = Vec::new();
+    let mut services: Vec<&str> = Vec::new();
+    let mut first: Option<(String, crate::source::Span)> = None;
+    for name in project.service_names() {
+        let Some(s) = project.services.get(name) else {
+            continue;
+        };
+        for (i, v) in s.volumes.iter().enumerate() {
+            let Some(dir) = super::convert::created_bind_dir(v, host) else {
+                continue;
+            };
+            let dir = host.rel(dir);
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+            if !services.contains(&name) {
+                services.push(name);
+            }
+            if first.is_none() {
+                let rel = format!("volumes[{i}]");
+                first = Some((
+                    format!("services.{name}.{rel}"),
+                    s.provenance.nearest_key_span(&rel),
+                ));
+            }
+        }
+    }
+    let (key, span) = first?;
+    let words: Vec<String> = dirs.iter().map(|d| shell_word(d)).collect();
+    Some(
+        Step::new(
+            StepKind::HostFiles,
+            "Create the bind-mounted directories on the nodes",
+            format!(
+                "compose creates a missing bind source as an empty root-owned directory; Swarm never does, and rejects the task on a node that lacks it. `docker stack deploy` makes these paths absolute against this directory: create them at those absolute paths on every node that may run {} (or constrain those services to the nodes that have them). On the manager, from this directory:",
+                services.join(", ")
+            ),
+        )
+        .commands([format!("mkdir -p {}", words.join(" "))])
+        .source(key, span),
+    )
+}
+
 /// The DEPLOY.md steps: the nodes the constraints need, run the script (when there is one),
 /// then deploy.
 pub fn steps(

@@ -185,6 +185,19 @@ impl<'a> HostPaths<'a> {
         self.project_dir.join(path)
     }
 
+    /// `path` as the compose file would write it: relative to the project directory.
+    pub fn in_project(&self, path: &str) -> String {
+        relative_to(path, Some(self.project_dir))
+    }
+
+    pub fn project_dir(&self) -> &Path {
+        self.project_dir
+    }
+
+    pub fn below_project(&self, path: &str) -> bool {
+        crate::backend::below_project(path, self.project_dir)
+    }
+
     pub fn rel(&self, path: &str) -> String {
         if crate::backend::below_project(path, self.project_dir) {
             relative_to(path, Some(self.base))

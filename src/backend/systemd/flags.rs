@@ -446,9 +446,9 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        let create = v.bind.as_ref().and_then(|b| b.create_host_path) == Some(true);
-        // A file in the checkout (a config file) is not a directory to create.
-        if create && !std::path::Path::new(src).is_file() && !f.create_dirs.contains(&host) {
+        if crate::backend::created_bind_dir(v, &self.project.working_dir).is_some()
+            && !f.create_dirs.contains(&host)
+        {
             f.create_dirs.push(host.clone());
         }
         if !f.host_paths.contains(&host) {

@@ -122,24 +122,21 @@ fn project_tree(project: &Project, root: &str) -> Option<Step> {
     )
 }
 
-/// Bind sources compose would create (`create_host_path`, the short syntax's default):
-/// the units create them before each start too; creating them now lets you set owners.
+/// Bind sources below the project directory that compose would create (`create_host_path`,
+/// the short syntax's default): the units create them before each start too; creating them
+/// now lets you set owners.
 fn data_dirs(project: &Project, root: &str) -> Option<Step> {
     let mut dirs: Vec<String> = Vec::new();
     let mut first: Option<(String, crate::source::Span)> = None;
     for (name, s) in &project.services {
         for (i, v) in s.volumes.iter().enumerate() {
-            let create = v.bind.as_ref().and_then(|b| b.create_host_path) == Some(true);
-            let Some(src) = v
-                .source
-                .as_deref()
-                .filter(|_| v.kind.as_deref() == Some("bind"))
+            // Host paths outside the project are the machine's own (a socket, /srv/data):
+            // the units create them there if missing; a plan written elsewhere cannot know.
+            let Some(src) = crate::backend::created_bind_dir(v, &project.working_dir)
+                .filter(|s| crate::backend::below_project(s, &project.working_dir))
             else {
                 continue;
             };
-            if !create || std::path::Path::new(src).is_file() {
-                continue;
-            }
             let host = crate::backend::rebase(src, &project.working_dir, root);
             if !dirs.contains(&host) {
                 dirs.push(host);

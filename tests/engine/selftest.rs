@@ -16,7 +16,7 @@ const TESTS: &[Test] = &[
     ("table lists every difference and the totals", renders_table),
     ("mutant check on recorded observations", mutant_logic),
     (
-        "swarm copy: dnsrr, host ports, no label constraints",
+        "swarm copy: dnsrr, host ports, constraints kept",
         swarm_copy,
     ),
     ("every scenario's case.json loads", scenarios_load),
@@ -273,8 +273,9 @@ fn swarm_copy() -> Result<(), String> {
     )?;
     check(web["ports"][2]["mode"] == "host", "long port")?;
     check(
-        web["deploy"]["placement"]["constraints"] == serde_json::json!(["node.role == manager"]),
-        "label constraint dropped, others kept",
+        web["deploy"]["placement"]["constraints"]
+            == serde_json::json!(["node.labels.p.web == 1", "node.role == manager"]),
+        "constraints kept (the node plan labels this node)",
     )
 }
 

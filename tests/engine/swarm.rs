@@ -17,8 +17,11 @@ use std::time::{Duration, Instant};
 pub const HARNESS_EDITS: &[&str] = &[
     "every service gets deploy.endpoint_mode: dnsrr (this kernel has no IPVS: no virtual IPs)",
     "published ports get mode: host (no routing mesh without IPVS)",
-    "node.labels placement constraints are dropped (one node carries every member)",
 ];
+
+/// `docker node update` is read-modify-write on the node's spec: two scenarios labelling the
+/// one node at once would fail with "update out of sequence".
+static NODE_SPEC: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A task container's creation time and runs.
 type CreatedRuns<'a> = (&'a String, &'a Vec<Run>);
@@ -49,13 +52,6 @@ pub fn harness_copy(stack: &mut Value) {
         let deploy = svc.entry("deploy").or_insert_with(|| json!({}));
         if let Some(d) = deploy.as_object_mut() {
             d.insert("endpoint_mode".into(), json!("dnsrr"));
-            if let Some(c) = d
-                .get_mut("placement")
-                .and_then(|p| p.get_mut("constraints"))
-                .and_then(Value::as_array_mut)
-            {
-                c.retain(|c| !c.as_str().unwrap_or("").starts_with("node.labels."));
-            }
         }
         if let Some(ports) = svc.get_mut("ports").and_then(Value::as_array_mut) {
             for p in ports.iter_mut() {
@@ -150,6 +146,9 @@ impl Swarm {
         }
         let plan = out.join(format!("{}.nodes.sh", sc.project));
         if plan.is_file() {
+            let _node = NODE_SPEC
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             run_plan(&plan, &self.dir)?;
         }
         let deploy = [
@@ -334,6 +333,32 @@ impl Deployment for Swarm {
 
     fn teardown(&mut self) {
         docker(&["stack", "rm", &self.stack], secs(60));
+        // The node plan's labels (`<project>.<svc>.<i>`): the next run labels afresh.
+        {
+            let _node = NODE_SPEC
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let labels = docker(
+                &[
+                    "node",
+                    "inspect",
+                    "self",
+                    "--format",
+                    "{{.ID}} {{json .Spec.Labels}}",
+                ],
+                secs(20),
+            )
+            .stdout;
+            // `node update` takes no `self`: the node's id.
+            let (node, labels) = labels.trim().split_once(' ').unwrap_or_default();
+            let labels: BTreeMap<String, String> = serde_json::from_str(labels).unwrap_or_default();
+            for key in labels
+                .keys()
+                .filter(|k| k.starts_with(&format!("{}.", self.stack)))
+            {
+                docker(&["node", "update", "--label-rm", key, node], secs(20));
+            }
+        }
         // The plan's secrets and configs: external to the stack, so `stack rm` keeps them.
         for kind in ["secret", "config"] {
             let ls = docker(&[kind, "ls", "--format", "{{.Name}}"], secs(20)).stdout;

@@ -347,3 +347,131 @@ fn strict_passes_exact_mappings() {
     let o = transship(&dir, &["convert", "--to", "swarm", "--strict"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// A stand-in for the `docker` commands the node plan runs, keeping node labels in files
+/// under `$FAKE` (`<node>/<key>` holds the value); nodes n1 and n2.
+const FAKE_DOCKER: &str = r#"#!/bin/sh
+set -eu
+case "$1 $2" in
+  "node ls")
+    if [ "${5:-}" != "" ]; then key=${5#node.label=}; for n in n1 n2; do [ -f "$FAKE/$n/$key" ] && echo $n; done; else echo n1; echo n2; fi ;;
+  "node inspect")
+    case "$4" in *range*) for f in "$FAKE/$5"/*; do [ "$(cat "$f")" = true ] && printf '%s ' "${f##*/}"; done; echo ;; *) echo "$5" ;; esac ;;
+  "node update")
+    case "$3" in
+      --label-add) k=${4%%=*}; printf '%s' "${4#*=}" > "$FAKE/$5/$k"; echo "update $5 +$k" >> "$FAKE/log" ;;
+      --label-rm) rm "$FAKE/$5/$4"; echo "update $5 -$4" >> "$FAKE/log" ;;
+    esac ;;
+  "secret inspect") [ -f "$FAKE/secret-$3" ] ;;
+  "secret create") cat > "$FAKE/secret-$3"; echo "create $3" >> "$FAKE/log" ;;
+  *) echo "fake docker: $*" >&2; exit 9 ;;
+esac
+"#;
+
+/// Runs the node plan of a stateful project against the fake docker: a stale label of an
+/// earlier plan (member 3 of a set now 2 strong) is removed and said, a user's label kept,
+/// a second run changes nothing, and a label is never moved without TRANSSHIP_MOVE_LABELS=1.
+#[test]
+fn node_plan_runs_twice_prunes_earlier_labels_and_never_moves_silently() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  db:\n    image: mongo:7\n    deploy: {replicas: 2}\n    x-transship: {stateful: true}\n    volumes: [data:/data/db]\nvolumes:\n  data: {}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let bin = dir.join("bin");
+    let fake = dir.join("fake");
+    for n in ["n1", "n2"] {
+        std::fs::create_dir_all(fake.join(n)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(bin.join("docker"), FAKE_DOCKER).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(bin.join("docker"), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // An earlier plan's member 3, and labels of the operator's own (one under the project's
+    // prefix, but not a pin: its value is not `true`).
+    std::fs::write(fake.join("n2/p.db.3"), "true").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(fake.join("n2/rack"), "r1").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(fake.join("n2/p.tier"), "db").unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_transship"))
+        .current_dir(dir)
+        .args([
+            "--hermetic",
+            "-p",
+            "p",
+            "convert",
+            "--to",
+            "swarm",
+            "-o",
+            "out",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |node1: &str, node2: &str, extra: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg(dir.join("out/p.nodes.sh"))
+            .env("PATH", &path)
+            .env("FAKE", &fake)
+            .env("NODE_P_DB_1", node1)
+            .env("NODE_P_DB_2", node2);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let labels = |n: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(fake.join(n))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+            .collect();
+        v.sort();
+        v
+    };
+    let first = run("n1", "n2", &[]);
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{said}");
+    assert!(
+        said.contains("removing label p.db.3 from node n2"),
+        "{said}"
+    );
+    assert_eq!(labels("n1"), vec!["p.db.1"]);
+    assert_eq!(labels("n2"), vec!["p.db.2", "p.tier", "rack"]);
+    let log = std::fs::read_to_string(fake.join("log")).unwrap_or_default();
+    let second = run("n1", "n2", &[]);
+    assert!(second.status.success());
+    assert_eq!(labels("n1"), vec!["p.db.1"]);
+    assert_eq!(labels("n2"), vec!["p.db.2", "p.tier", "rack"]);
+    let again = std::fs::read_to_string(fake.join("log")).unwrap_or_default();
+    // Re-adding a label a node has is the only write of the second run.
+    assert!(
+        again[log.len()..]
+            .lines()
+            .all(|l| l.starts_with("update n1 +p.db.1") || l.starts_with("update n2 +p.db.2")),
+        "{again}"
+    );
+    // Swapping the nodes would move both members' data: refused unless asked for.
+    let swapped = run("n2", "n1", &[]);
+    assert!(!swapped.status.success());
+    assert!(
+        String::from_utf8_lossy(&swapped.stderr).contains("not moving it"),
+        "{}",
+        String::from_utf8_lossy(&swapped.stderr)
+    );
+    assert_eq!(labels("n1"), vec!["p.db.1"]);
+    let moved = run("n2", "n1", &[("TRANSSHIP_MOVE_LABELS", "1")]);
+    assert!(moved.status.success());
+    assert_eq!(labels("n1"), vec!["p.db.2"]);
+    assert_eq!(labels("n2"), vec!["p.db.1", "p.tier", "rack"]);
+}

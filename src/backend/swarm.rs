@@ -249,14 +249,15 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     }];
     files.append(&mut extras.files);
     ops.append(&mut extras.plan);
-    let script = plan::script(&project.name, &stack_name, &ops);
+    let needs = plan::NodeNeeds::of(project);
+    let script = plan::script(&project.name, &stack_name, &ops, &needs);
     let script_name = script.as_ref().map(|_| plan_file_name(&project.name));
     let mut steps = plan::steps(
         &project.name,
         &stack_name,
         script_name.as_deref(),
         &ops,
-        &plan::NodeNeeds::of(project),
+        &needs,
     );
     let host = resources::HostPaths::new(project, opts.output_dir.as_deref());
     steps.extend(plan::bind_dirs(project, &host));

@@ -69,6 +69,23 @@ label() {
   docker node update --label-add "$1=$2" "$3" >/dev/null
   echo "label $1=$2 on $3"
 }
+# prune PREFIX KEY...: remove the pin labels (KEY=true) under PREFIX (this project's) that
+# this plan does not set: an earlier plan's, for a member or pinned service that is gone.
+# Their volumes stay on the node; each removal is said.
+prune() {
+  prefix=$1
+  shift
+  for n in $(docker node ls -q); do
+    for k in $(docker node inspect --format '{{range $k, $v := .Spec.Labels}}{{if eq $v "true"}}{{$k}} {{end}}{{end}}' "$n"); do
+      case "$k" in "$prefix"*) ;; *) continue ;; esac
+      keep=0
+      for w in "$@"; do [ "$k" = "$w" ] && keep=1; done
+      [ "$keep" = 1 ] && continue
+      echo "removing label $k from node $n: no service of this plan is pinned by it (its volumes stay on $n)" >&2
+      docker node update --label-rm "$k" "$n" >/dev/null
+    done
+  done
+}
 # create secret|config NAME VALUE: create it unless it exists (an existing one is kept: Swarm
 # objects cannot change; give a new value a new name).
 create() {
@@ -99,7 +116,7 @@ fn command(op: &Op) -> String {
 }
 
 /// The script, or `None` when there is nothing to do.
-pub fn script(project: &str, stack: &str, ops: &[Op]) -> Option<String> {
+pub fn script(project: &str, stack: &str, ops: &[Op], needs: &NodeNeeds) -> Option<String> {
     if ops.is_empty() {
         return None;
     }
@@ -108,7 +125,8 @@ pub fn script(project: &str, stack: &str, ops: &[Op]) -> Option<String> {
          # Before `docker stack deploy -c {stack} {project}`, on a manager node: label the node\n\
          # that keeps the local volumes of each pinned service, and create the secrets and\n\
          # configs Swarm cannot read from the environment. Set each NODE_* to a node name from\n\
-         # `docker node ls` (one node may take several). Safe to run again.\n"
+         # `docker node ls` (one node may take several). Safe to run again; it removes the\n\
+         # labels an earlier plan of this project set that this one does not, saying so.\n"
     );
     out.push_str(PRELUDE);
     let mut seen: Vec<String> = Vec::new();
@@ -120,6 +138,25 @@ pub fn script(project: &str, stack: &str, ops: &[Op]) -> Option<String> {
             seen.push(line);
         }
     }
+    // Labels of this project's default scheme (`<project>.<svc>[.<i>]`) that no op sets any
+    // more; a `--placement-label` of the user's own is never pruned (its history is unknown).
+    let prefix = format!("{project}.");
+    // Also the labels the compose file's own constraints ask for (an operator set those).
+    let mut keep: Vec<String> = Vec::new();
+    let set = ops.iter().filter_map(|op| match op {
+        Op::Pin { key, .. } | Op::Label { key, .. } => Some(key),
+        Op::Create { .. } => None,
+    });
+    for key in set.chain(needs.labels.iter().map(|(k, _, _)| k)) {
+        if key.starts_with(&prefix) && !keep.contains(key) {
+            keep.push(key.clone());
+        }
+    }
+    let words: Vec<String> = std::iter::once(prefix.as_str())
+        .chain(keep.iter().map(String::as_str))
+        .map(shell_word)
+        .collect();
+    out.push_str(&format!("prune {}\n", words.join(" ")));
     Some(out)
 }
 
@@ -303,7 +340,7 @@ pub fn steps(
                 kind,
                 format!("Run {script} on a manager"),
                 format!(
-                    "It labels the nodes that keep local volumes ({pins} label(s)) and creates the secrets and configs read from the environment ({creates}). It is safe to run again: it stops rather than move a label to another node unless TRANSSHIP_MOVE_LABELS=1."
+                    "It labels the nodes that keep local volumes ({pins} label(s)) and creates the secrets and configs read from the environment ({creates}). It is safe to run again: it stops rather than move a label to another node unless TRANSSHIP_MOVE_LABELS=1, and it removes (saying so) the labels of this project that an earlier plan set and this one does not."
                 ),
             )
             .commands(cmds),
@@ -371,7 +408,7 @@ mod tests {
                 from: "TOKEN".into(),
             },
         ];
-        let s = script("p", "p.stack.yaml", &ops).unwrap_or_default();
+        let s = script("p", "p.stack.yaml", &ops, &NodeNeeds::default()).unwrap_or_default();
         assert_eq!(
             s.matches("pin p.db.1 \"${NODE_P_DB_1:?node for db-1 (docker node ls)}\"")
                 .count(),
@@ -380,6 +417,7 @@ mod tests {
         );
         assert!(s.contains("create secret p_tok \"${TOKEN:?}\""));
         assert!(s.contains("docker \"$1\" inspect \"$2\""));
-        assert!(script("p", "p.stack.yaml", &[]).is_none());
+        assert!(s.ends_with("prune p. p.db.1\n"), "{s}");
+        assert!(script("p", "p.stack.yaml", &[], &NodeNeeds::default()).is_none());
     }
 }

@@ -52,6 +52,8 @@ pub enum Command {
     Convert(Box<ConvertArgs>),
     /// Show what each compose key becomes in a target (the backend's mapping table)
     Explain(ExplainArgs),
+    /// Write the project's environment to etcd for units converted with --env-from etcd
+    PushConfig(PushConfigArgs),
     /// Check the project against the lint rules (exit 0 clean, 1 findings, 2 unusable input)
     Lint(LintArgs),
     /// List the lint rules, or show one rule's documentation
@@ -60,6 +62,23 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per subcommand with --out-dir
     Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PushConfigArgs {
+    /// Where: etcd (keys /environment/<project>/<service>/<NAME>) or etcd:/PREFIX
+    /// (<PREFIX>/<service>/<NAME>), as given to convert --env-from
+    #[arg(long, value_name = "etcd[:PREFIX]")]
+    pub to: crate::backend::systemd::etcd::EnvFrom,
+    /// Say what would change and write nothing (exit 1 when something would)
+    #[arg(long)]
+    pub check: bool,
+    /// Also delete the keys under a service's directory that the project no longer has
+    #[arg(long)]
+    pub prune: bool,
+    /// The etcdctl program (its ETCDCTL_* environment settings apply)
+    #[arg(long, value_name = "PATH", default_value = "etcdctl")]
+    pub etcdctl: String,
 }
 
 #[derive(Args, Debug)]
@@ -223,6 +242,11 @@ pub struct ConvertArgs {
     /// [systemd] Directory the env files are installed to (default: /etc/<project>/)
     #[arg(long, value_name = "DIR", help_heading = "systemd")]
     pub env_dir: Option<String>,
+    /// [systemd] Read each service's environment from etcd at every start
+    /// (`<PREFIX>/<service>/<NAME>`, PREFIX default /environment/<project>; written by
+    /// `transship push-config`) instead of from the env file; docker runtime
+    #[arg(long, value_name = "etcd[:PREFIX]", help_heading = "systemd")]
+    pub env_from: Option<crate::backend::systemd::etcd::EnvFrom>,
     /// [systemd] Directory of tera templates overriding the built-in ones
     #[arg(long, value_name = "DIR", help_heading = "systemd")]
     pub templates: Option<PathBuf>,

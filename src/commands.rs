@@ -5,6 +5,7 @@ pub mod convert;
 pub mod explain;
 pub mod lint;
 pub mod packaging;
+pub mod push_config;
 pub mod rules;
 pub mod stamp;
 pub mod validate;

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Config(args) => commands::config::run(&cli.load, args),
         Command::Convert(args) => commands::convert::run(&cli.load, args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::PushConfig(args) => commands::push_config::run(&cli.load, args),
         Command::Lint(args) => commands::lint::run(&cli.load, args),
         Command::Rules(args) => commands::rules::run(args),
         Command::Completions(args) => commands::packaging::completions(args.shell),

@@ -854,3 +854,115 @@ fn corpus_summaries_of_real_projects() {
         snapshot(&format!("corpus-{case}-{target}"), &err);
     }
 }
+
+/// A stand-in `etcdctl` keeping keys as files under `$STORE` (key `/a/b` → `$STORE/a/b`):
+/// `get --print-value-only -- K` prints the value and one newline (nothing when absent),
+/// `get --prefix --keys-only -- D` lists keys each followed by an empty line, `put -- K`
+/// reads the value from stdin (refusing an empty one, as etcdctl 3.4 does) and
+/// `put -- K V` takes it as an argument, `del -- K`; every write is logged.
+const FAKE_ETCDCTL: &str = r#"#!/bin/sh
+set -eu
+case "$1 $2" in
+  "get --print-value-only") f="$STORE$4"; [ -f "$f" ] || exit 0; cat "$f"; echo ;;
+  "get --prefix") [ -d "$STORE$5" ] || exit 0; for f in "$STORE$5"*; do [ -f "$f" ] && printf '%s\n\n' "${f#$STORE}"; done ;;
+  "put --")
+    mkdir -p "$(dirname "$STORE$3")"
+    if [ $# = 4 ]; then printf '%s' "$4" > "$STORE$3"; else cat > "$STORE$3.new"; [ -s "$STORE$3.new" ] || { rm "$STORE$3.new"; echo "put command needs 1 argument and input from stdin or 2 arguments" >&2; exit 1; }; mv "$STORE$3.new" "$STORE$3"; fi
+    echo "put $3" >> "$STORE/.log" ;;
+  "del --") rm "$STORE$3"; echo "del $3" >> "$STORE/.log" ;;
+  *) echo "fake etcdctl: $*" >&2; exit 9 ;;
+esac
+"#;
+
+/// `push-config`: values land byte for byte under `<prefix>/<service>/<NAME>` (`env_file`
+/// and `.env` interpolation included, empty values too), a second run writes nothing,
+/// `--check` exits 1 only when something would change, a key the project dropped is
+/// listed and deleted only with `--prune`, and names the units do not read from etcd
+/// (the runtime's own `DOCKER_*`) are not pushed.
+#[test]
+fn push_config_writes_etcd_once_and_checks_drift() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = project(
+        "services:\n  web:\n    image: x\n    env_file: web.env\n    environment:\n      GREETING: \"it's ${WHO}\\n\"\n      EMPTY: \"\"\n      DOCKER_HOST: tcp://x\n      UNSET:\n",
+    );
+    let dir = d.path();
+    std::fs::write(dir.join(".env"), "WHO=$$100% \"me\"\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("web.env"), "FROM_FILE=a b\n").unwrap_or_else(|e| panic!("{e}"));
+    let store = dir.join("store");
+    std::fs::create_dir_all(&store).unwrap_or_else(|e| panic!("{e}"));
+    let fake = dir.join("etcdctl");
+    std::fs::write(&fake, FAKE_ETCDCTL).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let store_s = store.display().to_string();
+    let fake_s = fake.display().to_string();
+    let env = [("PATH", "/usr/bin:/bin"), ("STORE", store_s.as_str())];
+    let push = |extra: &[&str]| {
+        let mut args = vec![
+            "-p",
+            "shop",
+            "push-config",
+            "--to",
+            "etcd:/cfg",
+            "--etcdctl",
+            &fake_s,
+        ];
+        args.extend_from_slice(extra);
+        run(dir, &args, &env)
+    };
+    let read = |k: &str| std::fs::read_to_string(store.join(k)).ok();
+    let log = || std::fs::read_to_string(store.join(".log")).unwrap_or_default();
+
+    let check = push(&["--check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        stdout(&check).contains("would add /cfg/web/GREETING"),
+        "{}",
+        stdout(&check)
+    );
+    assert_eq!(log(), "", "--check writes nothing");
+
+    let first = push(&[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        read("cfg/web/GREETING").as_deref(),
+        Some("it's $100% \"me\"\n")
+    );
+    assert_eq!(read("cfg/web/EMPTY").as_deref(), Some(""));
+    assert_eq!(read("cfg/web/FROM_FILE").as_deref(), Some("a b"));
+    assert_eq!(
+        read("cfg/web/DOCKER_HOST"),
+        None,
+        "the docker CLI's own variable stays in its file"
+    );
+    assert_eq!(read("cfg/web/UNSET"), None, "no value, nothing to push");
+    assert!(!stdout(&first).contains("it's"), "values are never printed");
+
+    let before = log();
+    let again = push(&[]);
+    assert!(again.status.success());
+    assert_eq!(log(), before, "a second run writes nothing");
+    assert_eq!(push(&["--check"]).status.code(), Some(0));
+
+    std::fs::write(store.join("cfg/web/OLD"), "x").unwrap_or_else(|e| panic!("{e}"));
+    let listed = push(&[]);
+    assert!(
+        stdout(&listed).contains("stale /cfg/web/OLD"),
+        "{}",
+        stdout(&listed)
+    );
+    assert!(read("cfg/web/OLD").is_some(), "kept without --prune");
+    assert_eq!(push(&["--check", "--prune"]).status.code(), Some(1));
+    let pruned = push(&["--prune"]);
+    assert!(pruned.status.success());
+    assert_eq!(read("cfg/web/OLD"), None);
+}

@@ -43,6 +43,10 @@ fn systemd_cases(target: &str) -> Vec<(std::path::PathBuf, Options, bool)> {
                 }),
             // Filled from the load below (the case's environment and .env).
             environment: Default::default(),
+            env_from: s["env_from"].as_str().map(|v| {
+                v.parse()
+                    .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            }),
         };
         // `"plan": true` adds the install plan (DEPLOY.md) to the snapshot.
         let plan = s["plan"].as_bool().unwrap_or(false);
@@ -473,4 +477,93 @@ fn nul_characters_are_refused_their_escapes_are_not() {
         .map(|f| env_file(&f.contents))
         .unwrap_or_default();
     assert_eq!(env, vec![("V".to_string(), text.to_string())]);
+}
+
+/// `--env-from etcd`: stand-ins for `etcdctl` (prints the value stored in `$STORE/<key>`
+/// and one newline, nothing for a missing key: what etcdctl 3.4 does) and `docker`
+/// (`inspect` finds no container; `create` writes the environment variable `V` it got to
+/// `$STORE/got`).
+const FAKE_ETCD_TOOLS: [(&str, &str); 2] = [
+    (
+        "etcdctl",
+        "#!/bin/sh\nf=\"$STORE$4\"\n[ -f \"$f\" ] || exit 0\ncat \"$f\"; echo\n",
+    ),
+    (
+        "docker",
+        "#!/bin/sh\ncase \"$1\" in\ninspect) exit 1 ;;\ncreate) printf '%s' \"$V\" > \"$STORE/got\" ;;\nesac\n",
+    ),
+];
+
+/// Runs the unit's etcd create line as systemd would hand it to sh, with the value `stored`
+/// in the fake etcd (or none); returns sh's status and what the create received.
+fn run_etcd_create(stored: Option<&str>) -> (bool, Option<String>) {
+    let mut project = probe_project("unused", "a", "l", "img", "/d");
+    if let Some(web) = project.services.get_mut("web") {
+        web.healthcheck = None;
+    }
+    let opts = Options {
+        env_from: Some("etcd:/cfg".parse().unwrap_or_else(|e| panic!("{e}"))),
+        ..Options::default()
+    };
+    let emitted = emit(&project, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let unit = emitted
+        .files
+        .iter()
+        .find(|f| f.name == "p-web@.service")
+        .map(|f| f.contents.clone())
+        .unwrap_or_default();
+    assert!(
+        !emitted.files.iter().any(|f| f.name == "env/web.env"),
+        "the value stays out of the env files"
+    );
+    let dirs = directives(&unit);
+    let line = exec_lines(&dirs, "ExecStartPre", "/bin/sh").remove(0);
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = tmp.path().join("store");
+    std::fs::create_dir_all(store.join("cfg/web")).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(v) = stored {
+        std::fs::write(store.join("cfg/web/V"), v).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (name, text) in FAKE_ETCD_TOOLS {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // systemd expands %p-%i before the exec; the rest is as parsed.
+    let args: Vec<String> = line[3..]
+        .iter()
+        .map(|w| w.replace("%p-%i", "p-web-1"))
+        .collect();
+    let status = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&line[2])
+        .args(&args)
+        .env("PATH", format!("{}:/usr/bin:/bin", tmp.path().display()))
+        .env("STORE", &store)
+        .env_remove("V")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let got = std::fs::read_to_string(store.join("got")).ok();
+    (status.status.success(), got)
+}
+
+#[test]
+fn etcd_create_refuses_a_missing_value() {
+    let (ok, got) = run_etcd_create(None);
+    assert!(!ok);
+    assert_eq!(got, None, "no container is created without the value");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A value read from etcd reaches the container's create byte for byte: trailing
+    /// newlines, quotes, `$`, `%`, backslashes and all (NUL cannot be in an environment).
+    #[test]
+    fn etcd_values_reach_the_create_unchanged(value in arbitrary_text()) {
+        let (ok, got) = run_etcd_create(Some(&value));
+        prop_assert!(ok);
+        prop_assert_eq!(got, Some(value));
+    }
 }

@@ -18,6 +18,7 @@
 //! foreground. The podman runtime keeps the shape of `podman generate systemd --new`.
 
 pub mod escape;
+pub mod etcd;
 pub mod flags;
 pub mod mapping;
 pub mod plan;
@@ -76,6 +77,8 @@ pub struct Options {
     /// The environment the project was loaded with: `environment:` secrets and configs are
     /// written from it, as compose reads them at `up`.
     pub environment: crate::load::options::Environment,
+    /// `--env-from etcd[:PREFIX]`: environment values read from etcd at each start.
+    pub env_from: Option<etcd::EnvFrom>,
 }
 
 pub struct SystemdBackend;
@@ -361,6 +364,9 @@ struct ServiceCtx {
     image: String,
     /// `create` (docker: an `ExecStartPre=-`, `start` runs it) or `run` (podman).
     create_verb: &'static str,
+    /// A command the create line runs through (`--env-from etcd`: fetch, compare, create);
+    /// the create's failure then fails the start.
+    create_wrapper: Option<String>,
     run_options: Vec<String>,
     flags: Vec<String>,
     args: Vec<String>,
@@ -523,8 +529,30 @@ fn service_unit(
     ctx.timeout_stop_sec = (grace + 30).to_string();
     lifecycle(svc, rt, grace, job, &run.create_dirs, &mut ctx, &mut notes);
     ctx.pre_start.extend(run.file_modes.iter().cloned());
-    let hash = config_hash(&ctx, &run.env_lines, &run.runtime_env_lines);
-    if rt == Runtime::Docker {
+    let from_etcd = etcd_names(svc, opts, &mut notes);
+    let env_lines = if from_etcd.is_empty() {
+        run.env_lines
+    } else {
+        // The values come at start; the hash covers them then.
+        ctx.environment_file = Some(directive_value(&format!("-{}etcd.env", dirs.env)));
+        String::new()
+    };
+    let hash = config_hash(&ctx, &env_lines, &run.runtime_env_lines);
+    if let (Some(from), false) = (&opts.env_from, from_etcd.is_empty()) {
+        let dir = from.service_dir(&project.name, name);
+        ctx.create_wrapper = Some(format!(
+            "/bin/sh -c {} %p-%i {hash} {} {} {} --",
+            exec_word(etcd::FETCH_AND_CREATE),
+            ctx.image,
+            exec_word(&dir),
+            from_etcd.join(" ")
+        ));
+        ctx.connects = run
+            .connects
+            .iter()
+            .map(|c| format!("docker network connect {c} %p-%i"))
+            .collect();
+    } else if rt == Runtime::Docker {
         ctx.run_options
             .push(format!("--label io.transship.config-hash={hash}"));
         ctx.pre_start.push(format!(
@@ -549,9 +577,40 @@ fn service_unit(
     Ok(ServiceUnit {
         ctx,
         instances,
-        env: run.env_lines,
+        env: env_lines,
         runtime_env: run.runtime_env_lines,
     })
+}
+
+/// The names `--env-from etcd` serves for `svc`: its values the units would otherwise write
+/// to the systemd env file (names systemd and the shell accept, not read by the runtime's
+/// own CLI). The others stay in their files, with a note; podman units are not served yet.
+fn etcd_names(svc: &Service, opts: &Options, notes: &mut Notes) -> Vec<String> {
+    if opts.env_from.is_none() || svc.environment.is_empty() {
+        return Vec::new();
+    }
+    if opts.runtime != Runtime::Docker {
+        notes.warn(
+            "environment",
+            "--env-from etcd is not served for --runtime podman yet: the values stay in the env file".into(),
+        );
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    for (name, value) in &svc.environment {
+        if value.is_none() {
+            continue;
+        }
+        if etcd::served(name) {
+            names.push(name.clone());
+        } else {
+            notes.warn(
+                &format!("environment.{name}"),
+                format!("{name} is not read from etcd (the runtime's own CLI reads it, or it is not a shell name): it stays in the env file"),
+            );
+        }
+    }
+    names
 }
 
 /// Removes the container (`$0`) unless it was created from this configuration (`$1`, see

@@ -468,6 +468,7 @@ pub fn emit(
                 project_root: args.project_root.clone(),
                 podman_version: args.podman_version,
                 environment: environment.clone(),
+                env_from: args.env_from.clone(),
             };
             if target == Target::Quadlet {
                 systemd::quadlet::emit(project, &opts)

@@ -49,7 +49,7 @@ pub struct Naming {
 /// Names the runtime's own command-line tool reads from its environment: set through
 /// systemd they would change how `docker`/`podman` itself behaves, so they go through the
 /// runtime's env file instead.
-fn runtime_reads(name: &str) -> bool {
+pub(crate) fn runtime_reads(name: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "DOCKER_",
         "CONTAINER_",

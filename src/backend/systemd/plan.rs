@@ -41,10 +41,42 @@ fn steps(project: &Project, opts: &Options, files: &[OutFile], out: Output) -> V
     steps.extend(data_dirs(project, &dirs.project_root));
     steps.extend(images(project, runtime, &dirs.project_root));
     steps.extend(env_files(files, &dirs.env));
+    steps.extend(etcd_values(project, opts, &dirs.env, out));
     steps.push(unit_files(project, files, out));
     steps.push(start(project, opts, out));
     steps.push(stop(project, out));
     steps
+}
+
+/// `--env-from etcd`: etcdctl and its settings on every machine, and the values in etcd.
+fn etcd_values(project: &Project, opts: &Options, env: &str, out: Output) -> Option<Step> {
+    let from = opts.env_from.as_ref()?;
+    if out != Output::Units(Runtime::Docker) {
+        return None;
+    }
+    let to = match &from.prefix {
+        Some(p) => format!("etcd:{p}"),
+        None => "etcd".to_string(),
+    };
+    Some(
+        Step::new(
+            StepKind::Secret,
+            "Put the environment in etcd",
+            format!(
+                "The units read each service's environment from etcd ({}<service>/<NAME>) when an instance starts, with etcdctl and the ETCDCTL_* settings of {}etcd.env (ETCDCTL_ENDPOINTS, certificates); an instance whose values are missing does not start. Install etcdctl on every machine, write that file, and push the values from the project (run again after a change: it writes only what differs; --check says what would). A changed value recreates an instance's container at its next start.",
+                from.service_dir(&project.name, "").trim_end_matches('/').to_string() + "/",
+                env
+            ),
+        )
+        .commands([
+            format!("mkdir -p {}", sh(env.trim_end_matches('/'))),
+            format!(
+                "printf 'ETCDCTL_ENDPOINTS=%s\\n' http://127.0.0.1:2379 > {}",
+                sh(&format!("{env}etcd.env"))
+            ),
+            format!("transship push-config --to {}", sh(&to)),
+        ]),
+    )
 }
 
 /// The software the units call, and the versions they were written for.

@@ -134,6 +134,11 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     let ready = super::readiness::of(project);
     let mut files = Vec::new();
     let mut env_files = Vec::new();
+    if opts.env_from.is_some() {
+        warnings.push(project_warning(
+            "--env-from etcd is not served by the Quadlet files: they read the env files (use --to systemd for units that read etcd)".into(),
+        ));
+    }
     if version < PodmanVersion::new(4, 4) {
         warnings.push(project_warning(format!(
             "Quadlet first shipped with podman 4.4 (--podman-version is {version}): podman {version} does not read these files"

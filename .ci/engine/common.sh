@@ -10,6 +10,9 @@ export DOCKER_HOST=unix://$ENGINE_SOCK
 STATE=$TOOLS/engine
 DOCKERD_PID=$STATE/dockerd.pid
 SWARM_MARK=$STATE/swarm-initialised-by-up
+# etcd for the --env-from etcd scenarios: Debian's etcd-server on loopback, a port of its own.
+ETCD_ENDPOINT=${ETCD_ENDPOINT:-http://127.0.0.1:23790}
+ETCD_PID=$STATE/etcd.pid
 PROBE_IMAGE=transship-probe:latest
 SYSTEMD_IMAGE=transship-systemd:bookworm
 

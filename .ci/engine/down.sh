@@ -61,6 +61,15 @@ if engine_answers; then
   fi
 fi
 
+if [ -s "$ETCD_PID" ]; then
+  pid=$(cat "$ETCD_PID")
+  if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = etcd ]; then
+    log "stopping etcd $pid (started by up.sh)"
+    kill -TERM "$pid"
+  fi
+  rm -f "$ETCD_PID"
+fi
+
 if [ -s "$DOCKERD_PID" ]; then
   pid=$(cat "$DOCKERD_PID")
   if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then

@@ -6,6 +6,7 @@
 # at most $SYSTEMD_WAIT seconds, default 60; the failed units are listed when degraded).
 # Prints the container id on stdout; everything else goes to stderr.
 # Run commands in it with: docker exec NAME systemctl ... / journalctl -u UNIT
+# Env: SYSTEMD_WAIT; SYSTEMD_HOST_NETWORK=1 (see below).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
@@ -18,7 +19,13 @@ if dk container inspect "$NAME" >/dev/null 2>&1; then
   log "removing the old $NAME"
   dk rm -f "$NAME" >/dev/null
 fi
-id=$(dk run -d --name "$NAME" --hostname "$NAME" --label tsh.harness=systemd \
+# SYSTEMD_HOST_NETWORK=1: the host's network (to reach etcd on loopback; no own hostname
+# then); the host's etcdctl is mounted for the units that read etcd.
+net=(--hostname "$NAME")
+if [ "${SYSTEMD_HOST_NETWORK:-0}" = 1 ]; then
+  net=(--network host -v "$(command -v etcdctl)":/usr/local/bin/etcdctl:ro)
+fi
+id=$(dk run -d --name "$NAME" "${net[@]}" --label tsh.harness=systemd \
   --stop-signal SIGRTMIN+3 \
   --cap-add ALL --cap-drop SYS_RESOURCE \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined \

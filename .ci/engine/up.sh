@@ -22,6 +22,8 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v etcdctl >/dev/null || need+=(etcd-client)
 if ((${#need[@]})); then
   log "installing ${need[*]}"
   as_root apt-get update -qq
@@ -53,6 +55,28 @@ else
   engine_answers || { tail -n 30 "$STATE/dockerd.log" >&2; die "dockerd did not answer within 60 s"; }
   [ -s "$DOCKERD_PID" ] || die "dockerd answers but wrote no pid file at $DOCKERD_PID"
   did+=("started dockerd (pid $(cat "$DOCKERD_PID"), log $STATE/dockerd.log)")
+fi
+
+# -- etcd ----------------------------------------------------------------------------------
+# The scenarios whose units read their environment from etcd (--env-from etcd) talk to it
+# on loopback; the systemd containers of those scenarios share the host's network.
+if ETCDCTL_ENDPOINTS=$ETCD_ENDPOINT etcdctl endpoint health >/dev/null 2>&1; then
+  log "etcd answers on $ETCD_ENDPOINT: using it"
+else
+  peer=${ETCD_ENDPOINT%:*}:$((${ETCD_ENDPOINT##*:} + 10))
+  rm -rf "$STATE/etcd"
+  setsid nohup etcd --name tsh --data-dir "$STATE/etcd" \
+    --listen-client-urls "$ETCD_ENDPOINT" --advertise-client-urls "$ETCD_ENDPOINT" \
+    --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
+    --initial-cluster "tsh=$peer" >"$STATE/etcd.log" 2>&1 </dev/null &
+  echo $! >"$ETCD_PID"
+  for _ in $(seq 1 60); do
+    ETCDCTL_ENDPOINTS=$ETCD_ENDPOINT etcdctl endpoint health >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  ETCDCTL_ENDPOINTS=$ETCD_ENDPOINT etcdctl endpoint health >/dev/null 2>&1 \
+    || { tail -n 20 "$STATE/etcd.log" >&2; die "etcd did not answer on $ETCD_ENDPOINT within 30 s"; }
+  did+=("started etcd $(etcd --version | head -n 1 | cut -d' ' -f3) on $ETCD_ENDPOINT (pid $(cat "$ETCD_PID"))")
 fi
 
 # -- the probe image -----------------------------------------------------------------------
@@ -218,4 +242,5 @@ if [ "${SKIP_SYSTEMD_IMAGE:-0}" != 1 ]; then
   echo "SYSTEMD_IMAGE=$SYSTEMD_IMAGE $(dk image inspect -f '{{.Id}}' "$SYSTEMD_IMAGE" | cut -c1-19)"
 fi
 echo "SWARM=$(dk info -f '{{.Swarm.LocalNodeState}}')"
+echo "ETCD=$ETCD_ENDPOINT"
 echo "UP_SECONDS=$((SECONDS - START))"

@@ -93,6 +93,7 @@ fn prepare(ctx: &Ctx, corpus: &Path, probe: &str, entry: &Entry) -> Result<Scena
             by_design: entry.by_design.clone(),
             mutant: None,
             about: format!("{} ({})", entry.about, entry.project),
+            etcd: false,
         },
         named: Named::default(),
     };

@@ -24,6 +24,10 @@ pub struct Case {
     /// What the scenario is about (printed with its result).
     #[serde(default)]
     pub about: String,
+    /// The units read the environment from etcd (`--env-from etcd`, values pushed with
+    /// `transship push-config` to the etcd `.ci/engine/up.sh` starts).
+    #[serde(default)]
+    pub etcd: bool,
 }
 
 fn default_files() -> Vec<String> {

@@ -50,6 +50,9 @@ pub fn convert(
             "-o",
         ])
         .arg(out);
+    if target == "systemd" && sc.case.etcd {
+        cmd.args(["--env-from", "etcd"]);
+    }
     if target == "systemd" {
         // Secret and config files are bind-mounted from the env dir, and the outer engine
         // resolves bind sources on the host: the env dir must be at the same path on both,
@@ -68,6 +71,39 @@ pub fn convert(
     }
     run(&mut cmd, secs(30))
         .checked("transship convert")
+        .map(|_| ())
+}
+
+/// The etcd `.ci/engine/up.sh` starts (`TRANSSHIP_ETCD` overrides).
+pub fn etcd_endpoint() -> String {
+    std::env::var("TRANSSHIP_ETCD").unwrap_or_else(|_| "http://127.0.0.1:23790".into())
+}
+
+/// Writes the scenario's values where its units read them: a fresh
+/// `/environment/<project>/`, then `transship push-config` as an operator runs it.
+fn push_env(ctx: &Ctx, sc: &Scenario, dir: &Path) -> Result<(), String> {
+    let endpoint = etcd_endpoint();
+    run(
+        Command::new("etcdctl")
+            .env("ETCDCTL_ENDPOINTS", &endpoint)
+            .args([
+                "del",
+                "--prefix",
+                "--",
+                &format!("/environment/{}/", sc.project),
+            ]),
+        secs(20),
+    )
+    .checked("etcdctl del")?;
+    let mut cmd = Command::new(&ctx.transship);
+    cmd.current_dir(dir)
+        .env("ETCDCTL_ENDPOINTS", &endpoint)
+        .args(["--hermetic", "-p", &sc.project]);
+    for f in &sc.case.files {
+        cmd.args(["-f", f]);
+    }
+    run(cmd.args(["push-config", "--to", "etcd"]), secs(30))
+        .checked("transship push-config")
         .map(|_| ())
 }
 
@@ -102,6 +138,9 @@ impl Systemd {
         let out = base.join("units");
         copy_tree(&sc.source, &dir).map_err(|e| format!("copy: {e}"))?;
         convert(ctx, sc, &dir, &out, "systemd")?;
+        if sc.case.etcd {
+            push_env(ctx, sc, &dir)?;
+        }
         mutate(&out)?;
         let machine = format!("tshr-sd-{}-{label}", sc.name);
         docker(&["rm", "-f", &machine], secs(30));
@@ -109,7 +148,8 @@ impl Systemd {
             Command::new("bash")
                 .arg(ctx.repo.join(".ci/engine/systemd-container.sh"))
                 .arg(&machine)
-                .arg(&base),
+                .arg(&base)
+                .env("SYSTEMD_HOST_NETWORK", if sc.case.etcd { "1" } else { "0" }),
             secs(120),
         )
         .checked("systemd-container.sh")?;
@@ -135,9 +175,18 @@ impl Systemd {
     fn install(&self) -> Result<(), String> {
         let env = env_dir(&self.out, &self.project);
         let out = self.out.display();
+        // The etcd settings file DEPLOY.md has the operator write.
+        let etcd = if self.scenario.case.etcd {
+            format!(
+                "printf 'ETCDCTL_ENDPOINTS=%s\\n' {} > {env}/etcd.env; ",
+                etcd_endpoint()
+            )
+        } else {
+            String::new()
+        };
         let install = format!(
             "set -e; cd {out}; for u in *.service *.target; do [ -f \"$u\" ] && cp \"$u\" /etc/systemd/system/; done; \
-             mkdir -p {env}; if [ -d env ]; then cp -a env/. {env}/; fi; systemctl daemon-reload"
+             mkdir -p {env}; if [ -d env ]; then cp -a env/. {env}/; fi; {etcd}systemctl daemon-reload"
         );
         self.exec(&install, 60).checked("install units").map(|_| ())
     }
@@ -257,6 +306,9 @@ impl Deployment for Systemd {
             // A new conversion installed, then the edited service restarted.
             step.edit(&self.dir)?;
             convert(&self.ctx, &self.scenario, &self.dir, &self.out, "systemd")?;
+            if self.scenario.case.etcd {
+                push_env(&self.ctx, &self.scenario, &self.dir)?;
+            }
             self.install()?;
         }
         let cmd = match step.action.as_str() {

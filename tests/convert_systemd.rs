@@ -567,3 +567,184 @@ proptest! {
         prop_assert_eq!(got, Some(value));
     }
 }
+
+/// Stand-ins for `docker` and `systemctl` as the rollout script uses them, keeping each
+/// container as a directory `$S/c/<name>` (files `version`, `running`, `health`). A
+/// restart of `<prefix>@<i>.service` does what the unit does: stop the container, keep it
+/// when the rollback flag in `$KEEP` says so, else create it (when missing) from the
+/// installed version `$S/version`, with the health `$S/health/<version>-<i>` (default
+/// healthy), and start it.
+const FAKE_ROLLOUT_TOOLS: [(&str, &str); 2] = [
+    (
+        "docker",
+        r#"#!/bin/sh
+case "$1" in
+  inspect)
+    if [ "$2" = -f ]; then d="$S/c/$4"; [ -d "$d" ] || exit 1; echo "$(cat "$d/running") $(cat "$d/health")"
+    else [ -d "$S/c/$2" ]; fi ;;
+  rm) rm -rf "$S/c/$3" ;;
+  rename) [ -d "$S/c/$2" ] && [ ! -e "$S/c/$3" ] && mv "$S/c/$2" "$S/c/$3" ;;
+  *) exit 9 ;;
+esac
+"#,
+    ),
+    (
+        "systemctl",
+        r#"#!/bin/sh
+[ "$1" = restart ] || exit 9
+u=${2%.service}; i=${u##*@}; c=${u%@*}-$i
+echo "restart $u" >> "$S/log"
+[ -d "$S/c/$c" ] && echo false > "$S/c/$c/running"
+if [ ! -e "$KEEP/$c" ] && [ ! -d "$S/c/$c" ]; then
+  mkdir -p "$S/c/$c"; v=$(cat "$S/version"); echo "$v" > "$S/c/$c/version"
+  if [ -f "$S/health/$v-$i" ]; then cat "$S/health/$v-$i"; else echo healthy; fi > "$S/c/$c/health"
+fi
+echo true > "$S/c/$c/running"
+"#,
+    ),
+];
+
+/// Runs a service's rollout script against the stand-ins: three instances on v1, the
+/// installed units now v2, whose instance 2 turns unhealthy. Returns the exit status, the
+/// script's stderr and a closure to read a container's field.
+fn rollout_with(failure_action: &str) -> (bool, String, tempfile::TempDir) {
+    let mut project = probe_project("v", "a", "l", "img", "/d");
+    project.services.shift_remove("api");
+    let web = project
+        .services
+        .get_mut("web")
+        .unwrap_or_else(|| panic!("web"));
+    web.deploy = Some(transship::model::Deploy {
+        replicas: Some(3),
+        update_config: Some(transship::model::UpdateConfig {
+            failure_action: Some(failure_action.into()),
+            monitor: Some(transship::model::Duration(0)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let emitted = emit(&project, &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let script = emitted
+        .files
+        .iter()
+        .find(|f| f.name == "p-web.rollout.sh")
+        .map(|f| f.contents.clone())
+        .unwrap_or_else(|| panic!("no rollout script"));
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = tmp.path();
+    let keep = s.join("keep");
+    for (name, text) in FAKE_ROLLOUT_TOOLS {
+        let p = s.join(name);
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let write = |rel: &str, text: &str| {
+        let p = s.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(s)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(p, format!("{text}\n")).unwrap_or_else(|e| panic!("{e}"));
+    };
+    for i in 1..=3 {
+        write(&format!("c/p-web-{i}/version"), "v1");
+        write(&format!("c/p-web-{i}/running"), "true");
+        write(&format!("c/p-web-{i}/health"), "healthy");
+    }
+    write("version", "v2");
+    write("health/v2-2", "unhealthy");
+    // The unit's flag directory, moved into the scratch directory.
+    let script = script.replace("/run/transship/keep", &keep.display().to_string());
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", format!("{}:/usr/bin:/bin", s.display()))
+        .env("S", s)
+        .env("KEEP", &keep)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+        tmp,
+    )
+}
+
+fn container_field(dir: &Path, name: &str, field: &str) -> Option<String> {
+    std::fs::read_to_string(dir.join("c").join(name).join(field))
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+#[test]
+fn rollout_rolls_back_the_failed_instance_and_leaves_the_rest() {
+    let (ok, err, tmp) = rollout_with("rollback");
+    let s = tmp.path();
+    assert!(!ok, "a failed instance fails the rollout");
+    assert!(err.contains("p-web@2 is unhealthy"), "{err}");
+    assert!(err.contains("p-web@2 rolled back"), "{err}");
+    assert!(err.contains("not updated: p-web@3"), "{err}");
+    assert_eq!(
+        container_field(s, "p-web-1", "version").as_deref(),
+        Some("v2")
+    );
+    assert_eq!(
+        container_field(s, "p-web-2", "version").as_deref(),
+        Some("v1"),
+        "restored"
+    );
+    assert_eq!(
+        container_field(s, "p-web-2", "running").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        container_field(s, "p-web-3", "version").as_deref(),
+        Some("v1")
+    );
+    assert!(
+        s.join("keep/p-web-2").exists(),
+        "the unit keeps the restored container"
+    );
+    for gone in ["p-web-1.previous", "p-web-2.previous", "p-web-2.failed"] {
+        assert!(!s.join("c").join(gone).exists(), "{gone} left behind");
+    }
+    let log = std::fs::read_to_string(s.join("log")).unwrap_or_default();
+    assert!(
+        !log.contains("p-web@3"),
+        "the third instance is not touched:\n{log}"
+    );
+}
+
+#[test]
+fn rollout_pauses_keeping_the_previous_container() {
+    let (ok, err, tmp) = rollout_with("pause");
+    let s = tmp.path();
+    assert!(!ok);
+    assert!(
+        err.contains("paused; the previous container of p-web@2 is p-web-2.previous"),
+        "{err}"
+    );
+    assert_eq!(
+        container_field(s, "p-web-2", "version").as_deref(),
+        Some("v2")
+    );
+    assert_eq!(
+        container_field(s, "p-web-2.previous", "version").as_deref(),
+        Some("v1")
+    );
+    assert_eq!(
+        container_field(s, "p-web-3", "version").as_deref(),
+        Some("v1")
+    );
+    assert!(!s.join("keep/p-web-2").exists());
+}
+
+#[test]
+fn rollout_continues_past_a_failure_when_asked() {
+    let (ok, err, tmp) = rollout_with("continue");
+    let s = tmp.path();
+    assert!(!ok, "it still exits non-zero");
+    assert!(err.contains("failed: p-web@2"), "{err}");
+    assert_eq!(
+        container_field(s, "p-web-3", "version").as_deref(),
+        Some("v2")
+    );
+}

@@ -27,6 +27,7 @@ pub mod quadlet;
 pub mod readiness;
 pub mod render;
 pub mod restart;
+pub mod rollout;
 
 use crate::backend::mapping::{ConvertWarning, KeyRule, report};
 use crate::backend::{Backend, EmitError, Emitted, OutFile};
@@ -261,6 +262,13 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             name: unit.ctx.unit.clone(),
             contents: templates.render("service.tera", &unit.ctx)?,
         });
+        let prefix = service_prefix(project, name);
+        if let Some(r) = rollout::of(&project.name, svc, &prefix, &unit.instances, opts.runtime) {
+            files.push(OutFile {
+                name: r.script.clone(),
+                contents: templates.render("rollout.tera", &r)?,
+            });
+        }
         if let Some(h) = healthy_unit(project, svc, opts.runtime, &shared) {
             files.push(OutFile {
                 name: h.unit.clone(),
@@ -613,10 +621,12 @@ fn etcd_names(svc: &Service, opts: &Options, notes: &mut Notes) -> Vec<String> {
     names
 }
 
-/// Removes the container (`$0`) unless it was created from this configuration (`$1`, see
+/// Keeps the container as it is while a rollout's rollback pins it
+/// (`/run/transship/keep/<container>`, see [`rollout`]). Removes the container (`$0`)
+/// unless it was created from this configuration (`$1`, see
 /// [`config_hash`]) and from the image `$2` now names; then the create that follows makes it
 /// anew. Values are positional parameters, never shell text.
-const RECREATE_IF_CHANGED: &str = "have=$(docker inspect -f '{{index .Config.Labels \"io.transship.config-hash\"}} {{.Image}}' \"$0\" 2>/dev/null) || exit 0; want=\"$1 $(docker image inspect -f '{{.Id}}' \"$2\" 2>/dev/null)\"; [ \"$have\" = \"$want\" ] || exec docker rm -f \"$0\"";
+const RECREATE_IF_CHANGED: &str = "[ -e \"/run/transship/keep/$0\" ] && exit 0; have=$(docker inspect -f '{{index .Config.Labels \"io.transship.config-hash\"}} {{.Image}}' \"$0\" 2>/dev/null) || exit 0; want=\"$1 $(docker image inspect -f '{{.Id}}' \"$2\" 2>/dev/null)\"; [ \"$have\" = \"$want\" ] || exec docker rm -f \"$0\"";
 
 /// A stable digest of what the container is created from: the create words and the values
 /// of its environment (an env file changed by a new conversion recreates the container).

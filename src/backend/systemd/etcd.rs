@@ -64,8 +64,10 @@ pub fn served(name: &str) -> bool {
 /// service's key directory, then the names up to `--`, then the create command. Reads each
 /// name (`etcdctl get` prints the value and one newline; the `x` keeps trailing newlines
 /// from command substitution), refuses a missing one, exports it, and recreates the
-/// container only when the hash with the values' digest or the image changed.
+/// container only when the hash with the values' digest or the image changed (never while
+/// a rollout's rollback pins it).
 pub const FETCH_AND_CREATE: &str = r#"c=$0; hash=$1; image=$2; dir=$3; shift 3; sum=
+[ -e "/run/transship/keep/$c" ] && exit 0
 while [ "$1" != -- ]; do
   v=$(etcdctl get --print-value-only -- "$dir$1" && echo x) || { echo "etcd: cannot read $dir$1" >&2; exit 1; }
   [ "$v" != x ] || { echo "etcd has no $dir$1 (transship push-config writes it)" >&2; exit 1; }

@@ -44,6 +44,7 @@ fn steps(project: &Project, opts: &Options, files: &[OutFile], out: Output) -> V
     steps.extend(etcd_values(project, opts, &dirs.env, out));
     steps.push(unit_files(project, files, out));
     steps.push(start(project, opts, out));
+    steps.extend(rollouts(files));
     steps.push(stop(project, out));
     steps
 }
@@ -344,6 +345,27 @@ fn start(project: &Project, opts: &Options, out: Output) -> Step {
         "systemctl daemon-reload".to_string(),
         format!("systemctl enable --now {}", sh(&target)),
     ])
+}
+
+/// The rollout scripts (`<prefix>.rollout.sh`): how a new version reaches running
+/// instances one batch at a time.
+fn rollouts(files: &[OutFile]) -> Option<Step> {
+    let scripts: Vec<String> = files
+        .iter()
+        .filter(|f| f.name.ends_with(".rollout.sh"))
+        .map(|f| format!("sh {}", sh(&f.name)))
+        .collect();
+    if scripts.is_empty() {
+        return None;
+    }
+    Some(
+        Step::new(
+            StepKind::Submit,
+            "Roll out a new version",
+            "After converting a new version (a new image tag, new values) and installing the units again (`daemon-reload`), each script restarts its service's instances in batches (`deploy.update_config.parallelism`, default one), waits until each is healthy within its healthcheck's budget and stays so for `monitor` (default 5 s), and stops at the first failure: `failure_action: rollback` restores the failed instance's previous container, `pause` keeps it as `<container>.previous`; the later instances are not touched and the script exits 1 naming the instance. `ROLLOUT_FAILURE_ACTION=rollback|pause|continue` overrides the compose file's choice.",
+        )
+        .commands(scripts),
+    )
 }
 
 fn stop(project: &Project, out: Output) -> Step {

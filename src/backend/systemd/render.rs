@@ -23,6 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "service-healthy.tera",
         include_str!("templates/service-healthy.tera"),
     ),
+    ("rollout.tera", include_str!("templates/rollout.tera")),
     (
         "quadlet-target.tera",
         include_str!("templates/quadlet-target.tera"),
@@ -48,6 +49,7 @@ pub const UNIT_TEMPLATES: &[&str] = &[
     "service.tera",
     "service-healthy.tera",
     "resource.tera",
+    "rollout.tera",
 ];
 
 /// The templates `--quadlet` files are made from.

@@ -573,7 +573,7 @@ proptest! {
 /// restart of `<prefix>@<i>.service` does what the unit does: stop the container, keep it
 /// when the rollback flag in `$KEEP` says so, else create it (when missing) from the
 /// installed version `$S/version`, with the health `$S/health/<version>-<i>` (default
-/// healthy), and start it.
+/// healthy), and start it; `is-active` answers whether the container runs.
 const FAKE_ROLLOUT_TOOLS: [(&str, &str); 2] = [
     (
         "docker",
@@ -591,8 +591,9 @@ esac
     (
         "systemctl",
         r#"#!/bin/sh
+u=${2%.service}; [ "$1" = is-active ] && u=${3%.service}; i=${u##*@}; c=${u%@*}-$i
+if [ "$1" = is-active ]; then [ "$(cat "$S/c/$c/running" 2>/dev/null)" = true ]; exit; fi
 [ "$1" = restart ] || exit 9
-u=${2%.service}; i=${u##*@}; c=${u%@*}-$i
 echo "restart $u" >> "$S/log"
 [ -d "$S/c/$c" ] && echo false > "$S/c/$c/running"
 if [ ! -e "$KEEP/$c" ] && [ ! -d "$S/c/$c" ]; then

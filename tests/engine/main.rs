@@ -20,6 +20,7 @@ mod corpus;
 mod deploy;
 mod observe;
 mod probe;
+mod rollout;
 mod scenario;
 mod selftest;
 mod sh;
@@ -274,6 +275,20 @@ fn run_engine() -> i32 {
     if mutants == 0 && std::env::var("TRANSSHIP_ENGINE_ONLY").is_err() {
         println!("FAIL mutant check: no scenario declares one");
         status = 1;
+    }
+    let only = std::env::var("TRANSSHIP_ENGINE_ONLY").ok();
+    if only
+        .as_deref()
+        .is_none_or(|o| o.split(',').any(|n| n == "rollout"))
+    {
+        let started = Instant::now();
+        match rollout::check(&ctx) {
+            Ok(summary) => println!("{summary} ({}s)", started.elapsed().as_secs()),
+            Err(e) => {
+                println!("FAIL rollout check: {e}");
+                status = 1;
+            }
+        }
     }
     for (name, o) in &results {
         println!("time {name}: {}s", o.seconds);

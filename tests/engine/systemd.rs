@@ -108,7 +108,7 @@ fn push_env(ctx: &Ctx, sc: &Scenario, dir: &Path) -> Result<(), String> {
 }
 
 /// Where the units read their env files from (`EnvironmentFile=`), else /etc/<project>.
-fn env_dir(out: &Path, project: &str) -> String {
+pub fn env_dir(out: &Path, project: &str) -> String {
     let mut dir = format!("/etc/{project}");
     for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();

@@ -138,6 +138,57 @@ pub fn created_bind_dir<'v>(
     (!other).then_some(src)
 }
 
+/// The bind directories below the project that compose would create ([`created_bind_dir`]),
+/// each written by `place`, in service-name order: what a plan step asks an operator to
+/// create, with the services that mount them and the first mount's key and position.
+pub struct BindDirs {
+    pub dirs: Vec<String>,
+    pub services: Vec<String>,
+    pub key: String,
+    pub span: crate::source::Span,
+}
+
+pub fn bind_dirs_below_project(
+    project: &crate::model::Project,
+    place: impl Fn(&str) -> String,
+) -> Option<BindDirs> {
+    let wd = &project.working_dir;
+    let mut dirs: Vec<String> = Vec::new();
+    let mut services: Vec<String> = Vec::new();
+    let mut first = None;
+    for name in project.service_names() {
+        let Some(s) = project.services.get(name) else {
+            continue;
+        };
+        for (i, v) in s.volumes.iter().enumerate() {
+            let Some(src) = created_bind_dir(v, wd).filter(|s| below_project(s, wd)) else {
+                continue;
+            };
+            let dir = place(src);
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+            if !services.iter().any(|n| n == name) {
+                services.push(name.to_string());
+            }
+            if first.is_none() {
+                let rel = format!("volumes[{i}]");
+                first = Some((
+                    format!("services.{name}.{rel}"),
+                    s.provenance.nearest_key_span(&rel),
+                ));
+            }
+        }
+    }
+    let (key, span) = first?;
+    Some(BindDirs {
+        dirs,
+        services,
+        key,
+        span,
+    })
+}
+
 /// `--project-root`, else `/srv/<project>`: where the project directory is on the machines
 /// that run the containers.
 pub fn project_root(project: &crate::model::Project, given: Option<&str>) -> String {

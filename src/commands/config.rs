@@ -12,12 +12,9 @@ use std::process::ExitCode;
 pub fn run(load_args: &LoadArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     let opts = load_options(load_args, !args.no_interpolate)?;
     let sources = SourceMap::new();
-    let loaded = match load::load(&opts, &sources) {
+    let loaded = match crate::commands::load_or_report(&opts, &sources) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {}", e.render(&sources));
-            return Ok(ExitCode::from(1));
-        }
+        Err(code) => return Ok(code),
     };
     print_warnings(&loaded.warnings, &sources);
     if args.quiet {

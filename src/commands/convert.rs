@@ -30,12 +30,9 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
     }
     let opts = load_options(load_args, true)?;
     let sources = SourceMap::new();
-    let mut loaded = match load::load(&opts, &sources) {
+    let mut loaded = match crate::commands::load_or_report(&opts, &sources) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {}", e.render(&sources));
-            return Ok(ExitCode::from(1));
-        }
+        Err(code) => return Ok(code),
     };
     let all_ids: Vec<&str> = Target::value_variants().iter().map(|t| t.id()).collect();
     let accepts = match load::accept::parse(&loaded.tree, &all_ids) {

@@ -9,7 +9,6 @@
 use crate::backend::systemd::etcd::{self, EnvFrom};
 use crate::cli::{LoadArgs, PushConfigArgs};
 use crate::commands::{load_options, print_warnings};
-use crate::load;
 use crate::source::SourceMap;
 use std::io::Write;
 use std::process::{Command, ExitCode, Stdio};
@@ -121,12 +120,9 @@ pub fn entries(project: &crate::model::Project, from: &EnvFrom) -> Vec<(String, 
 pub fn run(load_args: &LoadArgs, args: &PushConfigArgs) -> anyhow::Result<ExitCode> {
     let opts = load_options(load_args, true)?;
     let sources = SourceMap::new();
-    let loaded = match load::load(&opts, &sources) {
+    let loaded = match crate::commands::load_or_report(&opts, &sources) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {}", e.render(&sources));
-            return Ok(ExitCode::from(1));
-        }
+        Err(code) => return Ok(code),
     };
     print_warnings(&loaded.warnings, &sources);
     let project = &loaded.project;

@@ -371,6 +371,16 @@ fn by_design_documented() -> Result<(), String> {
     )
 }
 
+/// A context for self-tests that convert (no engine, no compose).
+fn scratch_ctx(work: &std::path::Path) -> crate::deploy::Ctx {
+    crate::deploy::Ctx {
+        transship: env!("CARGO_BIN_EXE_transship").into(),
+        compose: "docker-compose".into(),
+        repo: env!("CARGO_MANIFEST_DIR").into(),
+        work: work.into(),
+    }
+}
+
 fn mutant_edit() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/engine");
     let all = crate::scenario::all(&root)?;
@@ -380,12 +390,7 @@ fn mutant_edit() -> Result<(), String> {
         .ok_or("no mutant scenario")?;
     let m = sc.case.mutant.as_ref().unwrap();
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let ctx = crate::deploy::Ctx {
-        transship: env!("CARGO_BIN_EXE_transship").into(),
-        compose: "docker-compose".into(),
-        repo: env!("CARGO_MANIFEST_DIR").into(),
-        work: tmp.path().into(),
-    };
+    let ctx = scratch_ctx(tmp.path());
     let out = tmp.path().join("units");
     crate::systemd::convert(&ctx, sc, &sc.source, &out, "systemd")?;
     let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
@@ -419,12 +424,7 @@ fn swarm_host_files() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/engine");
     let sc = crate::scenario::Scenario::load(&root.join("bind"))?;
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let ctx = crate::deploy::Ctx {
-        transship: env!("CARGO_BIN_EXE_transship").into(),
-        compose: "docker-compose".into(),
-        repo: env!("CARGO_MANIFEST_DIR").into(),
-        work: tmp.path().into(),
-    };
+    let ctx = scratch_ctx(tmp.path());
     let out = tmp.path().join("stack");
     crate::systemd::convert(&ctx, &sc, &sc.source, &out, "swarm")?;
     let cmds = crate::swarm::host_file_commands(&out.join("DEPLOY.md"));

@@ -406,16 +406,6 @@ fn mounts(svc: &Service, host: &super::resources::HostPaths, notes: &mut Notes) 
     dedup(&out)
 }
 
-/// A directory below the project that compose would create for a bind mount when missing:
-/// it ships with the project, so the plan can name it (host paths outside the project are
-/// each node's own).
-pub fn created_bind_dir<'v>(
-    v: &'v ServiceVolume,
-    host: &super::resources::HostPaths,
-) -> Option<&'v str> {
-    crate::backend::created_bind_dir(v, host.project_dir()).filter(|src| host.below_project(src))
-}
-
 fn mount(
     v: &ServiceVolume,
     path: &str,
@@ -445,7 +435,10 @@ fn mount(
     };
     match kind.as_str() {
         "bind" => {
-            if let Some(dir) = created_bind_dir(v, host).filter(|d| !host.absolute(d).exists()) {
+            // A directory below the project that compose would create: the plan names it.
+            if let Some(dir) = crate::backend::created_bind_dir(v, host.project_dir())
+                .filter(|d| host.below_project(d) && !host.absolute(d).exists())
+            {
                 notes.warn(
                     Severity::Warning,
                     path,

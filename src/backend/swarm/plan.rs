@@ -259,34 +259,8 @@ pub fn bind_dirs(
     project: &crate::model::Project,
     host: &super::resources::HostPaths,
 ) -> Option<Step> {
-    let mut dirs: Vec<String> = Vec::new();
-    let mut services: Vec<&str> = Vec::new();
-    let mut first: Option<(String, crate::source::Span)> = None;
-    for name in project.service_names() {
-        let Some(s) = project.services.get(name) else {
-            continue;
-        };
-        for (i, v) in s.volumes.iter().enumerate() {
-            let Some(dir) = super::convert::created_bind_dir(v, host) else {
-                continue;
-            };
-            let dir = host.rel(dir);
-            if !dirs.contains(&dir) {
-                dirs.push(dir);
-            }
-            if !services.contains(&name) {
-                services.push(name);
-            }
-            if first.is_none() {
-                let rel = format!("volumes[{i}]");
-                first = Some((
-                    format!("services.{name}.{rel}"),
-                    s.provenance.nearest_key_span(&rel),
-                ));
-            }
-        }
-    }
-    let (key, span) = first?;
+    let found = crate::backend::bind_dirs_below_project(project, |src| host.rel(src))?;
+    let (dirs, services) = (&found.dirs, &found.services);
     let words: Vec<String> = dirs.iter().map(|d| shell_word(d)).collect();
     Some(
         Step::new(
@@ -298,7 +272,7 @@ pub fn bind_dirs(
             ),
         )
         .commands([format!("mkdir -p {}", words.join(" "))])
-        .source(key, span),
+        .source(found.key, found.span),
     )
 }
 

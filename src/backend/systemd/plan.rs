@@ -159,31 +159,12 @@ fn project_tree(project: &Project, root: &str) -> Option<Step> {
 /// the short syntax's default): the units create them before each start too; creating them
 /// now lets you set owners.
 fn data_dirs(project: &Project, root: &str) -> Option<Step> {
-    let mut dirs: Vec<String> = Vec::new();
-    let mut first: Option<(String, crate::source::Span)> = None;
-    for (name, s) in &project.services {
-        for (i, v) in s.volumes.iter().enumerate() {
-            // Host paths outside the project are the machine's own (a socket, /srv/data):
-            // the units create them there if missing; a plan written elsewhere cannot know.
-            let Some(src) = crate::backend::created_bind_dir(v, &project.working_dir)
-                .filter(|s| crate::backend::below_project(s, &project.working_dir))
-            else {
-                continue;
-            };
-            let host = crate::backend::rebase(src, &project.working_dir, root);
-            if !dirs.contains(&host) {
-                dirs.push(host);
-            }
-            if first.is_none() {
-                let rel = format!("volumes[{i}]");
-                first = Some((
-                    format!("services.{name}.{rel}"),
-                    s.provenance.nearest_key_span(&rel),
-                ));
-            }
-        }
-    }
-    let (key, span) = first?;
+    // Host paths outside the project are the machine's own (a socket, /srv/data): the
+    // units create them there if missing; a plan written elsewhere cannot know.
+    let found = crate::backend::bind_dirs_below_project(project, |src| {
+        crate::backend::rebase(src, &project.working_dir, root)
+    })?;
+    let dirs = &found.dirs;
     let words: Vec<String> = dirs.iter().map(|d| sh(d)).collect();
     Some(
         Step::new(
@@ -192,7 +173,7 @@ fn data_dirs(project: &Project, root: &str) -> Option<Step> {
             "compose creates a missing bind source as an empty root-owned directory; the units do the same before each start (`ExecStartPre=mkdir -p`), and podman never creates one itself. Create them now to give them the owner the container's user needs.",
         )
         .commands([format!("mkdir -p {}", words.join(" "))])
-        .source(key, span),
+        .source(found.key, found.span),
     )
 }
 

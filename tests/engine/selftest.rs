@@ -287,6 +287,19 @@ fn scenarios_load() -> Result<(), String> {
         all.iter().any(|s| s.case.mutant.is_some()),
         "one scenario declares the mutant check",
     )?;
+    // Teardown finds a scenario's containers by the name prefix `<project>-`: no project
+    // may extend another's (`tsh-env` would remove `tsh-env-etcd`'s containers).
+    for a in &all {
+        for b in &all {
+            check(
+                !b.project.starts_with(&format!("{}-", a.project)),
+                &format!(
+                    "scenario {} extends the name of {}: rename one",
+                    b.name, a.name
+                ),
+            )?;
+        }
+    }
     for sc in &all {
         for f in &sc.case.files {
             check(

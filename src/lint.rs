@@ -48,6 +48,9 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub category: Category,
     pub severity: Severity,
+    /// Off unless enabled by `--select`, or a severity in the config's `[lint.rules]` (for
+    /// hardening baselines that most projects do not follow).
+    pub opt_in: bool,
     /// One line: what the rule finds.
     pub summary: &'static str,
     /// Markdown with `## Why`, `## Fix` and `## Example` sections.

@@ -50,6 +50,9 @@ struct LintCase {
     targets: Vec<String>,
     #[serde(default)]
     expect: Vec<String>,
+    /// `--select` (opt-in rules run only when selected).
+    #[serde(default)]
+    select: Vec<String>,
 }
 
 fn tables(ids: &[String]) -> Vec<TargetTable> {
@@ -80,6 +83,7 @@ fn lint_case(dir: &Path) -> (SourceMap, Vec<Finding>) {
         .unwrap_or_else(|e| panic!("{}: {}", dir.display(), e.render(&sources)));
     let opts = LintOptions {
         targets: tables(&extra.targets),
+        select: extra.select,
         ..LintOptions::default()
     };
     let findings = lint(&loaded, &sources, &opts);
@@ -182,14 +186,19 @@ fn documented_examples_trigger_their_rule() {
                 continue;
             }
         };
-        let opts = LintOptions {
-            targets: tables(&["swarm".to_string()]),
-            ..LintOptions::default()
+        // Some rules need a target (TS306, TS5xx), and a Swarm target changes what others
+        // report (TS201): the example must trigger its rule with or without one.
+        let triggers = |targets: &[String]| {
+            let opts = LintOptions {
+                targets: tables(targets),
+                select: vec![r.meta.id.to_string()],
+                ..LintOptions::default()
+            };
+            lint(&loaded, &sources, &opts)
+                .iter()
+                .any(|f| f.rule == r.meta.id)
         };
-        if !lint(&loaded, &sources, &opts)
-            .iter()
-            .any(|f| f.rule == r.meta.id)
-        {
+        if !triggers(&[]) && !triggers(&["swarm".to_string()]) {
             failures.push(format!("{}: example does not trigger it", r.meta.id));
         }
     }
@@ -635,4 +644,113 @@ fn rules_command() {
         r.stdout
     );
     assert_eq!(transship(dir.path(), &["rules", "TS000"], &[]).code, 2);
+}
+
+/// The rules that fired, with their lines, in `transship lint --format json ARGS`.
+fn fired(dir: &Path, args: &[&str]) -> Vec<(String, u64)> {
+    let mut all = vec!["lint", "--format", "json"];
+    all.extend_from_slice(args);
+    let r = transship(dir, &all, &[]);
+    assert!(r.code == 0 || r.code == 1, "{}{}", r.stdout, r.stderr);
+    json_findings(&r.stdout)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn swarm_stacks_need_no_restart_policy() {
+    let plain = project(&[(
+        "compose.yaml",
+        "services:\n  api:\n    image: example/api:1.0\n",
+    )]);
+    let ts201 = |dir: &Path, args: &[&str]| {
+        let mut all = vec!["--select", "TS201"];
+        all.extend_from_slice(args);
+        fired(dir, &all).len()
+    };
+    assert_eq!(ts201(plain.path(), &[]), 1);
+    // Swarm restarts tasks by default; with another target too, the policy still matters.
+    assert_eq!(ts201(plain.path(), &["--target", "swarm"]), 0);
+    assert_eq!(ts201(plain.path(), &["--target", "swarm,systemd"]), 1);
+    // Keys only `docker stack deploy` honours make the file a stack.
+    let stack = project(&[(
+        "compose.yaml",
+        "services:\n  api:\n    image: example/api:1.0\n  web:\n    image: example/web:1.0\n    deploy:\n      placement:\n        constraints: [node.role == worker]\n",
+    )]);
+    assert_eq!(ts201(stack.path(), &[]), 0);
+    let replicas = project(&[(
+        "compose.yaml",
+        "services:\n  api:\n    image: example/api:1.0\n    deploy:\n      replicas: 2\n",
+    )]);
+    assert_eq!(ts201(replicas.path(), &[]), 1);
+}
+
+#[test]
+fn opt_in_rules_run_when_selected_or_configured() {
+    let compose = (
+        "compose.yaml",
+        "services:\n  web:\n    image: example/web:1.0\n",
+    );
+    let dir = project(&[compose]);
+    let hardening = |found: &[(String, u64)]| {
+        let mut ids: Vec<&str> = found
+            .iter()
+            .map(|(r, _)| r.as_str())
+            .filter(|r| ["TS419", "TS420", "TS421"].contains(r))
+            .collect();
+        ids.sort_unstable();
+        ids.join(",")
+    };
+    assert_eq!(hardening(&fired(dir.path(), &[])), "");
+    assert_eq!(
+        hardening(&fired(dir.path(), &["--select", "TS420"])),
+        "TS420"
+    );
+    let configured = project(&[
+        compose,
+        (
+            ".transship.toml",
+            "[lint.rules]\nmissing-no-new-privileges = \"warning\"\nTS421 = \"info\"\n",
+        ),
+    ]);
+    assert_eq!(hardening(&fired(configured.path(), &[])), "TS419,TS421");
+}
+
+#[test]
+fn rule_options_extend_the_built_in_lists() {
+    let compose = (
+        "compose.yaml",
+        "services:\n  app:\n    image: example/app:rc\n    environment:\n      LICENSE_CODE: abc123\n  queue:\n    image: example/nats:2.10\n    ports:\n      - \"4222:4222\"\n  registry-db:\n    image: example/registry-db:2.1\n    ports:\n      - \"5430:5431\"\n",
+    );
+    let rules = ["--select", "TS310,TS407,TS408"];
+    assert_eq!(fired(project(&[compose]).path(), &rules), Vec::new());
+    let dir = project(&[
+        compose,
+        (
+            ".transship.toml",
+            "[lint.options.image-moving-tag]\ntags = [\"rc\"]\n[lint.options.TS408]\nports = [4222]\nimages = [\"registry-db\"]\n[lint.options.plaintext-secret-in-environment]\nnames = [\"license_*\"]\n",
+        ),
+    ]);
+    let mut got = fired(dir.path(), &rules);
+    got.sort();
+    let want: Vec<(String, u64)> = [("TS310", 3), ("TS407", 5), ("TS408", 9), ("TS408", 13)]
+        .iter()
+        .map(|(r, l)| (r.to_string(), *l))
+        .collect();
+    assert_eq!(got, want);
+    // An option for a rule that takes none is a configuration error.
+    let typo = project(&[
+        compose,
+        (
+            ".transship.toml",
+            "[lint.options.image-latest-tag]\ntags = [\"rc\"]\n",
+        ),
+    ]);
+    assert_eq!(transship(typo.path(), &["lint"], &[]).code, 2);
 }

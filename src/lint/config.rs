@@ -17,6 +17,17 @@
 //! service = "node-agent"          # optional
 //! path = "compose.ops.yaml"       # optional, same patterns as ignore-paths
 //! reason = "reads the host's cgroups"
+//!
+//! # Options of single rules, keyed by rule name (or ID); they add to the built-in lists:
+//! [lint.options.image-moving-tag]
+//! tags = ["dev", "rc"]
+//!
+//! [lint.options.database-port-on-all-interfaces]
+//! ports = [4222]
+//! images = ["registry-db"]
+//!
+//! [lint.options.plaintext-secret-in-environment]
+//! names = ["*_SALT", "LICENSE_*"]
 //! ```
 
 use crate::diag::Severity;
@@ -45,6 +56,49 @@ pub struct LintConfig {
     /// Findings kept but marked suppressed, each with its reason (`[[lint.suppress]]`).
     #[serde(default)]
     pub suppress: Vec<Suppress>,
+    /// Options of single rules (`[lint.options.<rule>]`).
+    #[serde(default)]
+    pub options: RuleOptions,
+}
+
+/// `[lint.options]`: one table per rule that takes options. Unknown rules or keys are
+/// errors, as elsewhere in the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOptions {
+    #[serde(default, rename = "image-moving-tag", alias = "TS310")]
+    pub moving_tags: MovingTags,
+    #[serde(default, rename = "database-port-on-all-interfaces", alias = "TS408")]
+    pub databases: Databases,
+    #[serde(default, rename = "plaintext-secret-in-environment", alias = "TS407")]
+    pub secrets: SecretNames,
+}
+
+/// Tags that move, in addition to the built-in `stable`, `nightly`, `edge`, ...
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovingTags {
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Container ports and image names that are databases, in addition to the built-in ones.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Databases {
+    #[serde(default)]
+    pub ports: Vec<u32>,
+    #[serde(default)]
+    pub images: Vec<String>,
+}
+
+/// Variable-name patterns (`*` matches any run of characters, case-insensitive) that name
+/// secrets, in addition to the built-in suffixes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretNames {
+    #[serde(default)]
+    pub names: Vec<String>,
 }
 
 /// One `[[lint.suppress]]` entry: a rule (ID or name), optionally narrowed to a service
@@ -112,5 +166,20 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors() {
         assert!(parse("[lint]\nfail_on = \"x\"\n").is_err());
+        assert!(parse("[lint.options.image-latest-tag]\ntags = []\n").is_err());
+        assert!(parse("[lint.options.image-moving-tag]\ntag = []\n").is_err());
+    }
+
+    #[test]
+    fn parses_rule_options_by_name_or_id() {
+        let c = parse(
+            "[lint.options.image-moving-tag]\ntags = [\"dev\"]\n[lint.options.TS408]\nports = [4222]\nimages = [\"registry-db\"]\n[lint.options.plaintext-secret-in-environment]\nnames = [\"*_SALT\"]\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let o = &c.lint.options;
+        assert_eq!(o.moving_tags.tags, vec!["dev".to_string()]);
+        assert_eq!(o.databases.ports, vec![4222]);
+        assert_eq!(o.databases.images, vec!["registry-db".to_string()]);
+        assert_eq!(o.secrets.names, vec!["*_SALT".to_string()]);
     }
 }

@@ -79,11 +79,12 @@ pub fn human(findings: &[Finding], sources: &SourceMap, color: bool) -> String {
             .filter(|f| f.suppressed.is_none() && f.severity == s)
             .count()
     };
+    let counted = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     out.push_str(&format!(
-        "{} errors, {} warnings, {} infos\n",
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info)
+        "{}, {}, {}\n",
+        counted(count(Severity::Error), "error"),
+        counted(count(Severity::Warning), "warning"),
+        counted(count(Severity::Info), "info")
     ));
     out
 }
@@ -291,6 +292,7 @@ mod tests {
             text.contains("3 |     image: nginx:latest\n  |            ^^^^^^^^^^^^\n"),
             "{text}"
         );
+        assert!(text.ends_with("0 errors, 1 warning, 0 infos\n"), "{text}");
     }
 
     #[test]

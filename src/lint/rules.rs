@@ -8,6 +8,9 @@ mod bind_outside_project;
 mod build_without_image;
 mod cap_add_all;
 mod container_name_with_replicas;
+mod credential_in_url;
+mod dangerous_capability;
+mod dangerous_host_device;
 mod database_port_on_all_interfaces;
 mod dependency_started_not_healthy;
 mod dependency_without_healthcheck;
@@ -15,25 +18,35 @@ mod deprecated_links;
 mod docker_socket_mount;
 mod duplicate_container_target;
 mod duplicate_host_port;
+mod elevated_capability;
+mod engine_socket_directory_mount;
+mod executable_tmpfs;
 mod healthy_dependency_without_healthcheck;
 mod host_ipc_mode;
 mod host_network_mode;
 mod host_pid_mode;
 mod image_latest_tag;
+mod image_moving_tag;
 mod image_not_pinned_by_digest;
 mod image_without_tag;
+mod invalid_container_name;
 mod key_approximated_by_target;
 mod key_dropped_by_target;
 mod log_without_rotation;
+mod logging_disabled;
 mod memory_reservation_above_limit;
+mod missing_cap_drop_all;
 mod missing_memory_limit;
+mod missing_no_new_privileges;
 mod missing_restart_policy;
 mod obsolete_version_key;
 mod out_of_range_duration;
 mod plaintext_secret_in_environment;
+mod port_on_all_interfaces;
 mod ports_with_host_network;
 mod privileged_container;
 mod replicated_stateful_volume;
+mod root_user;
 mod sensitive_host_path_mount;
 mod service_name_not_dns_label;
 mod single_file_bind_mount;
@@ -41,13 +54,15 @@ mod size_without_unit;
 mod unconfined_security_profile;
 mod undefined_variable;
 mod unquoted_port_mapping;
+mod writable_root_filesystem;
 
 use crate::backend::mapping::KeyRule;
 use crate::diag::Warning;
 use crate::lint::RuleMeta;
+use crate::lint::config::RuleOptions;
 use crate::load::node::Node;
 use crate::model::{Project, Service};
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use std::path::Path;
 
 /// A rule: its metadata and its check.
@@ -76,12 +91,14 @@ pub static ALL: &[Rule] = &[
     rule!(out_of_range_duration),
     rule!(ports_with_host_network),
     rule!(memory_reservation_above_limit),
+    rule!(invalid_container_name),
     rule!(missing_restart_policy),
     rule!(dependency_without_healthcheck),
     rule!(missing_memory_limit),
     rule!(replicated_stateful_volume),
     rule!(dependency_started_not_healthy),
     rule!(log_without_rotation),
+    rule!(logging_disabled),
     rule!(image_without_tag),
     rule!(image_latest_tag),
     rule!(image_not_pinned_by_digest),
@@ -91,6 +108,7 @@ pub static ALL: &[Rule] = &[
     rule!(obsolete_version_key),
     rule!(deprecated_links),
     rule!(unquoted_port_mapping),
+    rule!(image_moving_tag),
     rule!(privileged_container),
     rule!(docker_socket_mount),
     rule!(host_network_mode),
@@ -101,6 +119,17 @@ pub static ALL: &[Rule] = &[
     rule!(database_port_on_all_interfaces),
     rule!(unconfined_security_profile),
     rule!(sensitive_host_path_mount),
+    rule!(engine_socket_directory_mount),
+    rule!(dangerous_capability),
+    rule!(elevated_capability),
+    rule!(credential_in_url),
+    rule!(port_on_all_interfaces),
+    rule!(dangerous_host_device),
+    rule!(root_user),
+    rule!(executable_tmpfs),
+    rule!(missing_no_new_privileges),
+    rule!(missing_cap_drop_all),
+    rule!(writable_root_filesystem),
     rule!(key_dropped_by_target),
     rule!(key_approximated_by_target),
     rule!(service_name_not_dns_label),
@@ -135,6 +164,8 @@ pub struct Ctx<'a> {
     pub sources: &'a SourceMap,
     pub working_dir: &'a Path,
     pub targets: &'a [TargetTable],
+    /// Per-rule options from the configuration file.
+    pub options: &'a RuleOptions,
 }
 
 impl<'a> Ctx<'a> {
@@ -281,6 +312,123 @@ pub fn is_bind(v: &crate::model::ServiceVolume) -> bool {
     v.kind.as_deref() == Some("bind")
 }
 
+/// Where and how an `environment` value was written: in the compose file, or in an
+/// `env_file` target (whose values the loader places at the file's first position).
+pub struct EnvEntry {
+    pub span: Span,
+    /// The text from the value's position to the end of its line (compose), or the value
+    /// after `NAME=` (env file).
+    pub text: String,
+    /// The written value interpolates something (`${...}` or `$NAME`).
+    pub interpolated: bool,
+    pub in_env_file: bool,
+}
+
+impl Ctx<'_> {
+    /// The written form of `s.environment[name]`, when it has a position.
+    pub fn env_entry(&self, s: &Service, name: &str) -> Option<EnvEntry> {
+        let span = s.provenance.span(&format!("environment.{name}"))?;
+        if span.is_synthetic() {
+            return None;
+        }
+        if span.line == 1 && span.col == 1 {
+            return self.env_file_entry(span, name);
+        }
+        let text = self.written(span)?;
+        Some(EnvEntry {
+            span,
+            interpolated: text.contains('$'),
+            text,
+            in_env_file: false,
+        })
+    }
+
+    /// The first copy of `file` the loader read: it reads an env file once for each service
+    /// that names it, and findings in it should have one position, so that the runner
+    /// reports them once.
+    fn first_copy(&self, file: FileId) -> FileId {
+        let Some(path) = self.sources.path_of(file) else {
+            return file;
+        };
+        (1..file.0)
+            .map(FileId)
+            .find(|id| self.sources.path_of(*id).as_ref() == Some(&path))
+            .unwrap_or(file)
+    }
+
+    /// The last `NAME=value` line of the env file at `span.file` (the last one wins).
+    fn env_file_entry(&self, span: Span, name: &str) -> Option<EnvEntry> {
+        let file = self.sources.get(span.file)?;
+        let (line, value) = file
+            .text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let l = l.trim_start();
+                let l = l.strip_prefix("export ").unwrap_or(l);
+                let (k, v) = l.split_once('=')?;
+                (k.trim_end() == name).then(|| (i + 1, v.trim().to_string()))
+            })
+            .last()?;
+        // Single quotes keep `$` literal in env files.
+        let interpolated = !value.starts_with('\'') && value.contains('$');
+        Some(EnvEntry {
+            span: Span::new(self.first_copy(span.file), u32::try_from(line).ok()?, 1),
+            text: value,
+            interpolated,
+            in_env_file: true,
+        })
+    }
+}
+
+/// The host path of a bind mount, without a trailing `/` (`/` stays `/`).
+pub fn bind_source(v: &crate::model::ServiceVolume) -> Option<&str> {
+    let src = v.source.as_deref().filter(|_| is_bind(v))?;
+    Some(if src == "/" {
+        src
+    } else {
+        src.trim_end_matches('/')
+    })
+}
+
+/// Host directories that hold the container engine's API socket (or are its parents): a
+/// bind of one of them hands the socket over as surely as mounting the socket itself.
+pub const SOCKET_DIRECTORIES: &[&str] = &[
+    "/",
+    "/run",
+    "/var/run",
+    "/run/docker",
+    "/var/run/docker",
+    "/run/containerd",
+    "/var/run/containerd",
+    "/run/podman",
+    "/var/run/podman",
+    "/run/crio",
+    "/var/run/crio",
+];
+
+/// A Linux capability name without its optional `CAP_` prefix, upper-cased.
+pub fn capability_name(c: &str) -> String {
+    let up = c.trim().to_ascii_uppercase();
+    up.strip_prefix("CAP_").map(str::to_string).unwrap_or(up)
+}
+
+/// `*` matches any run of characters; case-insensitive (for configured name patterns).
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    fn go(p: &[u8], t: &[u8]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some((b'*', rest)) => {
+                (0..=t.len()).any(|i| t.get(i..).is_some_and(|tail| go(rest, tail)))
+            }
+            Some((c, rest)) => t
+                .split_first()
+                .is_some_and(|(f, tail)| f.eq_ignore_ascii_case(c) && go(rest, tail)),
+        }
+    }
+    go(pattern.as_bytes(), text.as_bytes())
+}
+
 /// The YAML of a rule's `## Example` section (the first fenced `yaml` block after it).
 pub fn example_yaml(meta: &RuleMeta) -> Option<&'static str> {
     let docs: &'static str = meta.docs;
@@ -355,6 +503,15 @@ mod tests {
         assert_eq!(image_tag("localhost:5000/app"), None);
         assert_eq!(image_tag("localhost:5000/app:1.2"), Some("1.2"));
         assert_eq!(image_tag("app@sha256:abc"), None);
+    }
+
+    #[test]
+    fn wildcards_and_capabilities() {
+        assert!(wildcard_match("*_salt", "GITLAB_DERIVATION_SALT"));
+        assert!(wildcard_match("LICENSE_*", "license_key"));
+        assert!(!wildcard_match("*_SALT", "SALTY"));
+        assert_eq!(capability_name("cap_sys_admin"), "SYS_ADMIN");
+        assert_eq!(capability_name("NET_ADMIN"), "NET_ADMIN");
     }
 
     #[test]

@@ -51,7 +51,7 @@ impl LintOptions {
         match level {
             Some(Level::Off) => None,
             Some(l) => l.severity(),
-            None => Some(meta.severity),
+            None => (!meta.opt_in || named(&self.select)).then_some(meta.severity),
         }
     }
 }
@@ -70,6 +70,7 @@ pub fn lint(loaded: &Loaded, sources: &SourceMap, opts: &LintOptions) -> Vec<Fin
         sources,
         working_dir: &loaded.project.working_dir,
         targets: &opts.targets,
+        options: &opts.config.options,
     };
     let mut out = Vec::new();
     for rule in ALL {
@@ -284,6 +285,7 @@ mod tests {
         name: "image-latest-tag",
         category: Category::Hygiene,
         severity: Severity::Warning,
+        opt_in: false,
         summary: "",
         docs: "",
     };
@@ -337,5 +339,20 @@ mod tests {
         assert_eq!(o.severity(&META), None);
         o.select.push("nonsense".into());
         assert_eq!(o.unknown_rules(), vec!["nonsense".to_string()]);
+    }
+
+    #[test]
+    fn opt_in_rules_run_only_when_selected_or_configured() {
+        let meta = RuleMeta {
+            opt_in: true,
+            ..META
+        };
+        let mut o = LintOptions::default();
+        assert_eq!(o.severity(&meta), None);
+        o.select.push("TS302".into());
+        assert_eq!(o.severity(&meta), Some(Severity::Warning));
+        let mut o = LintOptions::default();
+        o.config.rules.insert("TS302".into(), Level::Info);
+        assert_eq!(o.severity(&meta), Some(Severity::Info));
     }
 }

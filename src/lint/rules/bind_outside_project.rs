@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "bind-outside-project",
     category: Category::Hygiene,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a relative bind mount path points outside the project directory",
     docs: r#"Relative bind paths are resolved against the project directory. `../shared:/data` or
 `~/data:/data` reach outside it, into whatever happens to sit next to the checkout on this

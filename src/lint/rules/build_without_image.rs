@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "build-without-image",
     category: Category::Hygiene,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service is built locally but names no image, and a --target needs one",
     docs: r#"Compose can build an image and run it on the same machine. Swarm, Nomad and systemd
 hosts pull images from a registry: a service with `build` and no `image` has nothing to

@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "cap-add-all",
     category: Category::Security,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a service is granted every Linux capability",
     docs: r#"`cap_add: [ALL]` gives root in the container every capability, including
 `SYS_ADMIN`, `SYS_MODULE` and `SYS_PTRACE`: nearly the same as `privileged`.

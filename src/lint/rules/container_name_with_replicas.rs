@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "container-name-with-replicas",
     category: Category::Correctness,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a service with a fixed container_name is replicated or global",
     docs: r#"Container names are unique per Docker host. A service with `container_name` can run
 only one container: more replicas (`scale`, `deploy.replicas`) or `deploy.mode: global` on a

@@ -12,6 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "dependency-started-not-healthy",
     category: Category::Reliability,
     severity: Severity::Info,
+    opt_in: false,
     summary: "a dependency has a healthcheck, but the dependent only waits for it to start",
     docs: r#"`depends_on: [db]` (or `condition: service_started`) waits for the container to be
 created, not for the service in it to be ready. When the dependency has a healthcheck,

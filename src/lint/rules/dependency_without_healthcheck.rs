@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "dependency-without-healthcheck",
     category: Category::Reliability,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "other services depend on a service that has no healthcheck",
     docs: r#"`depends_on` can only order start-up by readiness when the dependency has a
 healthcheck; without one, dependents start as soon as its container exists, typically before

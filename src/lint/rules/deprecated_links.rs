@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "deprecated-links",
     category: Category::Hygiene,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service uses legacy `links` or `external_links`",
     docs: r#"`links` is a legacy feature of the default bridge network. On compose networks every
 service already reaches every other by its name, so `links` only adds aliases and an

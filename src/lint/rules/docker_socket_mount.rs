@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "docker-socket-mount",
     category: Category::Security,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a service mounts the container engine's API socket",
     docs: r#"Whoever can talk to `/var/run/docker.sock` can start a privileged container that mounts
 the host's root file system: the socket is root on the host, even when mounted read-only.

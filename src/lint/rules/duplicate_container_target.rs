@@ -11,6 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "duplicate-container-target",
     category: Category::Correctness,
     severity: Severity::Error,
+    opt_in: false,
     summary: "two mounts of a service (volumes, tmpfs, secrets, configs) share a container path",
     docs: r#"Each mount of a container needs its own target path. Compose itself rejects a volume
 and a `tmpfs` at the same path, but not a `secrets` or `configs` entry whose target (by

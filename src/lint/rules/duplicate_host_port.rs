@@ -11,6 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "duplicate-host-port",
     category: Category::Correctness,
     severity: Severity::Error,
+    opt_in: false,
     summary: "two ports publish the same host port, address and protocol",
     docs: r#"Only one container can bind a host port on an address. Compose accepts the file, but the
 second container fails to start with "port is already allocated".

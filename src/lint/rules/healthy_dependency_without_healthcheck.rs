@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "healthy-dependency-without-healthcheck",
     category: Category::Correctness,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a service waits for another to be healthy, but that service has no healthcheck",
     docs: r#"`depends_on: {db: {condition: service_healthy}}` makes compose wait until `db`
 reports healthy. A container without a healthcheck never does: `docker compose up` fails with

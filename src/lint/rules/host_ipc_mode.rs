@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "host-ipc-mode",
     category: Category::Security,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service shares the host's IPC namespace (`ipc: host`)",
     docs: r#"The container shares System V shared memory and semaphores with every host process, so it can read or corrupt the shared memory of host services.
 

@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "host-network-mode",
     category: Category::Security,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service shares the host's network stack (`network_mode: host`)",
     docs: r#"The container sees and can bind every host interface, reach services listening on localhost only (databases, metadata endpoints, the Docker API over TCP), and sniff traffic with the right capabilities. Port publishing and network isolation no longer apply.
 

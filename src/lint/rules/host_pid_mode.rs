@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "host-pid-mode",
     category: Category::Security,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service shares the host's process namespace (`pid: host`)",
     docs: r#"The container sees every process on the host, can read their environment and command lines (secrets often live there) and, with ptrace or as root, signal or inspect them.
 

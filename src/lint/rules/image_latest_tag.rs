@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "image-latest-tag",
     category: Category::Hygiene,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "an image uses the `latest` tag",
     docs: r#"`latest` is just the tag pushed last, not a version: it moves, so the same file deploys
 different software over time and on different hosts. Services that also `build` name their

@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "image-not-pinned-by-digest",
     category: Category::Hygiene,
     severity: Severity::Info,
+    opt_in: false,
     summary: "an image is referenced by a tag only, not pinned by digest",
     docs: r#"Tags can be moved: `postgres:16` is rebuilt for every patch release and base-image fix,
 and a registry compromise can repoint any tag. Only a digest (`@sha256:...`) names exactly

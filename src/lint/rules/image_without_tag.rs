@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "image-without-tag",
     category: Category::Hygiene,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "an image has no tag or digest, so it silently means `latest`",
     docs: r#"`image: redis` pulls `redis:latest`: whatever was pushed last, which changes under
 you. Two hosts deploying the same file can run different versions, and a rollback redeploys

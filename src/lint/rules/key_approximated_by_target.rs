@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "key-approximated-by-target",
     category: Category::Portability,
     severity: Severity::Info,
+    opt_in: false,
     summary: "a key is translated only approximately by a --target backend",
     docs: r#"With `--target`, every key the target's backend translates with different semantics
 (a `restart` policy that becomes a Swarm restart policy with other back-off, a host port

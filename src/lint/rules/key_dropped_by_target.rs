@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "key-dropped-by-target",
     category: Category::Portability,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a key has no equivalent in a --target backend and is dropped by the conversion",
     docs: r#"With `--target nomad|swarm|systemd`, every key the target's backend cannot express is
 reported, with the reason from the backend's mapping table (`transship explain --to

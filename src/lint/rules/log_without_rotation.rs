@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "log-without-rotation",
     category: Category::Reliability,
     severity: Severity::Info,
+    opt_in: false,
     summary: "a service configures json-file logging without a size limit",
     docs: r#"The `json-file` log driver keeps every line a container prints, forever, unless
 `max-size` is set. A chatty service eventually fills the disk that holds

@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "memory-reservation-above-limit",
     category: Category::Correctness,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a service reserves more memory than its limit allows",
     docs: r#"A memory reservation (soft limit) must be below the hard limit: Docker refuses to create
 the container ("Minimum memory limit should be larger than memory reservation limit"), and

@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "missing-memory-limit",
     category: Category::Reliability,
     severity: Severity::Info,
+    opt_in: false,
     summary: "a service has no memory limit",
     docs: r#"A container without a memory limit can use all of the host's memory; a leak then
 triggers the kernel's OOM killer, which may pick any process on the host, including other

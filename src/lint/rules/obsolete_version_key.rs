@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "obsolete-version-key",
     category: Category::Hygiene,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "the file has a top-level `version:`, which compose ignores",
     docs: r#"The Compose Specification has no versions: Docker Compose v2 ignores `version:` and warns
 about it on every command. The number suggests features are gated by it, which they are

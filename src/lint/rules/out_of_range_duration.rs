@@ -11,6 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "out-of-range-duration",
     category: Category::Correctness,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a duration is negative, or a healthcheck period is shorter than 1ms",
     docs: r#"Compose parses durations with Go's syntax and accepts `-5s` or `500us`. Docker
 rejects healthcheck intervals, timeouts and start periods under one millisecond when it

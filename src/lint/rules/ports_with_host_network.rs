@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "ports-with-host-network",
     category: Category::Correctness,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service in `network_mode: host` publishes ports, which Docker ignores",
     docs: r#"With `network_mode: host` the container shares the host's network stack: it listens on
 host ports directly and Docker discards `ports` (it prints "Published ports are discarded when

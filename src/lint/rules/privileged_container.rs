@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "privileged-container",
     category: Category::Security,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a service runs privileged, with full access to the host",
     docs: r#"A privileged container gets every capability, every device and no seccomp or AppArmor
 confinement: root in it is root on the host (it can mount the host's disks or load kernel

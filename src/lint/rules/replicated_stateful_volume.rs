@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "replicated-stateful-volume",
     category: Category::Reliability,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service with a writable named volume runs several replicas without per-replica volumes and placement",
     docs: r#"Scaling a stateful service (a database, a queue, anything writing to a named volume) to
 more than one replica makes every replica on a node mount the same volume, and replicas

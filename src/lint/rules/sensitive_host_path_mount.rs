@@ -1,7 +1,7 @@
 //! TS410: a writable bind mount of a sensitive host directory.
 
 use crate::diag::Severity;
-use crate::lint::rules::{Ctx, Hit, is_bind};
+use crate::lint::rules::{Ctx, Hit, SOCKET_DIRECTORIES, bind_source};
 use crate::lint::{Category, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -9,11 +9,14 @@ pub const META: RuleMeta = RuleMeta {
     name: "sensitive-host-path-mount",
     category: Category::Security,
     severity: Severity::Warning,
-    summary: "a host system directory (/, /etc, /proc, /sys, /root, ...) is bind-mounted writable",
-    docs: r#"A writable mount of `/`, `/etc`, `/root`, `/boot`, `/proc`, `/sys`, `/dev` or
-`/var/lib/docker` lets the container change the host: add a user, a cron job or an SSH key,
-or rewrite other containers' files. Read-only mounts (as monitoring agents use) are not
-reported.
+    opt_in: false,
+    summary: "a host system directory (/etc, /proc, /sys, /root, /lib/modules, ...) is bind-mounted writable",
+    docs: r#"A writable mount of `/etc`, `/root`, `/boot`, `/proc`, `/sys`, `/dev`, `/lib/modules`
+or `/var/lib/docker` lets the container change the host: add a user, a cron job or an SSH
+key, plant a kernel module, or rewrite other containers' files. Read-only mounts (as
+monitoring agents use) are not reported. `/`, `/run` and `/var/run` hold the container
+engine's socket and are reported, read-only or not, by TS411
+(engine-socket-directory-mount) instead.
 
 ## Why
 A compromise of the service becomes root on the host.
@@ -33,7 +36,6 @@ services:
 };
 
 const SENSITIVE: &[&str] = &[
-    "/",
     "/etc",
     "/root",
     "/boot",
@@ -45,26 +47,22 @@ const SENSITIVE: &[&str] = &[
     "/lib",
     "/bin",
     "/sbin",
-    "/var/run",
-    "/run",
+    "/lib/modules",
+    "/usr/lib/modules",
 ];
 
 pub fn check(cx: &Ctx) -> Vec<Hit> {
     let mut out = Vec::new();
     for s in cx.services() {
         for (i, v) in s.volumes.iter().enumerate() {
-            if !is_bind(v) || v.read_only == Some(true) {
+            if v.read_only == Some(true) {
                 continue;
             }
-            let Some(src) = v.source.as_deref() else {
+            let Some(trimmed) = bind_source(v) else {
                 continue;
             };
-            let trimmed = if src == "/" {
-                src
-            } else {
-                src.trim_end_matches('/')
-            };
-            if SENSITIVE.contains(&trimmed) {
+            // `/`, `/run` and `/var/run` hold the engine socket: TS411 reports them, once.
+            if SENSITIVE.contains(&trimmed) && !SOCKET_DIRECTORIES.contains(&trimmed) {
                 out.push(
                     Hit::mount(
                         s,

@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "service-name-not-dns-label",
     category: Category::Portability,
     severity: Severity::Info,
+    opt_in: false,
     summary: "a service name contains `_` or `.`, or is longer than 63 characters",
     docs: r#"Compose allows `_` and `.` in service names, and Docker's embedded DNS resolves them.
 Elsewhere the name becomes a host name or a service-registry name that must be a DNS label

@@ -11,6 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "single-file-bind-mount",
     category: Category::Hygiene,
     severity: Severity::Info,
+    opt_in: false,
     summary: "a single configuration file is bind-mounted instead of its directory",
     docs: r#"A file bind mount pins the file's inode. Editors, `git checkout`, config management and
 Kubernetes-style atomic updates replace a file by writing a new one and renaming it, so the

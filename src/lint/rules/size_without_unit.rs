@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "size-without-unit",
     category: Category::Correctness,
     severity: Severity::Error,
+    opt_in: false,
     summary: "a memory size has no unit and is so small it must have meant megabytes",
     docs: r#"Sizes without a unit are bytes: `mem_limit: 512` is 512 bytes, not 512 MiB. Compose
 accepts it; Docker refuses memory limits below 6 MiB when the container is created, and a

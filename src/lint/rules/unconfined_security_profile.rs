@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "unconfined-security-profile",
     category: Category::Security,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a service disables seccomp, AppArmor or SELinux confinement",
     docs: r#"`seccomp:unconfined`, `apparmor:unconfined`, `label:disable` and
 `systempaths=unconfined` remove the kernel-level filters Docker applies by default; they

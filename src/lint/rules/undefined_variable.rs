@@ -11,6 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "undefined-variable",
     category: Category::Correctness,
     severity: Severity::Warning,
+    opt_in: false,
     summary: "a variable is used without a value or a default, so it becomes an empty string",
     docs: r#"Compose substitutes `${VAR}` and `$VAR` from the shell environment and the project's
 `.env` file. When the variable is set nowhere and the reference has no default, compose only

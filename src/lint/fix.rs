@@ -246,3 +246,35 @@ mod tests {
         assert_eq!((out.as_str(), n), ("aXef", 1));
     }
 }
+
+/// Helpers for the fixes' own tests: a finding of `rule` at `line:col` of `text`, fixed.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::source::FileId;
+
+    pub fn fix_at(text: &str, rule: &'static str, line: u32, col: u32) -> Result<String, String> {
+        let scalars = scalar_extents(text)?;
+        let finding = Finding {
+            rule,
+            severity: crate::diag::Severity::Info,
+            message: String::new(),
+            span: Span::new(FileId(1), line, col),
+            key_path: String::new(),
+            help: None,
+            suppressed: None,
+        };
+        let (_, fix) = FIXES
+            .iter()
+            .find(|(id, _)| *id == rule)
+            .ok_or("no fix for the rule")?;
+        let edit = fix(
+            &FileText {
+                text,
+                scalars: &scalars,
+            },
+            &finding,
+        )?;
+        Ok(apply(text, vec![edit]).0)
+    }
+}

@@ -33,3 +33,56 @@ pub fn fix(file: &FileText, finding: &Finding) -> Result<Edit, String> {
         text,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::fix::testing::fix_at;
+
+    fn quote(text: &str, line: u32, col: u32) -> Result<String, String> {
+        fix_at(text, "TS309", line, col)
+    }
+
+    #[test]
+    fn quotes_the_scalar_only() {
+        assert_eq!(
+            quote("p:\n  - 22:22 # ssh\n", 2, 5).as_deref(),
+            Ok("p:\n  - \"22:22\" # ssh\n")
+        );
+        assert_eq!(
+            quote("p: [22:22, 'a']\r\n", 1, 5).as_deref(),
+            Ok("p: ['22:22', 'a']\r\n")
+        );
+    }
+
+    #[test]
+    fn an_anchored_port_is_quoted_where_it_is_defined() {
+        // The loader's position of an anchored scalar is its anchor's.
+        assert_eq!(
+            quote("x: &ssh 2222:22\np: [*ssh]\n", 1, 4).as_deref(),
+            Ok("x: &ssh \"2222:22\"\np: [*ssh]\n")
+        );
+    }
+
+    #[test]
+    fn what_it_leaves_alone() {
+        let refused = |text: &str, line, col| quote(text, line, col).err().unwrap_or_default();
+        assert_eq!(refused("p: [\"2:2\"]\n", 1, 5), "it is already quoted");
+        assert_eq!(
+            refused("p: [!!str 2:2]\n", 1, 5),
+            "it has a tag or spans lines"
+        );
+        assert_eq!(
+            refused("p:\n  - 2:2\n    3\n", 2, 5),
+            "it has a tag or spans lines"
+        );
+        assert_eq!(
+            refused("p: [80]\n", 1, 5),
+            "`80` is not a HOST:CONTAINER mapping"
+        );
+        assert_eq!(refused("2:2: x\n", 1, 1), "it is a mapping key");
+        assert_eq!(
+            refused("p: [a]\n", 1, 2),
+            "no scalar is written at the finding"
+        );
+    }
+}

@@ -95,3 +95,67 @@ fn opens_section(text: &str, start: usize) -> bool {
         .trim();
     prev.is_empty() || prev.starts_with("---")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::fix::testing::fix_at;
+
+    fn remove(text: &str, line: u32) -> Result<String, String> {
+        fix_at(text, "TS307", line, 1)
+    }
+
+    #[test]
+    fn removes_the_line_with_its_comment() {
+        assert_eq!(
+            remove("version: '3' # old\n\nservices: {}\n", 1).as_deref(),
+            Ok("services: {}\n"),
+            "the blank line after goes too at the top of the file"
+        );
+        assert_eq!(
+            remove("# about the file\nversion: \"3.8\"\n\nservices: {}\n", 2).as_deref(),
+            Ok("# about the file\n\nservices: {}\n"),
+            "the comment above stays, and so does the blank line under it"
+        );
+        assert_eq!(
+            remove("services: {}\nversion: 3.8\nvolumes: {}\n", 2).as_deref(),
+            Ok("services: {}\nvolumes: {}\n")
+        );
+        assert_eq!(
+            remove("version: '3'\r\n\r\nservices: {}\r\n", 1).as_deref(),
+            Ok("services: {}\r\n")
+        );
+        assert_eq!(
+            remove("a: 1\n---\nversion: '3'\n\nb: 2\n", 3).as_deref(),
+            Ok("a: 1\n---\nb: 2\n"),
+            "in a later document"
+        );
+        assert_eq!(
+            remove("services: {}\nversion: '3'", 2).as_deref(),
+            Ok("services: {}\n"),
+            "no final newline"
+        );
+    }
+
+    #[test]
+    fn what_it_leaves_alone() {
+        let refused = |text: &str, line| remove(text, line).err().unwrap_or_default();
+        assert_eq!(
+            refused("version: &v '3'\nx-v: *v\n", 1),
+            "it has an anchor or a tag"
+        );
+        assert_eq!(
+            refused("version: >\n  3\nservices: {}\n", 1),
+            "its value continues on another line"
+        );
+        assert_eq!(
+            refused("version: [3]\nservices: {}\n", 1),
+            "its value is not a plain value"
+        );
+        assert_eq!(
+            refused("# only\nversion: '3'\n", 2),
+            "it is the only key of its document"
+        );
+        let flow = fix_at("{version: '3', services: {}}\n", "TS307", 1, 2);
+        assert!(flow.err().unwrap_or_default().contains("block mapping"));
+    }
+}

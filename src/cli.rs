@@ -360,6 +360,14 @@ pub struct LintArgs {
     /// Never run these rules (IDs or names, comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "ID,..")]
     pub ignore: Vec<String>,
+    /// Fix what is safe to fix mechanically (TS307, TS309) in the files that wrote it, then
+    /// report what is left (docs/lint-fix.md)
+    #[arg(long, conflicts_with = "write_baseline")]
+    pub fix: bool,
+    /// With --fix: print the fixes as a unified diff and write nothing (exit 1 when there is
+    /// something to fix)
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
     /// Report only findings not recorded in this baseline file (recorded ones are kept,
     /// marked suppressed, in JSON and SARIF)
     #[arg(long, value_name = "FILE")]

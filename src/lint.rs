@@ -8,6 +8,7 @@
 
 pub mod baseline;
 pub mod config;
+pub mod fix;
 pub mod portability;
 pub mod render;
 pub mod rules;

@@ -6,6 +6,7 @@
 //! other targets are still being converted: nothing is visible before the commit.
 
 pub mod manifest;
+pub mod replace;
 
 use crate::backend::OutFile;
 use std::io::Write;

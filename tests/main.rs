@@ -14,6 +14,7 @@ mod convert_swarm;
 mod convert_systemd;
 mod hostile;
 mod lint;
+mod lint_fix;
 mod load;
 mod nomad_semantics;
 mod util;

@@ -1,6 +1,7 @@
 //! `transship lint`: load the project, run the rules, print the findings in the chosen
 //! format and turn them into an exit code (0 clean, 1 a finding reaches `--fail-on`, 2 the
-//! files cannot be loaded or the options are wrong).
+//! files cannot be loaded or the options are wrong). With `--fix`, the fixable findings are
+//! fixed first and what is left is reported.
 
 use crate::cli::{FailOn, LintArgs, LintFormat, LoadArgs, Target};
 use crate::commands::load_options;
@@ -17,6 +18,8 @@ use crate::source::SourceMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod fix;
 
 /// The configuration file looked for when `--config` is not given.
 pub const CONFIG_NAME: &str = ".transship.toml";
@@ -66,6 +69,19 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut findings = lint(&loaded, &sources, &lint_opts);
+    let (loaded, sources) = if args.fix {
+        match fix::run(&opts, &loaded, &sources, &findings, args.diff)? {
+            fix::Outcome::Printed(code) => return Ok(code),
+            fix::Outcome::Failed(msg) => return usage(msg),
+            fix::Outcome::Unchanged => (loaded, sources),
+            fix::Outcome::Fixed { loaded, sources } => {
+                findings = lint(&loaded, &sources, &lint_opts);
+                (*loaded, sources)
+            }
+        }
+    } else {
+        (loaded, sources)
+    };
     if let Some(path) = &args.write_baseline {
         let text = baseline::render(&findings, &sources, &loaded.project.working_dir);
         write_one_atomic(path, &text)?;

@@ -10,6 +10,8 @@ use crate::source::{FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use std::borrow::Cow;
 
+pub mod extent;
+
 /// Bounds that make hostile input fail fast instead of exhausting time or memory.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {

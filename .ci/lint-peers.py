@@ -353,6 +353,10 @@ def explain(kind, peer_rule, f, case_builds):
             return "an expose: entry (no host port, nothing for YAML to misread)"
         if '"' in text:
             return "already in double quotes (dclint wants single ones)"
+        if "$" in text:
+            return "holds a variable: YAML reads it as a string, nothing to misread"
+        if ":" not in text.split("#")[0]:
+            return "a single container port: nothing for YAML to misread"
     if peer_rule == "no-duplicate-exported-ports" and re.search(r'exporting port "\d+"', f.get("message", "")):
         return "a container-only port: Docker picks a free host port, nothing clashes"
     return None
@@ -362,7 +366,8 @@ def match(peer_findings, ts_findings, ts_rules):
     """Which findings of one peer rule in one case transship also makes: a finding of a mapped
     rule in the same file on the same line, on the line before or after (one tool points at the
     key, the other at the value), or inside the YAML block the peer points at (a service, a
-    `ports:` list). Off the exact line, the service must agree when both name one. Several
+    `ports:` list). Off the exact line, the service must agree when both name one. For the
+    image and service-level findings, the same service in another file of the project. Several
     peer findings may meet one transship finding: compose-lint reports an anchored image or an
     env_file line once per service that uses it, transship once per place.
     Returns the matched peer indexes and the indexes of the closest transship findings."""
@@ -382,6 +387,14 @@ def match(peer_findings, ts_findings, ts_rules):
             d = abs(tf["line"] - pf["line"])
             if best is None or d < best[0]:
                 best = (d, j)
+        if best is None and pf.get("service"):
+            # A single-valued key (the image, the service itself) set in two files: transship
+            # points at the one that wins the merge, a per-file peer may report the other.
+            for j, tf in enumerate(ts_findings):
+                if tf["rule"] in ts_rules and tf.get("key_path") in (
+                        f"services.{pf['service']}", f"services.{pf['service']}.image"):
+                    best = (0, j)
+                    break
         if best:
             made.add(i)
             seen.add(best[1])
@@ -411,7 +424,11 @@ def main():
         return 2
     jobs = max(1, a.jobs)
     started = time.monotonic()
-    cl, dcl = install(a.tools)
+    try:
+        cl, dcl = install(a.tools)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"FAIL: could not install the peers (pip, npm and network needed): {e}")
+        return 1
     work = tempfile.mkdtemp(prefix="lint-peers-")
     failures, timing = [], {}
     try:
@@ -600,7 +617,7 @@ def main():
         out.append(f"{'total compared':46} {'':12} {totals['findings']:>8} {totals['made']:>6} {totals['missed']:>6} "
                    f"{totals['explained']:>5} {totals['after_merge']:>6} {totals['refused']:>7}  (+ {totals['not_compared']} style/other not compared)")
         out.append("made: transship reports it too. missed: it does not. expl: it does not, for a documented reason"
-                   " (listed above). merge: peer-only, gone once the files are merged. refused: in a case transship"
+                   " (listed above). merge: peer-only, gone once the files are merged and interpolated. refused: in a case transship"
                    " refuses (exit 2).")
         out.append("")
         out.append("== transship findings per rule, and those no peer makes")

@@ -497,6 +497,10 @@ def main():
                 refine_port_line(x)
             if c in merged_files:
                 peer_merged["dclint"][c] = by_merged.get(merged_files[c], [])
+            for x in peer["dclint"][c]:
+                if x["rule"] in ("invalid-yaml", "invalid-schema", "unknown-error"):
+                    peer_refusals.append(f"dclint {names[c]}: {os.path.relpath(x['file'], c)}: "
+                                         f"{x['rule']}: {x['message'].splitlines()[0][:120]}")
         timing["dclint"] = time.monotonic() - t0
 
         if a.keep:
@@ -595,7 +599,7 @@ def main():
         out.append("")
         tsv = run([binary, "--version"])
         commit = run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
-        out.append(f"== per peer rule ({tsv.stdout.strip() if tsv else 'transship ?'}, git "
+        out.append(f"== per peer rule ({tsv.stdout.strip() if tsv else 'transship ?'}, repo at "
                    f"{commit.stdout.strip() if commit and commit.returncode == 0 else '?'}; compose-lint "
                    f"{COMPOSE_LINT_VERSION}; dclint {DCLINT_VERSION}; {len(cases)} cases, {len(ts)} loaded by transship)")
         out.append(f"{'peer rule':46} {'transship':12} {'findings':>8} {'made':>6} {'missed':>6} {'expl':>5} {'merge':>6} {'refused':>7}  note")

@@ -375,6 +375,10 @@ pub struct LintArgs {
     /// Record the current findings in FILE (written atomically) and exit 0
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
+    /// Also exit 1 when more than N warnings are reported (suppressed ones never count;
+    /// errors fail through --fail-on as before)
+    #[arg(long, value_name = "N")]
+    pub max_warnings: Option<usize>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -383,6 +387,10 @@ pub enum LintFormat {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality (`artifacts:reports:codequality`)
+    Codeclimate,
+    /// JUnit XML (`artifacts:reports:junit`, Jenkins, test reporters)
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -754,3 +754,78 @@ fn rule_options_extend_the_built_in_lists() {
     ]);
     assert_eq!(transship(typo.path(), &["lint"], &[]).code, 2);
 }
+
+#[test]
+fn max_warnings_fails_past_the_limit_and_ignores_suppressed_ones() {
+    // Two warnings (a `latest` tag and no restart policy, among others): count them first.
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:latest\n",
+    )]);
+    let r = transship(dir.path(), &["lint", "--format", "json"], &[]);
+    let warnings = json_findings(&r.stdout)
+        .iter()
+        .filter(|f| f["severity"] == "warning" && f["suppressed"] == false)
+        .count();
+    assert!(warnings >= 1, "{}", r.stdout);
+    let at = warnings.to_string();
+    let below = (warnings - 1).to_string();
+    assert_eq!(
+        transship(dir.path(), &["lint", "--max-warnings", &at], &[]).code,
+        0
+    );
+    let r = transship(dir.path(), &["lint", "--max-warnings", &below], &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!(
+            "{warnings} warnings, more than --max-warnings {below}"
+        )),
+        "{}",
+        r.stderr
+    );
+    // Suppressed (here: all rules, inline) never count.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web: # transship-ignore: all\n    image: nginx:latest # transship-ignore: all\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = transship(dir.path(), &["lint", "--format", "json"], &[]);
+    let open = json_findings(&r.stdout)
+        .iter()
+        .filter(|f| f["severity"] == "warning" && f["suppressed"] == false)
+        .count();
+    assert_eq!(
+        transship(
+            dir.path(),
+            &["lint", "--max-warnings", &open.to_string()],
+            &[]
+        )
+        .code,
+        0
+    );
+}
+
+#[test]
+fn codeclimate_and_junit_formats() {
+    let dir = project(&[("compose.yaml", PRIVILEGED)]);
+    let r = transship(
+        dir.path(),
+        &["lint", "--format", "codeclimate", "--select", "TS401"],
+        &[],
+    );
+    assert_eq!(r.code, 1);
+    let v: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap_or_default();
+    assert_eq!(v.len(), 1, "{}", r.stdout);
+    assert_eq!(v[0]["check_name"], "TS401");
+    assert_eq!(v[0]["severity"], "major");
+    assert_eq!(v[0]["location"]["path"], "compose.yaml");
+    assert_eq!(v[0]["location"]["lines"]["begin"], 4);
+    assert_eq!(v[0]["fingerprint"].as_str().map(str::len), Some(32));
+    let r = transship(
+        dir.path(),
+        &["lint", "--format", "junit", "--select", "TS401"],
+        &[],
+    );
+    assert!(r.stdout.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"transship lint\" tests=\"1\" failures=\"1\""), "{}", r.stdout);
+    assert!(r.stdout.contains("<testcase name=\"TS401 services.web.privileged\" classname=\"compose.yaml\" time=\"0\">"), "{}", r.stdout);
+}

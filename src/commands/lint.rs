@@ -10,7 +10,7 @@ use crate::lint::Finding;
 use crate::lint::baseline;
 use crate::lint::config::{self, ConfigFile};
 use crate::lint::portability::target_table;
-use crate::lint::render;
+use crate::lint::render::{self, ReportPaths};
 use crate::lint::rules::{TargetTable, metas};
 use crate::lint::run::{LintOptions, fails, lint};
 use crate::load;
@@ -108,9 +108,14 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
     }
     let color = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let text = render_findings(&findings, &sources, args.format, color);
+    let paths = ReportPaths::new(&cwd, &loaded.files);
+    let text = render_report(&findings, &sources, args.format, color, &paths);
     std::io::stdout().lock().write_all(text.as_bytes())?;
-    let failed = fail_on.is_some_and(|f| fails(&findings, f));
+    let too_many = too_many_warnings(&findings, args.max_warnings);
+    if let Some((count, max)) = too_many {
+        eprintln!("error: {count} warnings, more than --max-warnings {max}");
+    }
+    let failed = fail_on.is_some_and(|f| fails(&findings, f)) || too_many.is_some();
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -138,6 +143,17 @@ fn write_one_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `(count, max)` when more unsuppressed warnings than `--max-warnings` allows were
+/// reported (ESLint's rule: errors and infos are not counted).
+fn too_many_warnings(findings: &[Finding], max: Option<usize>) -> Option<(usize, usize)> {
+    let max = max?;
+    let count = findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && f.severity == Severity::Warning)
+        .count();
+    (count > max).then_some((count, max))
+}
+
 fn fail_on_severity(f: FailOn) -> Severity {
     match f {
         FailOn::Error => Severity::Error,
@@ -157,18 +173,32 @@ pub fn target_tables(targets: &[Target]) -> Vec<TargetTable> {
         .collect()
 }
 
-/// Findings in one of the output formats.
+/// Findings in one of the output formats, report paths as the user named the files.
 pub fn render_findings(
     findings: &[Finding],
     sources: &SourceMap,
     format: LintFormat,
     color: bool,
 ) -> String {
+    render_report(findings, sources, format, color, &ReportPaths::default())
+}
+
+/// Findings in one of the output formats; `paths` says how Code Quality and JUnit reports
+/// name files.
+pub fn render_report(
+    findings: &[Finding],
+    sources: &SourceMap,
+    format: LintFormat,
+    color: bool,
+    paths: &ReportPaths,
+) -> String {
     match format {
         LintFormat::Human => render::human(findings, sources, color),
         LintFormat::Json => render::json(findings, sources),
         LintFormat::Sarif => render::sarif(findings, &metas(), sources, env!("CARGO_PKG_VERSION")),
         LintFormat::Github => render::github(findings, sources),
+        LintFormat::Codeclimate => render::codeclimate(findings, sources, paths),
+        LintFormat::Junit => render::junit(findings, sources, paths),
     }
 }
 

@@ -1,10 +1,70 @@
 //! Finding renderers: compiler-style text for people, a stable JSON schema, SARIF 2.1.0 for
-//! code scanning, and GitHub workflow commands.
+//! code scanning, GitHub workflow commands, and (in submodules) GitLab Code Quality and
+//! JUnit XML reports.
+
+mod codeclimate;
+mod junit;
+
+pub use codeclimate::codeclimate;
+pub use junit::junit;
 
 use crate::diag::Severity;
 use crate::lint::{Finding, RuleMeta, SuppressionKind};
 use crate::source::SourceMap;
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// How the report formats that CI servers match against a checkout (Code Quality, JUnit)
+/// name files: relative to `root` (the directory lint runs in, the checkout root in CI),
+/// and which compose files were linted (the first stands in for findings without a
+/// position; each gets a JUnit suite even when it has no finding).
+#[derive(Clone, Debug, Default)]
+pub struct ReportPaths {
+    /// Empty: paths as the user named them.
+    pub root: PathBuf,
+    /// The compose files given (or found), as report paths.
+    pub files: Vec<String>,
+}
+
+impl ReportPaths {
+    /// Paths relative to `root` for the compose files `files` (absolute or relative to it).
+    pub fn new(root: &Path, files: &[PathBuf]) -> Self {
+        let mut paths = ReportPaths {
+            root: root.to_path_buf(),
+            files: Vec::new(),
+        };
+        paths.files = files.iter().map(|f| paths.relative(f, None)).collect();
+        paths
+    }
+
+    /// `path` relative to the root with `/` separators, else `display` (or `path`) as the
+    /// user wrote it, without a leading `./`.
+    fn relative(&self, path: &Path, display: Option<&str>) -> String {
+        let rel = match path.strip_prefix(&self.root) {
+            Ok(rel) if !self.root.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
+            _ => display.map_or_else(|| path.to_string_lossy().into_owned(), str::to_string),
+        };
+        let rel = rel.replace('\\', "/");
+        rel.trim_start_matches("./").to_string()
+    }
+
+    /// The report path and line of a finding; one without a position is put on line 1 of
+    /// the first compose file, so the reader still shows it (both formats need a file).
+    fn of(&self, f: &Finding, sources: &SourceMap) -> (String, u32) {
+        match sources.get(f.span.file) {
+            Some(file) if !f.span.is_synthetic() => {
+                (self.relative(&file.path, Some(&file.display)), f.span.line)
+            }
+            _ => (
+                self.files
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "compose.yaml".into()),
+                1,
+            ),
+        }
+    }
+}
 
 fn severity_word(s: Severity) -> &'static str {
     match s {

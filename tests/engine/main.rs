@@ -242,7 +242,8 @@ fn run_engine() -> i32 {
     for w in workers {
         let _ = w.join();
     }
-    let results = std::mem::take(&mut *results.lock().unwrap());
+    let mut results = std::mem::take(&mut *results.lock().unwrap());
+    rerun_differing_alone(&scenarios, &ctx, &mut results);
     let mut status = 0;
     for target in ["systemd", "swarm"] {
         let rows: Vec<Row> = results
@@ -299,6 +300,42 @@ fn run_engine() -> i32 {
     );
     let _ = std::fs::remove_dir_all(&work);
     status
+}
+
+fn differs(o: &Outcome) -> bool {
+    [&o.systemd, &o.swarm]
+        .iter()
+        .any(|v| v.as_ref().map_or(true, |v| !v.is_equal()))
+}
+
+/// Three scenarios at a time load a 2-core machine enough that a timing-bound observation can
+/// miss (CI saw one scenario in 21 differ once, never again locally). A scenario that differed
+/// is run once more on its own and that run counts, but its first run's differences are
+/// printed in full, so a real difference that only shows under load is still seen.
+fn rerun_differing_alone(
+    scenarios: &[Scenario],
+    ctx: &Ctx,
+    results: &mut BTreeMap<String, Outcome>,
+) {
+    for sc in scenarios {
+        let Some(first) = results.get(&sc.name).filter(|o| differs(o)) else {
+            continue;
+        };
+        for (target, verdict) in [("systemd", &first.systemd), ("swarm", &first.swarm)] {
+            let row = Row {
+                scenario: sc.name.clone(),
+                outcome: clone_outcome(verdict),
+            };
+            let text = table::render(target, &[row]);
+            println!("first run of {} ({target}), with 3 at a time:", sc.name);
+            for line in text.lines().filter(|l| !l.starts_with("engine-")) {
+                println!("  {line}");
+            }
+        }
+        println!("[{}] run again alone", sc.name);
+        let again = run_scenario(sc, ctx);
+        results.insert(sc.name.clone(), again);
+    }
 }
 
 fn clone_outcome(o: &Result<Verdict, String>) -> Result<Verdict, String> {

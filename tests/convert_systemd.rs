@@ -615,7 +615,7 @@ fn rollout_with(failure_action: &str) -> (bool, String, tempfile::TempDir) {
         .services
         .get_mut("web")
         .unwrap_or_else(|| panic!("web"));
-    web.deploy = Some(transship::model::Deploy {
+    web.deploy = Some(Box::new(transship::model::Deploy {
         replicas: Some(3),
         update_config: Some(transship::model::UpdateConfig {
             failure_action: Some(failure_action.into()),
@@ -623,7 +623,7 @@ fn rollout_with(failure_action: &str) -> (bool, String, tempfile::TempDir) {
             ..Default::default()
         }),
         ..Default::default()
-    });
+    }));
     let emitted = emit(&project, &Options::default()).unwrap_or_else(|e| panic!("{e}"));
     let script = emitted
         .files

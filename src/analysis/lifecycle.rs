@@ -87,10 +87,10 @@ mod tests {
         p.services.insert(
             "seed".into(),
             Service {
-                deploy: Some(Deploy {
+                deploy: Some(Box::new(Deploy {
                     mode: Some("replicated-job".into()),
                     ..Deploy::default()
-                }),
+                })),
                 ..Service::default()
             },
         );

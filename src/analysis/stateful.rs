@@ -102,10 +102,10 @@ mod tests {
         };
         assert_eq!(reason(&svc, false, true), None);
         svc.scale = Some(3);
-        svc.deploy = Some(crate::model::Deploy {
+        svc.deploy = Some(Box::new(crate::model::Deploy {
             mode: Some("replicated-job".into()),
             ..Default::default()
-        });
+        }));
         assert_eq!(reason(&svc, false, true), None);
     }
 

@@ -329,11 +329,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let Some(svc) = project.services.get(name) else {
             continue;
         };
-        let present = svc
-            .provenance
-            .keys
-            .iter()
-            .map(|(k, o)| (k.as_str(), o.key_span));
+        let present = svc.provenance.iter().map(|(k, o)| (k, o.key_span));
         warnings.extend(report(mapping::TABLE, "nomad", name, present));
         let mut notes = Notes::new(svc);
         let jt = job_type_of(svc, &mut notes);

@@ -104,11 +104,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let Some(svc) = project.services.get(name) else {
             continue;
         };
-        let present = svc
-            .provenance
-            .keys
-            .iter()
-            .map(|(k, o)| (k.as_str(), o.key_span));
+        let present = svc.provenance.iter().map(|(k, o)| (k, o.key_span));
         warnings.extend(report(mapping::TABLE, "swarm", name, present));
         let Some(image) = image_of(project, svc, &mut warnings) else {
             continue;
@@ -723,7 +719,7 @@ mod tests {
             "app".into(),
             Service {
                 name: "app".into(),
-                build: Some(Build::default()),
+                build: Some(Box::new(Build::default())),
                 ..Service::default()
             },
         );

@@ -473,11 +473,7 @@ fn service_unit(
     warnings: &mut Vec<ConvertWarning>,
 ) -> Result<ServiceUnit, EmitError> {
     let name = svc.name.as_str();
-    let present = svc
-        .provenance
-        .keys
-        .iter()
-        .map(|(k, o)| (k.as_str(), o.key_span));
+    let present = svc.provenance.iter().map(|(k, o)| (k, o.key_span));
     warnings.extend(report(mapping::TABLE, "systemd", name, present));
     let mut notes = Notes { svc, out: warnings };
     let (instances, port_index) = instances(svc, opts.instance_port);

@@ -96,7 +96,7 @@ fn help(kind: Kind, target: &str) -> String {
 /// it was first written (in file and line order).
 pub fn present_keys(p: &Provenance) -> Vec<(&'static str, Span)> {
     let mut found: Vec<(&'static str, Span)> = Vec::new();
-    for (path, origin) in &p.keys {
+    for (path, origin) in p.iter() {
         let Some(key) = service_key_for(path) else {
             continue;
         };
@@ -139,13 +139,7 @@ mod tests {
             Span::new(FileId(1), 4, 5),
         );
         let mut p = Provenance::from_node(&n);
-        if let Some((_, o)) = p
-            .keys
-            .iter_mut()
-            .find(|(k, _)| k == "deploy.resources.limits.memory")
-        {
-            o.key_span = Span::new(FileId(1), 2, 9);
-        }
+        p.set_key_span("deploy.resources.limits.memory", Span::new(FileId(1), 2, 9));
         let keys = present_keys(&p);
         assert_eq!(
             keys[0],

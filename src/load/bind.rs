@@ -62,8 +62,10 @@ fn named<T>(
     strict: bool,
     f: impl Fn(&str, &Node, &KeyPath) -> R<T>,
 ) -> R<IndexMap<String, T>> {
-    let mut out = IndexMap::new();
-    for (k, v) in map(n, p)? {
+    let entries = map(n, p)?;
+    // Sized up front: growing a map of 4 KiB services copies them at every doubling.
+    let mut out = IndexMap::with_capacity(entries.len());
+    for (k, v) in entries {
         if strict && !valid_name(k) {
             return Err(LoadError::new(
                 v.key_span,

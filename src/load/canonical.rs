@@ -14,7 +14,11 @@ use crate::load::yaml::Budget;
 use crate::source::Span;
 
 fn key_path(path: &[String]) -> KeyPath {
-    KeyPath(path.iter().map(|k| PathSeg::Key(k.clone())).collect())
+    KeyPath(
+        path.iter()
+            .map(|k| PathSeg::Key(k.as_str().into()))
+            .collect(),
+    )
 }
 
 fn err(n: &Node, path: &[String], msg: impl Into<String>) -> LoadError {

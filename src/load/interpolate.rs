@@ -211,7 +211,7 @@ fn cast_for(path: &KeyPath) -> Option<Cast> {
         .find(|(pattern, _)| {
             pattern.len() == path.0.len()
                 && pattern.iter().zip(&path.0).rev().all(|(p, seg)| match seg {
-                    PathSeg::Key(k) => *p == "*" || p == k,
+                    PathSeg::Key(k) => *p == "*" || *p == &**k,
                     PathSeg::Index(_) => *p == "*" || *p == "[]",
                 })
         })

@@ -70,7 +70,11 @@ fn matches(path: &[String], pattern: &[&str]) -> bool {
 }
 
 fn key_path(path: &[String]) -> KeyPath {
-    KeyPath(path.iter().map(|k| PathSeg::Key(k.clone())).collect())
+    KeyPath(
+        path.iter()
+            .map(|k| PathSeg::Key(k.as_str().into()))
+            .collect(),
+    )
 }
 
 /// Merge an override file's tree onto the accumulated tree.

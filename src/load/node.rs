@@ -226,9 +226,11 @@ pub fn format_go_float(f: f64) -> String {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct KeyPath(pub Vec<PathSeg>);
 
+/// Keys are shared (`Arc<str>`): binding makes a path for every setting it visits, and
+/// copying every segment's string for each was 6% of a load.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PathSeg {
-    Key(String),
+    Key(std::sync::Arc<str>),
     Index(usize),
 }
 
@@ -238,14 +240,20 @@ impl KeyPath {
     }
 
     pub fn key(&self, k: &str) -> Self {
-        let mut p = self.clone();
-        p.0.push(PathSeg::Key(k.to_string()));
-        p
+        self.extended(PathSeg::Key(k.into()))
+    }
+
+    /// A copy with one more segment, allocated once at its final size.
+    fn extended(&self, seg: PathSeg) -> Self {
+        let mut segs = Vec::with_capacity(self.0.len() + 1);
+        segs.extend(self.0.iter().cloned());
+        segs.push(seg);
+        KeyPath(segs)
     }
 
     /// In-place descent for hot walks (pair with [`KeyPath::pop`]).
     pub fn push_key(&mut self, k: &str) {
-        self.0.push(PathSeg::Key(k.to_string()));
+        self.0.push(PathSeg::Key(k.into()));
     }
 
     pub fn push_index(&mut self, i: usize) {
@@ -257,9 +265,7 @@ impl KeyPath {
     }
 
     pub fn index(&self, i: usize) -> Self {
-        let mut p = self.clone();
-        p.0.push(PathSeg::Index(i));
-        p
+        self.extended(PathSeg::Index(i))
     }
 
     /// Match against a pattern like `services.*.ports` (`*` matches any one key, `[]` any
@@ -269,7 +275,7 @@ impl KeyPath {
         for seg in &self.0 {
             let Some(p) = parts.next() else { return false };
             let ok = match seg {
-                PathSeg::Key(k) => p == "*" || p == k,
+                PathSeg::Key(k) => p == "*" || p == &**k,
                 PathSeg::Index(_) => p == "[]" || p == "*",
             };
             if !ok {

@@ -251,9 +251,9 @@ fn dotted(path: &KeyPath) -> String {
     let parts: Vec<String> = path
         .0
         .iter()
-        .filter(|s| !matches!(s, PathSeg::Key(k) if k == "<<"))
+        .filter(|s| !matches!(s, PathSeg::Key(k) if &**k == "<<"))
         .map(|s| match s {
-            PathSeg::Key(k) => k.clone(),
+            PathSeg::Key(k) => k.to_string(),
             PathSeg::Index(i) => i.to_string(),
         })
         .collect();

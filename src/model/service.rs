@@ -33,11 +33,11 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attach: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub build: Option<Build>,
+    pub build: Option<Box<Build>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub develop: Option<Develop>,
+    pub develop: Option<Box<Develop>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blkio_config: Option<Blkio>,
+    pub blkio_config: Option<Box<Blkio>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_add: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -71,11 +71,11 @@ pub struct Service {
     #[serde(skip_serializing_if = "blank")]
     pub container_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub credential_spec: Option<CredentialSpec>,
+    pub credential_spec: Option<Box<CredentialSpec>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty", serialize_with = "sorted")]
     pub depends_on: IndexMap<String, Dependency>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deploy: Option<Deploy>,
+    pub deploy: Option<Box<Deploy>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -91,7 +91,7 @@ pub struct Service {
     /// Like `command`: `None` prints `null`.
     pub entrypoint: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<Provider>,
+    pub provider: Option<Box<Provider>>,
     #[serde(skip_serializing_if = "MappingWithEquals::is_empty")]
     pub environment: MappingWithEquals,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -532,10 +532,10 @@ mod tests {
     fn replicas_follow_scale_then_deploy() {
         let mut s = Service::default();
         assert_eq!(s.replicas(), 1);
-        s.deploy = Some(Deploy {
+        s.deploy = Some(Box::new(Deploy {
             replicas: Some(3),
             ..Deploy::default()
-        });
+        }));
         assert_eq!(s.replicas(), 3);
         s.scale = Some(2);
         assert_eq!(s.replicas(), 2);

@@ -221,7 +221,7 @@ mod tests {
     #[test]
     fn swarm_restart_policy_keeps_attempts_and_delay() {
         let s = Service {
-            deploy: Some(Deploy {
+            deploy: Some(Box::new(Deploy {
                 restart_policy: Some(RestartPolicy {
                     condition: Some("on-failure".into()),
                     delay: Some(Duration::from_secs(10)),
@@ -230,7 +230,7 @@ mod tests {
                     ..RestartPolicy::default()
                 }),
                 ..Deploy::default()
-            }),
+            })),
             ..Service::default()
         };
         let text = render(restart_blocks(&s, JobType::Service));
@@ -243,7 +243,7 @@ mod tests {
     fn update_config_rolls_back_and_starts_first() {
         let s = Service {
             name: "web".into(),
-            deploy: Some(Deploy {
+            deploy: Some(Box::new(Deploy {
                 update_config: Some(UpdateConfig {
                     parallelism: Some(2),
                     failure_action: Some("rollback".into()),
@@ -252,7 +252,7 @@ mod tests {
                     ..UpdateConfig::default()
                 }),
                 ..Deploy::default()
-            }),
+            })),
             ..Service::default()
         };
         let mut n = Notes::new(&s);

@@ -590,7 +590,7 @@ pub fn cpus_string(c: Cpus) -> String {
 
 fn deploy(svc: &Service, notes: &mut Notes) -> Option<StackDeploy> {
     let empty = Deploy::default();
-    let d = svc.deploy.as_ref().unwrap_or(&empty);
+    let d = svc.deploy.as_deref().unwrap_or(&empty);
     let mode = nonblank(&d.mode);
     let global = mode.as_deref().is_some_and(|m| m.starts_with("global"));
     let replicas = if global || (svc.scale.is_none() && d.replicas.is_none()) {
@@ -780,13 +780,13 @@ mod tests {
     fn deploy_restart_policy_wins_over_restart() {
         let s = Service {
             restart: Some("no".into()),
-            deploy: Some(Deploy {
+            deploy: Some(Box::new(Deploy {
                 restart_policy: Some(crate::model::RestartPolicy {
                     condition: Some("on-failure".into()),
                     ..Default::default()
                 }),
                 ..Deploy::default()
-            }),
+            })),
             ..svc()
         };
         let mut n = Notes::new(&s);
@@ -826,11 +826,11 @@ mod tests {
     #[test]
     fn global_services_have_no_replicas() {
         let s = Service {
-            deploy: Some(Deploy {
+            deploy: Some(Box::new(Deploy {
                 mode: Some("global".into()),
                 replicas: Some(2),
                 ..Deploy::default()
-            }),
+            })),
             ..svc()
         };
         let mut n = Notes::new(&s);

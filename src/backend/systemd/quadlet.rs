@@ -157,11 +157,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let Some(svc) = project.services.get(name) else {
             continue;
         };
-        let present = svc
-            .provenance
-            .keys
-            .iter()
-            .map(|(k, o)| (k.as_str(), o.key_span));
+        let present = svc.provenance.iter().map(|(k, o)| (k, o.key_span));
         warnings.extend(crate::backend::mapping::report(
             super::mapping::QUADLET_TABLE,
             "quadlet",

@@ -145,14 +145,14 @@ mod tests {
             p.notes
         );
         let svc = Service {
-            deploy: Some(Deploy {
+            deploy: Some(Box::new(Deploy {
                 restart_policy: Some(RestartPolicy {
                     condition: Some("on-failure".into()),
                     max_attempts: Some(2),
                     ..RestartPolicy::default()
                 }),
                 ..Deploy::default()
-            }),
+            })),
             ..Service::default()
         };
         let p = plan(&svc, false);

@@ -90,7 +90,9 @@ pub fn report_loader(warnings: &[Warning], cx: &mut Context<'_, '_, '_>) -> Tall
         .map(|w| {
             let key_path = w.path.to_string();
             let service = match w.path.0.as_slice() {
-                [PathSeg::Key(s), PathSeg::Key(name), ..] if s == "services" => Some(name.clone()),
+                [PathSeg::Key(s), PathSeg::Key(name), ..] if &**s == "services" => {
+                    Some(name.to_string())
+                }
                 _ => None,
             };
             ConvertWarning {

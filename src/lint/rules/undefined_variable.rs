@@ -42,7 +42,9 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
             continue;
         };
         let service = match w.path.0.as_slice() {
-            [PathSeg::Key(s), PathSeg::Key(name), ..] if s == "services" => Some(name.clone()),
+            [PathSeg::Key(s), PathSeg::Key(name), ..] if &**s == "services" => {
+                Some(name.to_string())
+            }
             _ => None,
         };
         out.push(Hit {

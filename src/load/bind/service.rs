@@ -28,8 +28,8 @@ fn service_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
         "profiles" => s.profiles = strings(v, p)?,
         "annotations" => s.annotations = mapping(v, p)?,
         "attach" => s.attach = oboolean(v, p)?,
-        "build" => s.build = Some(super::build::build(v, p)?),
-        "develop" => s.develop = develop(v, p)?,
+        "build" => s.build = Some(Box::new(super::build::build(v, p)?)),
+        "develop" => s.develop = develop(v, p)?.map(Box::new),
         "cap_add" => s.cap_add = strings(v, p)?,
         "cap_drop" => s.cap_drop = strings(v, p)?,
         "cgroup_parent" => s.cgroup_parent = ostring(v, p)?,
@@ -37,9 +37,9 @@ fn service_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
         "command" => s.command = command(v, p)?,
         "configs" => s.configs = file_refs(v, p)?,
         "container_name" => s.container_name = ostring(v, p)?,
-        "credential_spec" => s.credential_spec = Some(credential_spec(v, p)?),
+        "credential_spec" => s.credential_spec = Some(Box::new(credential_spec(v, p)?)),
         "depends_on" => s.depends_on = depends_on(v, p)?,
-        "deploy" => s.deploy = super::deploy::deploy(v, p)?,
+        "deploy" => s.deploy = super::deploy::deploy(v, p)?.map(Box::new),
         "device_cgroup_rules" => s.device_cgroup_rules = strings(v, p)?,
         "devices" => s.devices = devices(v, p)?,
         "dns" => s.dns = string_or_list(v, p)?,
@@ -47,7 +47,7 @@ fn service_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
         "dns_search" => s.dns_search = string_or_list(v, p)?,
         "domainname" => s.domainname = ostring(v, p)?,
         "entrypoint" => s.entrypoint = command(v, p)?,
-        "provider" => s.provider = Some(provider(v, p)?),
+        "provider" => s.provider = Some(Box::new(provider(v, p)?)),
         "environment" => s.environment = mapping_with_equals(v, p)?,
         "env_file" => s.env_file = env_files(v, p)?,
         "label_file" => s.label_file = string_or_list(v, p)?,
@@ -109,7 +109,7 @@ fn resource_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
     const NS: &str = "number or string";
     const IS: &str = "integer or string";
     match k {
-        "blkio_config" => s.blkio_config = Some(blkio(v, p)?),
+        "blkio_config" => s.blkio_config = Some(Box::new(blkio(v, p)?)),
         "cpu_count" => s.cpu_count = oint(v, p, IS)?,
         "cpu_percent" => s.cpu_percent = cpus(v, p, IS)?,
         "cpu_shares" => s.cpu_shares = oint(v, p, NS)?,
@@ -134,11 +134,13 @@ fn resource_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
 
 /// Bind every item of a sequence.
 pub fn list<T>(n: &Node, p: &KeyPath, f: impl Fn(&Node, &KeyPath) -> R<T>) -> R<Vec<T>> {
-    seq(n, p)?
-        .iter()
-        .enumerate()
-        .map(|(i, x)| f(x, &p.index(i)))
-        .collect()
+    let items = seq(n, p)?;
+    // Exact capacity: collecting `Result`s starts at four slots, and a volume is 648 bytes.
+    let mut out = Vec::with_capacity(items.len());
+    for (i, x) in items.iter().enumerate() {
+        out.push(f(x, &p.index(i))?);
+    }
+    Ok(out)
 }
 
 fn logging(n: &Node, p: &KeyPath) -> R<Logging> {
@@ -224,8 +226,9 @@ fn service_networks(n: &Node, p: &KeyPath) -> R<IndexMap<String, Option<ServiceN
     if let Value::Seq(_) = n.value {
         return Ok(strings(n, p)?.into_iter().map(|s| (s, None)).collect());
     }
-    let mut out = IndexMap::new();
-    for (k, v) in map(n, p)? {
+    let entries = map(n, p)?;
+    let mut out = IndexMap::with_capacity(entries.len());
+    for (k, v) in entries {
         let net = if v.is_null() {
             None
         } else {

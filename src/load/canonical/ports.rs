@@ -151,7 +151,11 @@ pub fn transform_ports(
     lenient: bool,
     budget: &mut Budget,
 ) -> Result<(), LoadError> {
-    let kp = KeyPath(path.iter().map(|k| PathSeg::Key(k.clone())).collect());
+    let kp = KeyPath(
+        path.iter()
+            .map(|k| PathSeg::Key(k.as_str().into()))
+            .collect(),
+    );
     let Value::Seq(items) = &n.value else {
         return Err(LoadError::new(
             n.span,

@@ -458,6 +458,40 @@ fn file_level_suppression_covers_its_own_file_only() {
     assert!(!human.contains("compose.yaml:6:12"), "{human}");
 }
 
+#[test]
+fn file_level_suppression_in_an_env_file_covers_its_findings() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27\n    env_file: app.env\n    environment:\n      API_TOKEN: s3cr3t-value\n",
+        ),
+        (
+            "app.env",
+            "# transship-ignore-file: TS407 throwaway dev credentials\nDB_PASSWORD=hunter2\n",
+        ),
+    ]);
+    let r = transship(
+        dir.path(),
+        &["lint", "--format", "json", "--select", "TS407"],
+        &[],
+    );
+    let findings = json_findings(&r.stdout);
+    let of = |file: &str| {
+        findings
+            .iter()
+            .find(|f| f["file"].as_str().is_some_and(|p| p.ends_with(file)))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(of("app.env")["suppressed"], true, "{findings:?}");
+    assert_eq!(
+        of("app.env")["suppression_reason"],
+        "throwaway dev credentials"
+    );
+    // The compose file has no marker of its own.
+    assert_eq!(of("compose.yaml")["suppressed"], false, "{findings:?}");
+}
+
 fn json_findings(stdout: &str) -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_str(stdout).unwrap_or_default();
     v["findings"].as_array().cloned().unwrap_or_default()

@@ -1,4 +1,4 @@
-//! Suppression comments written in the compose file.
+//! Suppression comments written in a compose file (or an `env_file`, which shares `#` comments).
 //!
 //! Line level: `# transship-ignore: ID[, ID] [reason]` on the offending line, or alone on the
 //! line above it.

@@ -39,44 +39,44 @@ ROOT = os.path.dirname(HERE)
 LOAD, STYLE, OTHER = "load", "style", "other"
 MAPPING = {
     "compose-lint": {
-        "CL-0001": (["TS402", "TS410"], "engine socket, also via /, /run, /var/run mounts (TS410 sees writable ones)"),
+        "CL-0001": (["TS402", "TS411"], "engine socket, also via /, /run, /var/run mounts, :ro included"),
         "CL-0002": (["TS401"], "privileged"),
-        "CL-0003": ([], "no-new-privileges not set (opt-in hardening)"),
-        "CL-0004": (["TS301", "TS302"], "no tag, latest, or a moving tag (stable, nightly...)"),
-        "CL-0005": (["TS408"], "any published port on all interfaces; TS408 only databases"),
-        "CL-0006": ([], "cap_drop ALL missing (opt-in hardening)"),
-        "CL-0007": ([], "read_only missing (opt-in hardening)"),
+        "CL-0003": (["TS419"], "no-new-privileges not set (opt-in hardening, enabled for this run)"),
+        "CL-0004": (["TS301", "TS302", "TS310"], "no tag, latest, or a moving tag (stable, nightly...)"),
+        "CL-0005": (["TS408", "TS415"], "any published port on all interfaces (TS408 databases, TS415 the rest)"),
+        "CL-0006": (["TS420"], "cap_drop ALL missing (opt-in hardening, enabled for this run)"),
+        "CL-0007": (["TS421"], "read_only missing (opt-in hardening, enabled for this run)"),
         "CL-0008": (["TS403"], "network_mode host"),
         "CL-0009": (["TS409"], "seccomp/apparmor/selinux disabled"),
         "CL-0010": (["TS404", "TS405"], "pid or ipc host"),
-        "CL-0011": ([], "NET_ADMIN, BPF, SYS_BOOT added"),
-        "CL-0013": (["TS410"], "sensitive host path, read-only too; TS410 writable only"),
-        "CL-0014": ([], "logging driver none"),
-        "CL-0016": ([], "host devices, device_cgroup_rules"),
+        "CL-0011": (["TS412", "TS413"], "NET_ADMIN, SYS_BOOT (TS413), BPF (TS412) added"),
+        "CL-0013": (["TS410", "TS411"], "sensitive host path, read-only too; TS410 writable only (by design)"),
+        "CL-0014": (["TS207"], "logging driver none"),
+        "CL-0016": (["TS416"], "host devices, device_cgroup_rules"),
         "CL-0017": ([], "shared mount propagation"),
-        "CL-0018": ([], "explicit root user"),
+        "CL-0018": (["TS417"], "explicit root user"),
         "CL-0019": (["TS303"], "tag without digest"),
         "CL-0020": (["TS407"], "credential-named variable with a literal (also env_file, defaults)"),
-        "CL-0021": (["TS407"], "password in a connection string"),
-        "CL-0022": ([], "tmpfs with exec or suid"),
-        "CL-0024": (["TS406"], "ALL, SYS_ADMIN, SYS_MODULE, SYS_RAWIO; TS406 only ALL"),
-        "CL-0025": (["TS410", "TS402"], "writable root-equivalent host path"),
-        "CL-0026": (["TS203"], "no memory and no CPU limit; TS203 memory only"),
-        "CL-0027": ([], "lesser capabilities"),
-        "CL-0028": ([], "host-reach capabilities"),
-        "CL-0029": ([], "host-availability capabilities"),
-        "CL-0030": ([], "host-disclosure capabilities"),
+        "CL-0021": (["TS414", "TS407"], "password in a connection string"),
+        "CL-0022": (["TS418"], "tmpfs with exec or suid"),
+        "CL-0024": (["TS406", "TS412"], "ALL (TS406), SYS_ADMIN, SYS_MODULE, SYS_RAWIO (TS412)"),
+        "CL-0025": (["TS410", "TS411", "TS402"], "writable root-equivalent host path"),
+        "CL-0026": (["TS203"], "no memory and no CPU limit; TS203 memory only (by design)"),
+        "CL-0027": (["TS412"], "SYS_PTRACE, DAC_READ_SEARCH (an error in TS412)"),
+        "CL-0028": (["TS413"], "PERFMON, SYS_TIME"),
+        "CL-0029": ([], "SYS_NICE, IPC_LOCK, LEASE (availability only)"),
+        "CL-0030": (["TS413"], "SYSLOG"),
     },
     "dclint": {
         "invalid-yaml": (LOAD, "a file that does not parse"),
         "invalid-schema": (LOAD, "a file against the compose schema"),
         "no-duplicate-container-names": (LOAD, "compose refuses duplicate container names"),
         "no-duplicate-exported-ports": (["TS103"], "a host port published twice"),
-        "no-unbound-port-interfaces": (["TS408"], "any published port without a host IP; TS408 only databases"),
+        "no-unbound-port-interfaces": (["TS408", "TS415"], "any published port without a host IP (TS408 databases, TS415 the rest)"),
         "no-version-field": (["TS307"], "obsolete version key"),
-        "require-quotes-in-ports": (["TS309"], "unquoted port; dclint also wants single quotes"),
-        "service-image-require-explicit-tag": (["TS301", "TS302"], "no tag, latest, or a moving tag"),
-        "service-container-name-regex": ([], "container_name Docker rejects"),
+        "require-quotes-in-ports": (["TS309"], "unquoted port; TS309 only the base-60 shapes YAML 1.1 misreads"),
+        "service-image-require-explicit-tag": (["TS301", "TS302", "TS310"], "no tag, latest, or a moving tag"),
+        "service-container-name-regex": (["TS110"], "container_name Docker rejects"),
         "no-build-and-image": (OTHER, "contradicts TS306, which asks for image: next to build:"),
         "no-quotes-in-volumes": (STYLE, "quoting style"),
         "require-project-name-field": (STYLE, "a top-level name: (transship takes -p)"),
@@ -89,6 +89,9 @@ MAPPING = {
     },
 }
 PEERS = ("compose-lint", "dclint")
+# transship's opt-in rules, off by default: the run enables them through a config file, as a
+# project would, so CL-0003/0006/0007 are compared with their counterparts.
+OPT_IN = ("missing-no-new-privileges", "missing-cap-drop-all", "writable-root-filesystem")
 TIMEOUT = 120
 
 
@@ -204,12 +207,20 @@ def transship_args(binary, spec):
     return args
 
 
-def run_transship(binary, case, spec, merged_dir):
+def write_config(work):
+    """The `.transship.toml` the lint run reads: the opt-in rules enabled."""
+    path = os.path.join(work, "transship.toml")
+    with open(path, "w") as f:
+        f.write("[lint.rules]\n" + "".join(f'{r} = "warning"\n' for r in OPT_IN))
+    return path
+
+
+def run_transship(binary, case, spec, merged_dir, config):
     """Lint findings, or None when transship refuses the project (exit 2). Also writes the
     merged project (`config`) to merged_dir/compose.yaml for the peers' second run."""
     env = case_env(spec)
     base = transship_args(binary, spec)
-    p = run(base + ["lint", "--format", "json", "--fail-on", "info"], cwd=case, env=env)
+    p = run(base + ["lint", "--config", config, "--format", "json", "--fail-on", "info"], cwd=case, env=env)
     if p is None:
         raise RuntimeError(f"transship lint timed out on {case}")
     if p.returncode == 2:
@@ -339,6 +350,30 @@ def parent_key(path, line):
     return None
 
 
+# YAML 1.1's base-60 integer, which TS309 reports when a port mapping has its shape.
+YAML11_SEXAGESIMAL = re.compile(r"[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$")
+
+
+def mount_read_only(path, line):
+    """Whether the volume entry at `line` is read-only: `:ro` in the short syntax, or
+    `read_only: true` in the long-syntax item the line belongs to."""
+    lines = file_lines(path)
+    if not line or not 1 <= line <= len(lines):
+        return False
+    if re.search(r":ro\b", lines[line - 1]):
+        return True
+    indent = lambda t: len(t) - len(t.lstrip(" "))
+    start, own = line, indent(lines[line - 1])
+    # Up to the `- ` that opens the item; a shallower line that is not one means there is none.
+    while not lines[start - 1].strip().startswith("- "):
+        start -= 1
+        text = lines[start - 1] if start >= 1 else ""
+        if start < 1 or (text.strip() and not text.strip().startswith(("#", "- ")) and indent(text) < own):
+            return False
+    return any(re.match(r"\s*(- )?read_only:\s*true\b", lines[n - 1])
+               for n in range(start, block_end(path, start) + 1))
+
+
 def explain(kind, peer_rule, f, case_builds):
     """A miss that is a known, documented difference rather than something transship should
     report (docs/lint-peers.md): returns the reason, or None for a real miss."""
@@ -357,6 +392,12 @@ def explain(kind, peer_rule, f, case_builds):
             return "holds a variable: YAML reads it as a string, nothing to misread"
         if ":" not in text.split("#")[0]:
             return "a single container port: nothing for YAML to misread"
+        if not YAML11_SEXAGESIMAL.match(text.split("#")[0].strip().lstrip("-").strip()):
+            return "YAML 1.1 reads it as a string too (not base-60-shaped), nothing to misread"
+    if peer_rule == "CL-0013" and mount_read_only(f["file"], f["line"]):
+        return "a read-only mount: TS410 reports writable system paths only"
+    if peer_rule == "CL-0026" and "no memory limit" not in f.get("message", ""):
+        return "no CPU limit, with a memory limit: TS203 checks memory only"
     if peer_rule == "no-duplicate-exported-ports" and re.search(r'exporting port "\d+"', f.get("message", "")):
         return "a container-only port: Docker picks a free host port, nothing clashes"
     return None
@@ -432,6 +473,7 @@ def main():
     work = tempfile.mkdtemp(prefix="lint-peers-")
     failures, timing = [], {}
     try:
+        config = write_config(work)
         specs = {c: case_spec(c) for c in cases}
         names = {c: os.path.basename(c) for c in cases}
         merged = {c: os.path.join(work, "merged", f"{i:04d}") for i, c in enumerate(cases)}
@@ -442,7 +484,7 @@ def main():
 
         def do_ts(c):
             try:
-                return c, run_transship(binary, c, specs[c], merged[c]), None
+                return c, run_transship(binary, c, specs[c], merged[c], config), None
             except RuntimeError as e:
                 return c, (None, None), str(e)
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
@@ -602,7 +644,7 @@ def main():
         out.append(f"== per peer rule ({tsv.stdout.strip() if tsv else 'transship ?'}, repo at "
                    f"{commit.stdout.strip() if commit and commit.returncode == 0 else '?'}; compose-lint "
                    f"{COMPOSE_LINT_VERSION}; dclint {DCLINT_VERSION}; {len(cases)} cases, {len(ts)} loaded by transship)")
-        out.append(f"{'peer rule':46} {'transship':12} {'findings':>8} {'made':>6} {'missed':>6} {'expl':>5} {'merge':>6} {'refused':>7}  note")
+        out.append(f"{'peer rule':46} {'transship':17} {'findings':>8} {'made':>6} {'missed':>6} {'expl':>5} {'merge':>6} {'refused':>7}  note")
         totals = collections.Counter()
         for p in PEERS:
             for rule in sorted(set(rows[p]) | set(MAPPING[p])):
@@ -610,15 +652,15 @@ def main():
                 kind, note = MAPPING[p].get(rule, ([], "unmapped: add it to MAPPING"))
                 if kind in (STYLE, OTHER):
                     mapped = "style" if kind == STYLE else "-"
-                    out.append(f"{p + ' ' + rule:46} {mapped:12} {row['findings']:>8} {'':>6} {'':>6} {'':>5} {'':>6} {'':>7}  not compared: {note}")
+                    out.append(f"{p + ' ' + rule:46} {mapped:17} {row['findings']:>8} {'':>6} {'':>6} {'':>5} {'':>6} {'':>7}  not compared: {note}")
                     totals["not_compared"] += row["findings"]
                     continue
                 mapped = "load error" if kind == LOAD else (",".join(kind) or "none")
-                out.append(f"{p + ' ' + rule:46} {mapped:12} {row['findings']:>8} {row['made']:>6} {row['missed']:>6} "
+                out.append(f"{p + ' ' + rule:46} {mapped:17} {row['findings']:>8} {row['made']:>6} {row['missed']:>6} "
                            f"{row['explained']:>5} {row['after_merge']:>6} {row['refused']:>7}  {note}")
                 for k in ("findings", "made", "missed", "explained", "after_merge", "refused"):
                     totals[k] += row[k]
-        out.append(f"{'total compared':46} {'':12} {totals['findings']:>8} {totals['made']:>6} {totals['missed']:>6} "
+        out.append(f"{'total compared':46} {'':17} {totals['findings']:>8} {totals['made']:>6} {totals['missed']:>6} "
                    f"{totals['explained']:>5} {totals['after_merge']:>6} {totals['refused']:>7}  (+ {totals['not_compared']} style/other not compared)")
         out.append("made: transship reports it too. missed: it does not. expl: it does not, for a documented reason"
                    " (listed above). merge: peer-only, gone once the files are merged and interpolated. refused: in a case transship"

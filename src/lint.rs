@@ -13,6 +13,7 @@ pub mod portability;
 pub mod render;
 pub mod rules;
 pub mod run;
+pub mod suppress;
 
 use crate::diag::Severity;
 use crate::source::Span;
@@ -83,7 +84,7 @@ pub struct Suppression {
 /// Where a suppression was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SuppressionKind {
-    /// A `# transship-ignore:` comment in the compose file.
+    /// A `# transship-ignore:` or `# transship-ignore-file:` comment in the compose file.
     Inline,
     /// A `[[lint.suppress]]` entry in the configuration file.
     Config,

@@ -1,6 +1,7 @@
 //! Lint fixtures: every rule has `fixtures/lint/<rule-name>/bad` (triggers it, at the exact
 //! `file:line:col` listed in its `case.json` `expect`) and `good` (does not trigger it); the
-//! human and JSON output of both are snapshotted under `snapshots/lint`. Also: every rule's
+//! human and JSON output of both are snapshotted under `snapshots/lint`. Any other case
+//! folder of a rule lists where it is reported (`expect`) and where suppressed (`suppressed`). Also: every rule's
 //! documented example triggers it, `docs/rules/` is up to date, and the CLI's exit codes,
 //! formats, configuration and suppression comments.
 
@@ -50,6 +51,9 @@ struct LintCase {
     targets: Vec<String>,
     #[serde(default)]
     expect: Vec<String>,
+    /// Where the rule's suppressed findings are (checked for cases other than `bad`/`good`).
+    #[serde(default)]
+    suppressed: Vec<String>,
     /// `--select` (opt-in rules run only when selected).
     #[serde(default)]
     select: Vec<String>,
@@ -90,11 +94,13 @@ fn lint_case(dir: &Path) -> (SourceMap, Vec<Finding>) {
     (sources, findings)
 }
 
-fn expected(dir: &Path) -> Vec<String> {
+fn lint_case_json(dir: &Path) -> LintCase {
     let text = std::fs::read_to_string(dir.join("case.json")).unwrap_or_default();
-    serde_json::from_str::<LintCase>(&text)
-        .map(|c| c.expect)
-        .unwrap_or_default()
+    serde_json::from_str::<LintCase>(&text).unwrap_or_default()
+}
+
+fn expected(dir: &Path) -> Vec<String> {
+    lint_case_json(dir).expect
 }
 
 fn locations(findings: &[Finding], rule: &str, sources: &SourceMap, dir: &Path) -> Vec<String> {
@@ -158,6 +164,48 @@ fn bad_fixtures_trigger_at_exact_locations_and_good_ones_do_not() {
             snapshot(&format!("{}__good.{ext}", r.meta.name), &text);
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Case folders of a rule besides `bad` and `good`, sorted.
+fn extra_cases(rule_name: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/lint").join(rule_name))
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.join("case.json").is_file() && !p.ends_with("bad") && !p.ends_with("good"));
+    v.sort();
+    v
+}
+
+#[test]
+fn other_cases_report_and_suppress_at_exact_locations() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in ALL {
+        for dir in extra_cases(r.meta.name) {
+            checked += 1;
+            let (sources, findings) = lint_case(&dir);
+            let at = |suppressed: bool| {
+                let open: Vec<Finding> = findings
+                    .iter()
+                    .filter(|f| f.suppressed.is_some() == suppressed)
+                    .cloned()
+                    .collect();
+                locations(&open, r.meta.id, &sources, &dir)
+            };
+            let want = lint_case_json(&dir);
+            let (reported, suppressed) = (at(false), at(true));
+            if reported != want.expect || suppressed != want.suppressed {
+                failures.push(format!(
+                    "{}: reported {reported:?}, suppressed {suppressed:?}; expected {:?}, {:?}",
+                    dir.display(),
+                    want.expect,
+                    want.suppressed
+                ));
+            }
+        }
+    }
+    assert!(checked > 0, "no case folders besides bad/good");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -355,6 +403,93 @@ fn inline_suppression_on_the_line_or_above() {
     assert_eq!(find("TS203")["suppressed"], false);
     let human = transship(dir.path(), &["lint"], &[]).stdout;
     assert!(!human.contains("TS401"), "{human}");
+}
+
+#[test]
+fn file_level_suppression_covers_its_own_file_only() {
+    let dir = root().join("fixtures/lint/image-latest-tag/file-ignore");
+    let args = |format: &'static str| {
+        [
+            "-f",
+            "compose.yaml",
+            "-f",
+            "compose.prod.yaml",
+            "lint",
+            "--select",
+            "TS302",
+            "--format",
+            format,
+        ]
+    };
+    let r = transship(&dir, &args("json"), &[]);
+    let findings = json_findings(&r.stdout);
+    let of = |file: &str| {
+        findings
+            .iter()
+            .find(|f| f["file"] == file)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(of("compose.yaml")["suppressed"], true, "{findings:?}");
+    assert_eq!(of("compose.yaml")["suppression_kind"], "inline");
+    assert_eq!(
+        of("compose.yaml")["suppression_reason"],
+        "rebuilt from main every night"
+    );
+    assert_eq!(of("compose.prod.yaml")["suppressed"], false, "{findings:?}");
+    // TS302 is a warning: the override's finding is reported but does not fail.
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = transship(&dir, &args("sarif"), &[]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+    let results = v["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(results.len(), 2, "{results:?}");
+    let sup: Vec<_> = results
+        .iter()
+        .filter_map(|r| r["suppressions"].as_array().cloned())
+        .collect();
+    assert_eq!(sup.len(), 1, "{results:?}");
+    assert_eq!(sup[0][0]["kind"], "inSource");
+    assert_eq!(sup[0][0]["justification"], "rebuilt from main every night");
+    let human = transship(&dir, &args("human"), &[]).stdout;
+    assert!(human.contains("compose.prod.yaml:3:12"), "{human}");
+    assert!(!human.contains("compose.yaml:6:12"), "{human}");
+}
+
+#[test]
+fn file_level_suppression_in_an_env_file_covers_its_findings() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27\n    env_file: app.env\n    environment:\n      API_TOKEN: s3cr3t-value\n",
+        ),
+        (
+            "app.env",
+            "# transship-ignore-file: TS407 throwaway dev credentials\nDB_PASSWORD=hunter2\n",
+        ),
+    ]);
+    let r = transship(
+        dir.path(),
+        &["lint", "--format", "json", "--select", "TS407"],
+        &[],
+    );
+    let findings = json_findings(&r.stdout);
+    let of = |file: &str| {
+        findings
+            .iter()
+            .find(|f| f["file"].as_str().is_some_and(|p| p.ends_with(file)))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(of("app.env")["suppressed"], true, "{findings:?}");
+    assert_eq!(
+        of("app.env")["suppression_reason"],
+        "throwaway dev credentials"
+    );
+    // The compose file has no marker of its own.
+    assert_eq!(of("compose.yaml")["suppressed"], false, "{findings:?}");
 }
 
 fn json_findings(stdout: &str) -> Vec<serde_json::Value> {

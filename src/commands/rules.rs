@@ -59,13 +59,14 @@ pub fn doc_file_name(m: &RuleMeta) -> String {
 /// A rule's documentation page.
 pub fn rule_markdown(m: &RuleMeta) -> String {
     format!(
-        "# {} {}\n\n{}\n\n| category | default severity |\n|---|---|\n| {} | {} |\n\n{}\n## Suppressing\n\nOn the offending line or alone on the line above it: `# transship-ignore: {} <reason>`.\nIn `.transship.toml`: `[lint.rules]` `{} = \"off\"` (or `\"info\"`, `\"warning\"`, `\"error\"`).\n",
+        "# {} {}\n\n{}\n\n| category | default severity |\n|---|---|\n| {} | {} |\n\n{}\n## Suppressing\n\nOn the offending line or alone on the line above it: `# transship-ignore: {} <reason>`.\nFor one whole file, in the comments at its top: `# transship-ignore-file: {} <reason>`.\nIn `.transship.toml`: `[lint.rules]` `{} = \"off\"` (or `\"info\"`, `\"warning\"`, `\"error\"`).\n",
         m.id,
         m.name,
         capitalise(m.summary),
         m.category.as_str(),
         severity_word(m.severity),
         m.docs.trim_end().to_string() + "\n",
+        m.id,
         m.id,
         m.id,
     )
@@ -127,5 +128,6 @@ mod tests {
         assert!(text.starts_with("# TS101 undefined-variable\n"));
         assert!(text.contains("## Fix"));
         assert!(text.contains("transship-ignore: TS101"));
+        assert!(text.contains("transship-ignore-file: TS101"));
     }
 }

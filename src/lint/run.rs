@@ -2,15 +2,15 @@
 //! `off`), severities from the configuration, ignored services and paths, inline
 //! suppression comments, and the order findings are reported in.
 //!
-//! Inline suppression: `# transship-ignore: ID[, ID] [reason]` (IDs or rule names) on the
-//! offending line, or alone on the line above it.
+//! Suppression comments (line and file level) are parsed in `lint::suppress`.
 
 use crate::diag::Severity;
 use crate::lint::config::{Level, LintConfig};
 use crate::lint::rules::{ALL, Ctx, Hit, Rule, TargetTable, find};
+use crate::lint::suppress::{FileSuppressions, line_suppression};
 use crate::lint::{Finding, RuleMeta, Suppression, SuppressionKind};
 use crate::load::Loaded;
-use crate::source::{SourceMap, Span};
+use crate::source::SourceMap;
 
 /// Everything that decides which findings are reported and how.
 #[derive(Debug, Default)]
@@ -56,7 +56,7 @@ impl LintOptions {
     }
 }
 
-fn names_rule(reference: &str, meta: &RuleMeta) -> bool {
+pub(crate) fn names_rule(reference: &str, meta: &RuleMeta) -> bool {
     reference.eq_ignore_ascii_case(meta.id) || reference.eq_ignore_ascii_case(meta.name)
 }
 
@@ -73,6 +73,7 @@ pub fn lint(loaded: &Loaded, sources: &SourceMap, opts: &LintOptions) -> Vec<Fin
         options: &opts.config.options,
     };
     let mut out = Vec::new();
+    let mut file_level = FileSuppressions::default();
     for rule in ALL {
         let Some(severity) = opts.severity(rule.meta) else {
             continue;
@@ -81,7 +82,9 @@ pub fn lint(loaded: &Loaded, sources: &SourceMap, opts: &LintOptions) -> Vec<Fin
             if ignored(&hit, sources, &opts.config) {
                 continue;
             }
-            let suppressed = suppression(sources, hit.span, rule.meta)
+            // Both comment forms are inline: SARIF `inSource`, JSON `inline`.
+            let suppressed = line_suppression(sources, hit.span, rule.meta)
+                .or_else(|| file_level.reason(sources, hit.span, rule.meta))
                 .map(|reason| Suppression {
                     kind: SuppressionKind::Inline,
                     reason,
@@ -211,70 +214,6 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
     }
 }
 
-/// The reason given by a `# transship-ignore:` comment covering the finding at `span` for
-/// this rule (an empty reason when none is given).
-fn suppression(sources: &SourceMap, span: Span, meta: &RuleMeta) -> Option<String> {
-    if span.is_synthetic() {
-        return None;
-    }
-    let same = sources.line_text(span);
-    if let Some(r) = same.as_deref().and_then(|l| ignore_comment(l, meta)) {
-        return Some(r);
-    }
-    let above = Span {
-        line: span.line.checked_sub(1)?,
-        ..span
-    };
-    if above.line == 0 {
-        return None;
-    }
-    let text = sources.line_text(above)?;
-    if !text.trim_start().starts_with('#') {
-        return None;
-    }
-    ignore_comment(&text, meta)
-}
-
-const MARKER: &str = "transship-ignore:";
-
-/// Parse `# transship-ignore: ID[, ID] [reason]` in a line; `Some(reason)` when it names the
-/// rule. The marker must follow a `#` so a value containing the text does not count.
-pub fn ignore_comment(line: &str, meta: &RuleMeta) -> Option<String> {
-    let at = line.find(MARKER)?;
-    let before = line[..at].trim_end();
-    if !before.ends_with('#') {
-        return None;
-    }
-    let (ids, reason) = split_ids(line[at + MARKER.len()..].trim());
-    ids.iter()
-        .any(|id| names_rule(id, meta) || id.eq_ignore_ascii_case("all"))
-        .then(|| reason.to_string())
-}
-
-/// `TS101, TS302 because x` → (`[TS101, TS302]`, `because x`).
-fn split_ids(rest: &str) -> (Vec<&str>, &str) {
-    let mut ids = Vec::new();
-    let mut rest = rest;
-    loop {
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            .unwrap_or(rest.len());
-        if end == 0 {
-            break;
-        }
-        ids.push(&rest[..end]);
-        let after = rest[end..].trim_start();
-        match after.strip_prefix(',') {
-            Some(next) => rest = next.trim_start(),
-            None => {
-                rest = after;
-                break;
-            }
-        }
-    }
-    (ids, rest.trim())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,30 +228,6 @@ mod tests {
         summary: "",
         docs: "",
     };
-
-    #[test]
-    fn ignore_comment_forms() {
-        assert_eq!(
-            ignore_comment("    image: x:latest # transship-ignore: TS302", &META),
-            Some(String::new())
-        );
-        assert_eq!(
-            ignore_comment(
-                "# transship-ignore: TS101, image-latest-tag pinned by CI",
-                &META
-            ),
-            Some("pinned by CI".into())
-        );
-        assert_eq!(
-            ignore_comment("# transship-ignore: TS101 TS302", &META),
-            None
-        );
-        assert_eq!(
-            ignore_comment("    image: 'transship-ignore: TS302'", &META),
-            None
-        );
-        assert_eq!(ignore_comment("# nothing", &META), None);
-    }
 
     #[test]
     fn path_patterns() {

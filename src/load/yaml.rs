@@ -155,8 +155,14 @@ fn parse_text(text: &str, file: FileId, limits: &Limits) -> Result<Vec<Document>
                 builder.anchors.clear();
                 let mut resets = Vec::new();
                 let (first, fspan) = next(&mut parser, file)?;
-                let root =
-                    builder.node(&mut parser, first, fspan, 0, &KeyPath::root(), &mut resets)?;
+                let root = builder.node(
+                    &mut parser,
+                    first,
+                    fspan,
+                    0,
+                    &mut KeyPath::root(),
+                    &mut resets,
+                )?;
                 let root = root.unwrap_or_else(|| Node::null(pos(file, &span)));
                 docs.push(Document {
                     root,
@@ -289,13 +295,15 @@ impl Builder {
     }
 
     /// Build the node that starts with `ev`. `None` when the node is tagged `!reset`.
+    /// `path` is the node's path, extended in place for its children and restored (a path
+    /// per node cost more than the node); after an error it is left as it was.
     fn node<'a>(
         &mut self,
         parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
         ev: Event<'a>,
         span: saphyr_parser::Span,
         depth: usize,
-        path: &KeyPath,
+        path: &mut KeyPath,
         resets: &mut Vec<String>,
     ) -> Result<Option<Node>, LoadError> {
         let at = pos(self.file, &span);
@@ -332,8 +340,10 @@ impl Builder {
                     if matches!(ev, Event::SequenceEnd) {
                         break;
                     }
-                    let item_path = path.index(items.len());
-                    if let Some(n) = self.node(parser, ev, sp, depth + 1, &item_path, resets)? {
+                    path.push_index(items.len());
+                    let item = self.node(parser, ev, sp, depth + 1, path, resets)?;
+                    path.pop();
+                    if let Some(n) = item {
                         items.push(n);
                     }
                 }
@@ -361,12 +371,13 @@ impl Builder {
         parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
         at: Span,
         depth: usize,
-        path: &KeyPath,
+        path: &mut KeyPath,
         resets: &mut Vec<String>,
     ) -> Result<Node, LoadError> {
         let mut map = Map::default();
-        // Key → the line it was first written on (duplicate keys are an error).
-        let mut lines: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        // Keys tagged `!reset` build no node, so the map cannot tell where they were written:
+        // kept aside to find a duplicate of one (duplicate keys are an error).
+        let mut reset_keys: Vec<(String, u32)> = Vec::new();
         let mut merged: Vec<Node> = Vec::new();
         loop {
             let (ev, sp) = next(parser, self.file)?;
@@ -411,22 +422,32 @@ impl Builder {
             };
             let is_merge = merge_tagged && key == "<<";
             if !is_merge {
-                if let Some(line) = lines.get(&key) {
+                let first = map.get(&key).map(|v| v.key_span.line).or_else(|| {
+                    reset_keys
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, line)| *line)
+                });
+                if let Some(line) = first {
                     return Err(LoadError::new(
                         key_at,
                         path.key(&key),
                         format!("mapping key {key:?} already defined at line {line}"),
                     ));
                 }
-                lines.insert(key.clone(), key_at.line);
             }
             let (vev, vsp) = next(parser, self.file)?;
-            let child_path = path.key(&key);
-            let Some(mut value) = self.node(parser, vev, vsp, depth + 1, &child_path, resets)?
-            else {
+            path.push_key(&key);
+            let built = self.node(parser, vev, vsp, depth + 1, path, resets)?;
+            let child_path = is_merge.then(|| path.clone());
+            path.pop();
+            let Some(mut value) = built else {
+                if !is_merge {
+                    reset_keys.push((key, key_at.line));
+                }
                 continue;
             };
-            if is_merge {
+            if let Some(child_path) = child_path {
                 match value.value {
                     Value::Map(_) => merged.push(value),
                     Value::Seq(items) => {

@@ -53,11 +53,14 @@ impl Provenance {
     /// Record `node` and what is at most `depth` levels under it: the project's own record
     /// needs its sections and entity names, not again every setting of every service.
     pub fn to_depth(node: &Node, depth: usize) -> Provenance {
+        // Sized by a first, allocation-free pass: growing both by doubling was most of the
+        // cost of recording (fresh pages at every step).
+        let (count, bytes) = measure(node, 0, depth);
         let mut p = Provenance {
             span: node.span,
             key_span: node.key_span,
-            paths: String::new(),
-            entries: Vec::new(),
+            paths: String::with_capacity(bytes),
+            entries: Vec::with_capacity(count),
         };
         p.walk(node, &mut String::with_capacity(64), depth);
         let paths = p.paths.as_str();
@@ -179,7 +182,72 @@ impl Provenance {
     }
 }
 
+/// How many paths `walk` visits under `node` and their total length (an upper bound of what
+/// `record` keeps: synthetic nodes are skipped there).
+fn measure(node: &Node, len: usize, depth: usize) -> (usize, usize) {
+    if depth == 0 {
+        return (0, 0);
+    }
+    let mut total = (0, 0);
+    let mut add = |child: &Node, child_len: usize| {
+        let (c, b) = measure(child, child_len, depth - 1);
+        total.0 += 1 + c;
+        total.1 += child_len + b;
+    };
+    match &node.value {
+        Value::Map(m) => {
+            for (k, v) in m {
+                add(v, len + usize::from(len > 0) + k.len());
+            }
+        }
+        Value::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                add(v, len + index_width(i));
+            }
+        }
+        _ => {}
+    }
+    total
+}
+
+/// The length of `[i]`.
+fn index_width(i: usize) -> usize {
+    let mut digits = 1;
+    let mut rest = i / 10;
+    while rest > 0 {
+        digits += 1;
+        rest /= 10;
+    }
+    digits + 2
+}
+
 fn entry_path<'a>(paths: &'a str, e: &Entry) -> &'a str {
     let start = e.start as usize;
     paths.get(start..start + e.len as usize).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measured_sizes_are_exact_when_nothing_is_synthetic() {
+        let n = Node::from_json(
+            &serde_json::json!({"image": "x", "ports": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+                "deploy": {"resources": {"limits": {"memory": "1g"}}}}),
+            Span::new(crate::source::FileId(1), 1, 1),
+        );
+        for depth in [1, 2, usize::MAX] {
+            let p = Provenance::to_depth(&n, depth);
+            let (count, bytes) = measure(&n, 0, depth);
+            assert_eq!(p.entries.len(), count, "depth {depth}");
+            assert_eq!(p.paths.len(), bytes, "depth {depth}");
+        }
+        assert!(Provenance::from_node(&n).origin("ports[10]").is_some());
+        assert!(
+            Provenance::from_node(&n)
+                .origin("deploy.resources.limits.memory")
+                .is_some()
+        );
+    }
 }

@@ -114,7 +114,8 @@ pub fn parse_port(raw: &str) -> Result<Vec<PortSpec>, String> {
 }
 
 fn to_node(p: &PortSpec, span: Span) -> Node {
-    let mut m = Map::default();
+    // mode, host_ip, target, published, protocol: one growth step less than default.
+    let mut m = Map::with_capacity_and_hasher(6, Default::default());
     m.insert("mode".into(), Node::new(Value::Str("ingress".into()), span));
     if !p.host_ip.is_empty() {
         m.insert(

@@ -125,7 +125,8 @@ fn build(
     selinux: String,
     propagation: String,
 ) -> Node {
-    let mut m = Map::default();
+    // type, source, target, read_only, bind or volume: one growth step less than default.
+    let mut m = Map::with_capacity_and_hasher(6, Default::default());
     let bind = is_file_path(&source);
     m.insert("type".into(), s(if bind { "bind" } else { "volume" }));
     if !source.is_empty() {

@@ -479,7 +479,7 @@ fn service_unit(
     let (instances, port_index) = instances(svc, opts.instance_port);
     let naming = flags::Naming {
         instance: Some("%i".into()),
-        first_instance: shared.naming_first.clone(),
+        first_instance: Some(&shared.naming_first),
     };
     let run = flags::run_flags_named(project, svc, opts.runtime, dirs, port_index, &naming);
     for (rel, msg) in &run.notes {

@@ -37,13 +37,14 @@ pub struct RunFlags {
 
 /// How containers and per-instance volumes are named.
 #[derive(Debug, Default)]
-pub struct Naming {
+pub struct Naming<'a> {
     /// The instance part of per-instance names (`%i` in template units); `None` when each
     /// service is one container.
     pub instance: Option<String>,
     /// Container name of each service's first instance (for `service:X`, `volumes_from`);
-    /// services missing here are `<project>-X-1`.
-    pub first_instance: std::collections::BTreeMap<String, String>,
+    /// services missing here are `<project>-X-1`. Borrowed: one map for the whole project
+    /// (a copy per service made converting 1,000 services quadratic).
+    pub first_instance: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 /// Names the runtime's own command-line tool reads from its environment: set through
@@ -106,7 +107,7 @@ pub fn run_flags_named(
     runtime: Runtime,
     dirs: &HostDirs,
     instance_port: Option<usize>,
-    naming: &Naming,
+    naming: &Naming<'_>,
 ) -> RunFlags {
     let mut f = RunFlags::default();
     let c = Ctx {
@@ -137,7 +138,7 @@ struct Ctx<'a> {
     runtime: Runtime,
     /// Where the project directory is on the machines that run the units.
     project_root: &'a str,
-    naming: &'a Naming,
+    naming: &'a Naming<'a>,
 }
 
 impl Ctx<'_> {
@@ -181,7 +182,7 @@ impl Ctx<'_> {
     fn first_instance(&self, service: &str) -> String {
         self.naming
             .first_instance
-            .get(service)
+            .and_then(|m| m.get(service))
             .cloned()
             .unwrap_or_else(|| format!("{}-{service}-1", self.project.name))
     }

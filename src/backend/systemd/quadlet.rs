@@ -153,6 +153,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         name: target.unit.clone(),
         contents: templates.render("quadlet-target.tera", &target)?,
     });
+    let first_instance = layout.first_containers(project);
     for name in project.service_names() {
         let Some(svc) = project.services.get(name) else {
             continue;
@@ -166,7 +167,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         ));
         let naming = flags::Naming {
             instance: layout.template.contains(name).then(|| "%i".to_string()),
-            first_instance: layout.first_containers(project),
+            first_instance: Some(&first_instance),
         };
         let mut run = flags::run_flags_named(project, svc, Runtime::Podman, &dirs, None, &naming);
         let cx = Cx {

@@ -15,6 +15,21 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Have the unit templates parsed while the project loads (see [`render::prefetch`]).
+///
+/// [`render::prefetch`]: crate::backend::systemd::render::prefetch
+fn prefetch_templates(targets: &[Target], args: &ConvertArgs) {
+    use crate::backend::systemd::render;
+    for t in targets {
+        let names = match t {
+            Target::Systemd => render::UNIT_TEMPLATES,
+            Target::Quadlet => render::QUADLET_TEMPLATES,
+            Target::Nomad | Target::Swarm => continue,
+        };
+        render::prefetch(args.templates.as_deref(), names);
+    }
+}
+
 /// # Errors
 /// Output cannot be written (tool failure, not a user finding).
 pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode> {
@@ -29,6 +44,7 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::from(2));
     }
     let opts = load_options(load_args, true)?;
+    prefetch_templates(&targets, args);
     let sources = SourceMap::new();
     let mut loaded = match crate::commands::load_or_report(&opts, &sources) {
         Ok(l) => l,

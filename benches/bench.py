@@ -31,7 +31,7 @@ is slow whatever writes them). The tables are Markdown, on stdout and in `--out 
 Only Python's standard library; podlet is installed into the cache directory with
 `cargo install` when it is missing.
 """
-import argparse, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -48,10 +48,11 @@ def note(msg):
 class Cmd:
     """One command to time. `{out}` in argv becomes a new directory under `fresh` for each
     run (created beforehand, untimed, when `mkdir`); `stderr` is a file path (a new file for
-    each run, `{run}` replaced) or None for /dev/null; exit codes in `ok` count as success."""
+    each run, `{run}` replaced) or None for /dev/null; exit codes in `ok` count as success;
+    the peak-RSS run writes its stdout to `capture` when given."""
 
-    def __init__(self, argv, cwd, runs, fresh=None, mkdir=False, stderr=None, ok=(0,)):
-        self.argv, self.cwd, self.runs = argv, cwd, runs
+    def __init__(self, argv, cwd, runs, fresh=None, mkdir=False, stderr=None, ok=(0,), capture=None):
+        self.argv, self.cwd, self.runs, self.capture = argv, cwd, runs, capture
         self.fresh, self.mkdir, self.stderr, self.ok = fresh, mkdir, stderr, ok
 
     def prepared(self, run):
@@ -95,14 +96,15 @@ def gnu_time():
 GNU_TIME = gnu_time()
 
 
-def peak_rss(argv, cwd):
+def peak_rss(argv, cwd, stdout_path=None):
     """Peak RSS (KiB) of one run. The kernel carries a process's peak over exec, so a child
     forked (or vforked) from this Python starts at Python's size: through GNU time, the
     floor is time's own ~1 MiB; without it, values under this Python's size read as that."""
     if GNU_TIME:
-        with tempfile.NamedTemporaryFile("r") as f:
+        with tempfile.NamedTemporaryFile("r") as f, \
+                open(stdout_path or os.devnull, "wb") as out:
             subprocess.run([GNU_TIME, "-f", "%M", "-o", f.name] + argv, cwd=cwd,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=out, stderr=subprocess.DEVNULL)
             try:
                 return int(f.read().strip().splitlines()[-1])
             except (ValueError, IndexError):
@@ -112,7 +114,8 @@ def peak_rss(argv, cwd):
         try:
             os.chdir(cwd)
             fd = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(fd, 1)
+            os.dup2(os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                    if stdout_path else fd, 1)
             os.dup2(fd, 2)
             os.execv(argv[0], argv)
         finally:
@@ -153,7 +156,7 @@ def measure(cmds, rss=True):
         argv, _ = c.prepared("rss")
         out.append(Result(statistics.median(t[0] for t in times[k]),
                           statistics.median(t[1] for t in times[k]),
-                          peak_rss(argv, c.cwd) if rss else None))
+                          peak_rss(argv, c.cwd, c.capture) if rss else None))
     return out
 
 
@@ -306,10 +309,11 @@ class Bench:
         args = files + ["config", "--format", "json"]
         for n in self.sizes:
             d = self.project(shape, n)
-            cmds = [Cmd([self.bin] + args, d, self.runs(n))]
+            t_json, c_json = os.path.join(self.work, "t.json"), os.path.join(self.work, "c.json")
+            cmds = [Cmd([self.bin] + args, d, self.runs(n), capture=t_json)]
             cr = self.compose_runs(n) if self.a.compose else 0
             if cr:
-                cmds.append(Cmd([self.a.compose] + args, d, cr))
+                cmds.append(Cmd([self.a.compose] + args, d, cr, capture=c_json))
             if cr and n >= 1000:
                 note(f"  config-{shape} {n}: docker compose, {cr} run(s) (more than a minute each at 5,000 on the override shape)")
             res = measure(cmds)
@@ -318,14 +322,21 @@ class Bench:
                 if r and r.rss:
                     self.rss.setdefault((shape, tool), {})[n] = r.rss
             size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".yaml"))
+            same = "n/a"
+            if tr and co:
+                try:
+                    with open(t_json) as f1, open(c_json) as f2:
+                        same = "yes" if json.load(f1) == json.load(f2) else "**no**"
+                except (OSError, ValueError):
+                    same = "**no** (not JSON)"
             rows.append([n, f"{size / 1e6:.2f} MB", ms(tr), ms(co) + ("" if not cr or cr == self.runs(n) else f" ({cr} runs)"),
-                         ratio(co, tr), mib(tr), mib(co)])
+                         ratio(co, tr), mib(tr), mib(co), same])
         what = ("one file, an `x-defaults` anchor merged into every service, `${VAR:-default}` interpolation, no override"
                 if shape == "anchor" else "a base file with an anchor and `.env` interpolation, plus an override file")
         return (f"### config --format json, {shape} shape ({what})\n\n"
                 + table(["services", "input", "transship config", "docker compose config", "ratio",
-                         "transship peak RSS", "compose peak RSS"], rows)
-                + "\n\n" + self.memory(shape))
+                         "transship peak RSS", "compose peak RSS", "same JSON"], rows)
+                + (f"\n\n{self.memory(shape)}" if self.memory(shape) else ""))
 
     def memory(self, shape):
         lines = []
@@ -335,14 +346,16 @@ class Bench:
             if len(sizes) < 3:
                 continue
             base, mid, top = sizes[0], sizes[-2], sizes[-1]
-            # What each service adds: growth over the smallest project, per added service.
-            per = lambda n: (rss[n] - rss[base]) / (n - base)
-            a, b = per(mid), per(top)
+            # Linear: RSS = fixed + per-service cost, so each added service costs the same
+            # from the smallest project to the middle one as from the middle to the largest.
+            a = (rss[mid] - rss[base]) / (mid - base)
+            b = (rss[top] - rss[mid]) / (top - mid)
             linear = "linear" if a > 0 and 0.75 <= b / a <= 1.33 else \
                      ("less than linear" if b < a else "more than linear")
-            lines.append(f"{tool}: {a:.1f} KiB per service at {mid}, {b:.1f} KiB at {top} "
-                         f"(peak RSS over that at {base} services, per added service): {linear}.")
-        return "Memory: " + " ".join(lines) if lines else ""
+            lines.append(f"- {tool}: {rss[mid] / mid:.1f} KiB per service at {mid} (peak RSS / services), "
+                         f"{rss[top] / top:.1f} KiB at {top}; each service added from {base} to {mid} "
+                         f"adds {a:.1f} KiB, from {mid} to {top} {b:.1f} KiB: {linear}.")
+        return "Memory (whether peak RSS grows linearly with the project):\n\n" + "\n".join(lines) if lines else ""
 
     def convert(self):
         targets = ["nomad", "swarm", "systemd", "quadlet"]
@@ -403,26 +416,39 @@ class Bench:
                 Cmd(base + ["--verbose"], d, runs, fresh=fresh("verbose"),
                     stderr=os.path.join(errs, f"{t}-v-{{run}}"))], rss=False)
 
-            def size(name):
+            def printed(name):
                 p = os.path.join(errs, name)
                 if not os.path.exists(p):
-                    return "n/a"
+                    return None
                 with open(p, "rb") as f:
                     data = f.read()
-                lines = data.count(b"\n")
-                return f"{len(data) / 1024:.0f} KiB, {lines} lines"
+                return len(data), data.count(b"\n")
 
             def share(r):
                 if r is None or null is None:
                     return "n/a"
                 return f"{ms(r)} ({(r.wall - null.wall) / r.wall * 100:+.1f}%)"
-            rows.append([t, ms(null), share(grouped), size(f"{t}-run0"), share(verbose), size(f"{t}-v-run0")])
+
+            def show(p):
+                return "n/a" if p is None else f"{p[0] / 1024:.0f} KiB, {p[1]} lines"
+            pg, pv = printed(f"{t}-run0"), printed(f"{t}-v-run0")
+            # What one more printed line costs (formatting and writing), from --verbose's extra
+            # lines; times the lines printed by default, over the default run. An estimate:
+            # --verbose also skips the grouping, so it is rather low.
+            est = "n/a"
+            if grouped and verbose and pg and pv and pv[1] > pg[1]:
+                per_line = (verbose.wall - grouped.wall) / (pv[1] - pg[1])
+                est = (f"{per_line * pg[1] / grouped.wall * 100:.1f}% ({per_line * 1e6:.1f} µs a line)"
+                       if per_line > 0 else "below the noise")
+            rows.append([t, ms(null), share(grouped), show(pg), share(verbose), show(pv), est])
         return (f"### Warnings: convert at {n} services (override shape), stderr to /dev/null, to a file, "
                 "and to a file with --verbose\n\n"
                 + table(["target", "stderr to /dev/null", "to a file (share of the run)", "warnings printed",
-                         "--verbose to a file (share)", "--verbose printed"], rows)
-                + "\n\nThe share is (time − time to /dev/null) / time: what writing the warnings to a file "
-                "costs. Formatting them is in every column: convert has no flag that leaves warnings out.")
+                         "--verbose to a file (share)", "--verbose printed", "printing share, estimated"], rows)
+                + "\n\nShare: (time − time to /dev/null) / time, what writing the warnings to a file costs; "
+                "formatting them is in every column, as convert has no flag that leaves warnings out. The "
+                "estimate takes what each extra line of --verbose costs (formatting and writing) times the "
+                "lines printed by default, over the default run.")
 
 
 def build_empty():

@@ -23,8 +23,9 @@ Sections (`--only`, comma-separated; default all, in this order):
                    the run (there is no flag that stops convert printing warnings)
 
 Every time is the median of several paired runs: the commands compared run in turn (a, b,
-a, b, ...), each once untimed first, so a change in the machine's load falls on all of
-them. Peak RSS is that of one more run of each, forked so that the child's own pages count.
+a, b, ...), each once untimed first (timed too when it takes 2 s or more), so a change in
+the machine's load falls on all of them. Peak RSS is that of the first run, through GNU
+time so that it is the command's own (without GNU time: one more run, forked).
 Converted files go to a tmpfs (/dev/shm) when there is one, a new directory for every run
 (`--out-dir` to choose: on ext4, creating thousands of files right after many were deleted
 is slow whatever writes them). The tables are Markdown, on stdout and in `--out FILE`.
@@ -66,25 +67,28 @@ class Cmd:
         return argv, err
 
 
-def run_once(argv, cwd, err_path=None):
+def run_once(argv, cwd, err_path=None, out_path=None):
     """(seconds, user CPU seconds, exit code). subprocess spawns with vfork/posix_spawn:
     os.fork of this Python process would add about a millisecond to every run, which is
     most of a small run."""
     err = open(err_path, "wb") if err_path else subprocess.DEVNULL
+    out = open(out_path, "wb") if out_path else subprocess.DEVNULL
     try:
         t0 = time.perf_counter()
-        p = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, close_fds=False)
+        p = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, close_fds=False)
         _, status, usage = os.wait4(p.pid, 0)
         elapsed = time.perf_counter() - t0
     finally:
-        if err_path:
-            err.close()
+        for f, path in ((err, err_path), (out, out_path)):
+            if path:
+                f.close()
     return elapsed, usage.ru_utime, os.waitstatus_to_exitcode(status)
 
 
 def gnu_time():
-    """GNU time, when installed: it forks from its own small process, so a child's peak RSS
-    is the child's alone."""
+    """GNU time, when installed: it forks the command from its own small process, so the
+    peak RSS is the command's own (a child of this Python would start at Python's size:
+    the kernel carries a process's peak over exec)."""
     path = shutil.which("time") or ("/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None)
     if path:
         r = subprocess.run([path, "--version"], capture_output=True, text=True)
@@ -97,18 +101,9 @@ GNU_TIME = gnu_time()
 
 
 def peak_rss(argv, cwd, stdout_path=None):
-    """Peak RSS (KiB) of one run. The kernel carries a process's peak over exec, so a child
-    forked (or vforked) from this Python starts at Python's size: through GNU time, the
-    floor is time's own ~1 MiB; without it, values under this Python's size read as that."""
-    if GNU_TIME:
-        with tempfile.NamedTemporaryFile("r") as f, \
-                open(stdout_path or os.devnull, "wb") as out:
-            subprocess.run([GNU_TIME, "-f", "%M", "-o", f.name] + argv, cwd=cwd,
-                           stdout=out, stderr=subprocess.DEVNULL)
-            try:
-                return int(f.read().strip().splitlines()[-1])
-            except (ValueError, IndexError):
-                return None
+    """Peak RSS (KiB) of one run, without GNU time: forked, so that at least the child's
+    own pages count (a vfork'd child reports this Python's peak). The kernel carries a
+    process's peak over exec, so values under this Python's size read as that."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -129,18 +124,37 @@ class Result:
         self.wall, self.cpu, self.rss = wall, cpu, rss
 
 
+SLOW = 2.0  # seconds: a first run this long is timed too (cold caches are lost in it)
+
+
 def measure(cmds, rss=True):
-    """Time several commands paired: one untimed run of each, then round after round of one
-    run of each (a command with fewer `runs` drops out early). A list of Result, or None
-    for a command that failed."""
-    for c in cmds:
-        argv, err = c.prepared("warm")
-        run_once(argv, c.cwd, err)
+    """Time several commands paired: one first run of each (untimed, and its peak RSS
+    taken through GNU time), then round after round of one run of each (a command with
+    fewer `runs` drops out early). A first run of SLOW seconds or more counts as one of the
+    `runs`: Docker Compose at 5,000 services takes minutes a run. A list of Result, or
+    None for a command that failed."""
     times = [[] for _ in cmds]
     failed = [False] * len(cmds)
+    peaks = [None] * len(cmds)
+    for k, c in enumerate(cmds):
+        argv, err = c.prepared("warm")
+        peak = tempfile.NamedTemporaryFile("r") if rss and GNU_TIME else None
+        wrapped = [GNU_TIME, "-f", "%M", "-o", peak.name] + argv if peak else argv
+        wall, cpu, code = run_once(wrapped, c.cwd, err, c.capture)
+        if peak:
+            try:
+                peaks[k] = int(peak.read().strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                pass
+            peak.close()
+        if code not in c.ok:
+            note(f"  failed (exit {code}): {' '.join(argv)}")
+            failed[k] = True
+        elif wall >= SLOW:
+            times[k].append((wall, cpu))
     for i in range(max(c.runs for c in cmds)):
         for k, c in enumerate(cmds):
-            if i >= c.runs or failed[k]:
+            if len(times[k]) >= c.runs or failed[k]:
                 continue
             argv, err = c.prepared(f"run{i}")
             wall, cpu, code = run_once(argv, c.cwd, err)
@@ -153,10 +167,11 @@ def measure(cmds, rss=True):
         if failed[k] or not times[k]:
             out.append(None)
             continue
-        argv, _ = c.prepared("rss")
+        if rss and peaks[k] is None:
+            argv, _ = c.prepared("rss")
+            peaks[k] = peak_rss(argv, c.cwd, c.capture)
         out.append(Result(statistics.median(t[0] for t in times[k]),
-                          statistics.median(t[1] for t in times[k]),
-                          peak_rss(argv, c.cwd, c.capture) if rss else None))
+                          statistics.median(t[1] for t in times[k]), peaks[k]))
     return out
 
 
@@ -293,8 +308,8 @@ class Bench:
                      "-o", "{out}"], d, runs, fresh=t_out),
                 Cmd([podlet, "--skip-services-check", "-f", "{out}", "compose", "compose.yaml"], d,
                     runs, fresh=p_out, mkdir=True)])
-            tf, tb = dir_stats(os.path.join(t_out, "rss"))
-            pf, pb = dir_stats(os.path.join(p_out, "rss"))
+            tf, tb = dir_stats(os.path.join(t_out, "warm"))
+            pf, pb = dir_stats(os.path.join(p_out, "warm"))
             rows.append([n, ms(tr), ms(po), ratio(po, tr, "{:.1f}x"), mib(tr), mib(po),
                          f"{tf} / {tb / 1024:.0f} KiB", f"{pf} / {pb / 1024:.0f} KiB"])
         return (f"{title}\n\n`transship convert --to quadlet -o DIR` against `podlet "

@@ -493,7 +493,8 @@ def build_example(binary):
         return None
     note(f"building examples/yaml_events.rs (cargo build --release --example yaml_events, CARGO_TARGET_DIR={target})")
     env = dict(os.environ, CARGO_TARGET_DIR=target)
-    r = subprocess.run(["cargo", "build", "--release", "--example", "yaml_events"], cwd=REPO, env=env)
+    r = subprocess.run(["cargo", "build", "--release", "--example", "yaml_events"], cwd=REPO, env=env,
+                       stdout=sys.stderr)
     path = os.path.join(target, "release", "examples", "yaml_events")
     return path if r.returncode == 0 and os.access(path, os.X_OK) else None
 
@@ -509,7 +510,7 @@ def find_podlet(given):
         note("podlet: not in the cache and no cargo to install it with: skipping the podlet rows")
         return None
     note(f"podlet: installing (cargo install podlet --locked --root {root}); this takes a few minutes")
-    r = subprocess.run(["cargo", "install", "podlet", "--locked", "--root", root])
+    r = subprocess.run(["cargo", "install", "podlet", "--locked", "--root", root], stdout=sys.stderr)
     if r.returncode != 0 or not os.access(path, os.X_OK):
         note("podlet: cargo install failed: skipping the podlet rows")
         return None

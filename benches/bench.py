@@ -68,7 +68,7 @@ class Cmd:
 
 
 def run_once(argv, cwd, err_path=None, out_path=None):
-    """(seconds, user CPU seconds, exit code). subprocess spawns with vfork/posix_spawn:
+    """(seconds, (user, system) CPU seconds, exit code). subprocess spawns with vfork/posix_spawn:
     os.fork of this Python process would add about a millisecond to every run, which is
     most of a small run."""
     err = open(err_path, "wb") if err_path else subprocess.DEVNULL
@@ -82,7 +82,7 @@ def run_once(argv, cwd, err_path=None, out_path=None):
         for f, path in ((err, err_path), (out, out_path)):
             if path:
                 f.close()
-    return elapsed, usage.ru_utime, os.waitstatus_to_exitcode(status)
+    return elapsed, (usage.ru_utime, usage.ru_stime), os.waitstatus_to_exitcode(status)
 
 
 def gnu_time():
@@ -120,8 +120,10 @@ def peak_rss(argv, cwd, stdout_path=None):
 
 
 class Result:
-    def __init__(self, wall, cpu, rss):
-        self.wall, self.cpu, self.rss = wall, cpu, rss
+    """Medians: wall time, user CPU time, user + system CPU time (seconds); peak RSS (KiB)."""
+
+    def __init__(self, wall, cpu, total_cpu, rss):
+        self.wall, self.cpu, self.total_cpu, self.rss = wall, cpu, total_cpu, rss
 
 
 SLOW = 2.0  # seconds: a first run this long is timed too (cold caches are lost in it)
@@ -171,7 +173,8 @@ def measure(cmds, rss=True):
             argv, _ = c.prepared("rss")
             peaks[k] = peak_rss(argv, c.cwd, c.capture)
         out.append(Result(statistics.median(t[0] for t in times[k]),
-                          statistics.median(t[1] for t in times[k]), peaks[k]))
+                          statistics.median(t[1][0] for t in times[k]),
+                          statistics.median(sum(t[1]) for t in times[k]), peaks[k]))
     return out
 
 
@@ -329,7 +332,7 @@ class Bench:
             cr = self.compose_runs(n) if self.a.compose else 0
             if cr:
                 cmds.append(Cmd([self.a.compose] + args, d, cr, capture=c_json))
-            if cr and n >= 1000:
+            if cr and n >= 5000:
                 note(f"  config-{shape} {n}: docker compose, {cr} run(s) (more than a minute each at 5,000 on the override shape)")
             res = measure(cmds)
             tr, co = res[0], res[1] if cr else None
@@ -442,28 +445,34 @@ class Bench:
             def share(r):
                 if r is None or null is None:
                     return "n/a"
-                return f"{ms(r)} ({(r.wall - null.wall) / r.wall * 100:+.1f}%)"
+                # CPU time (user + system) too: on a shared machine it moves less than wall time.
+                return (f"{ms(r)} ({(r.wall - null.wall) / r.wall * 100:+.1f}%); CPU {r.total_cpu * 1000:.0f} ms "
+                        f"({(r.total_cpu - null.total_cpu) / r.total_cpu * 100:+.1f}%)")
 
             def show(p):
                 return "n/a" if p is None else f"{p[0] / 1024:.0f} KiB, {p[1]} lines"
             pg, pv = printed(f"{t}-run0"), printed(f"{t}-v-run0")
-            # What one more printed line costs (formatting and writing), from --verbose's extra
-            # lines; times the lines printed by default, over the default run. An estimate:
-            # --verbose also skips the grouping, so it is rather low.
+            # What one more printed line costs in CPU time (formatting and writing), from
+            # --verbose's extra lines; times the lines printed by default, over the default
+            # run. An estimate: --verbose also skips the grouping, so it is rather low.
             est = "n/a"
             if grouped and verbose and pg and pv and pv[1] > pg[1]:
-                per_line = (verbose.wall - grouped.wall) / (pv[1] - pg[1])
-                est = (f"{per_line * pg[1] / grouped.wall * 100:.1f}% ({per_line * 1e6:.1f} µs a line)"
+                per_line = (verbose.total_cpu - grouped.total_cpu) / (pv[1] - pg[1])
+                est = (f"{per_line * pg[1] / grouped.total_cpu * 100:.1f}% ({per_line * 1e6:.1f} µs CPU a line)"
                        if per_line > 0 else "below the noise")
-            rows.append([t, ms(null), share(grouped), show(pg), share(verbose), show(pv), est])
+            rows.append([t, "n/a" if null is None else f"{ms(null)}; CPU {null.total_cpu * 1000:.0f} ms",
+                         share(grouped), show(pg), share(verbose), show(pv), est])
         return (f"### Warnings: convert at {n} services (override shape), stderr to /dev/null, to a file, "
                 "and to a file with --verbose\n\n"
                 + table(["target", "stderr to /dev/null", "to a file (share of the run)", "warnings printed",
                          "--verbose to a file (share)", "--verbose printed", "printing share, estimated"], rows)
-                + "\n\nShare: (time − time to /dev/null) / time, what writing the warnings to a file costs; "
+                + "\n\nShare: (time − time to /dev/null) / time, what writing the warnings to a file costs, in wall "
+                "and in CPU time (user + system; CPU time is counted in clock ticks, so it is coarse below some 20 ms); "
                 "formatting them is in every column, as convert has no flag that leaves warnings out. The "
-                "estimate takes what each extra line of --verbose costs (formatting and writing) times the "
-                "lines printed by default, over the default run.")
+                "estimate takes what each extra line of --verbose costs in CPU time (formatting and writing) "
+                "times the lines printed by default, over the default run's CPU time; --verbose also skips "
+                "grouping the warnings, so where grouping costs more than the extra lines, it is faster and "
+                "there is no estimate.")
 
 
 def build_empty():

@@ -563,16 +563,18 @@ def main():
                                  epilog=__doc__[__doc__.index("Sections"):])
     ap.add_argument("--compose", default=os.environ.get("COMPOSE_BIN"),
                     help="docker-compose v2 binary (default: $COMPOSE_BIN; without it, compose columns are n/a)")
-    ap.add_argument("--bin", default=os.path.join(REPO, "target", "release", "transship"))
-    ap.add_argument("--sizes", default="10,1000,5000")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--bin", default=os.path.join(REPO, "target", "release", "transship"),
+                    help="the transship binary (default: target/release/transship of this checkout)")
+    ap.add_argument("--sizes", default="10,1000,5000", help="project sizes in services, comma-separated")
+    ap.add_argument("--runs", type=int, default=5,
+                    help="timed runs per command (x6 at 100 services or fewer, 3 at 5,000 or more)")
     ap.add_argument("--compose-runs", type=int, default=3,
                     help="docker compose runs at 5,000 services or more (0: leave compose out there)")
-    ap.add_argument("--startup-runs", type=int, default=50)
+    ap.add_argument("--startup-runs", type=int, default=50, help="runs of each program in the startup section")
     ap.add_argument("--podlet", help=f"podlet binary (default: {CACHE}/podlet/bin/podlet, installed when missing)")
-    ap.add_argument("--podlet-sizes", default="10,1000")
+    ap.add_argument("--podlet-sizes", default="10,1000", help="project sizes of the podlet section")
     ap.add_argument("--yaml-events", help="the yaml_events example (default: beside --bin in examples/, built when missing)")
-    ap.add_argument("--only", default=",".join(SECTIONS), help="sections to run, comma-separated")
+    ap.add_argument("--only", default=",".join(SECTIONS), help=f"sections to run, comma-separated (default all: {', '.join(SECTIONS)})")
     ap.add_argument("--out", help="also write the Markdown to this file")
     ap.add_argument("--docker", default="docker", help="Docker CLI for `docker stack config`")
     ap.add_argument("--out-dir", default="/dev/shm" if os.access("/dev/shm", os.W_OK) else None,

@@ -410,6 +410,8 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         types.push(JobType::Service);
     }
     let mut files = Vec::new();
+    // What the plan reads: the bodies as printed (file name, body).
+    let mut job_bodies: Vec<(String, Body)> = Vec::new();
     let mut anchors = Vec::new();
     let (mut task_count, mut tasks_without_resources) = (0usize, 0usize);
     let facts = plan::Facts::default();
@@ -482,6 +484,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
             };
             Some((format!("services.{}", svc.name), svc.provenance.key_span))
         }));
+        job_bodies.push((name.clone(), body));
         files.push(OutFile {
             name,
             contents: text,
@@ -499,7 +502,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     ];
     Ok(Emitted {
         stats,
-        plan: plan::steps(project, opts, &facts, &files),
+        plan: plan::steps(project, opts, &facts, &job_bodies),
         files,
         warnings: crate::backend::mapping::one_per_key(warnings, mapping::TABLE, "nomad"),
         anchors,

@@ -20,7 +20,6 @@ mod volumes;
 
 use super::hcl::{attr, literal, strings};
 use super::{Options, Provider, Topology, label};
-use crate::backend::OutFile;
 use crate::backend::plan::{Step, StepKind, shell_word as sh};
 use crate::model::{Project, Service};
 use crate::source::Span;
@@ -171,11 +170,16 @@ impl<'a> Cx<'a> {
 }
 
 /// The plan for the job files `files` that emit just wrote.
-pub fn steps(project: &Project, opts: &Options, facts: &Facts, files: &[OutFile]) -> Vec<Step> {
+pub fn steps(
+    project: &Project,
+    opts: &Options,
+    facts: &Facts,
+    job_bodies: &[(String, hcl::structure::Body)],
+) -> Vec<Step> {
     let cx = Cx {
         project,
         opts,
-        jobs: jobs::read(files),
+        jobs: jobs::views(job_bodies),
         facts: facts.0.borrow().clone(),
         by_task: project
             .services

@@ -217,17 +217,8 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::Category;
 
-    const META: RuleMeta = RuleMeta {
-        id: "TS302",
-        name: "image-latest-tag",
-        category: Category::Hygiene,
-        severity: Severity::Warning,
-        opt_in: false,
-        summary: "",
-        docs: "",
-    };
+    const META: RuleMeta = crate::lint::suppress::TEST_META;
 
     #[test]
     fn path_patterns() {

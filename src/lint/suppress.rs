@@ -139,23 +139,25 @@ fn split_ids(rest: &str) -> (Vec<&str>, &str) {
     (ids, rest.trim())
 }
 
+/// A rule to suppress in unit tests (here and in the lint runner's).
+#[cfg(test)]
+pub(crate) const TEST_META: RuleMeta = RuleMeta {
+    id: "TS302",
+    name: "image-latest-tag",
+    category: crate::lint::Category::Hygiene,
+    severity: crate::diag::Severity::Warning,
+    opt_in: false,
+    summary: "",
+    docs: "",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Severity;
-    use crate::lint::Category;
     use std::path::PathBuf;
     use std::sync::Arc;
 
-    const META: RuleMeta = RuleMeta {
-        id: "TS302",
-        name: "image-latest-tag",
-        category: Category::Hygiene,
-        severity: Severity::Warning,
-        opt_in: false,
-        summary: "",
-        docs: "",
-    };
+    const META: RuleMeta = TEST_META;
 
     #[test]
     fn ignore_comment_forms() {

@@ -9,20 +9,12 @@ pub use ports::parse_port;
 pub use volume::parse_volume;
 
 use crate::diag::LoadError;
-use crate::load::node::{KeyPath, Map, Node, PathSeg, Value};
+use crate::load::node::{KeyPath, Map, Node, Value};
 use crate::load::yaml::Budget;
 use crate::source::Span;
 
-fn key_path(path: &[String]) -> KeyPath {
-    KeyPath(
-        path.iter()
-            .map(|k| PathSeg::Key(k.as_str().into()))
-            .collect(),
-    )
-}
-
 fn err(n: &Node, path: &[String], msg: impl Into<String>) -> LoadError {
-    LoadError::new(n.span, key_path(path), msg)
+    LoadError::new(n.span, KeyPath::from_keys(path), msg)
 }
 
 fn str_node(s: impl Into<String>, span: Span) -> Node {
@@ -227,7 +219,7 @@ fn depends_on(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
                 let Some(dm) = d.as_map_mut() else {
                     return Err(LoadError::new(
                         d.span,
-                        key_path(path).key(name),
+                        KeyPath::from_keys(path).key(name),
                         "unsupported value",
                     ));
                 };
@@ -352,11 +344,11 @@ fn volume_mount(v: &mut Node, path: &[String], i: usize, lenient: bool) -> Resul
                 Ok(())
             }
             Err(_) if lenient => Ok(()),
-            Err(m) => Err(LoadError::new(v.span, key_path(path).index(i), m)),
+            Err(m) => Err(LoadError::new(v.span, KeyPath::from_keys(path).index(i), m)),
         },
         _ => Err(LoadError::new(
             v.span,
-            key_path(path).index(i),
+            KeyPath::from_keys(path).index(i),
             format!(
                 "{}: invalid type {} for service volume mount",
                 path.join("."),
@@ -447,7 +439,7 @@ fn ulimits(n: &mut Node, path: &[String]) -> Result<(), LoadError> {
             if !matches!(v.value, Value::Map(_) | Value::Int(_)) {
                 return Err(LoadError::new(
                     v.span,
-                    key_path(path).key(k),
+                    KeyPath::from_keys(path).key(k),
                     format!(
                         "{}.{k}: invalid type {} for external",
                         path.join("."),
@@ -492,7 +484,7 @@ fn maybe_external(res: &mut Node, path: &[String]) -> Result<(), LoadError> {
             Some(n) if !crate::load::node::same_value(n, &en) => {
                 return Err(LoadError::new(
                     span,
-                    key_path(path),
+                    KeyPath::from_keys(path),
                     format!(
                         "{}: name and external.name conflict; only use name",
                         path.join(".")

@@ -3,7 +3,7 @@
 //! The value that wins keeps its span, so provenance names the file that set it.
 
 use crate::diag::LoadError;
-use crate::load::node::{KeyPath, Map, Node, PathSeg, Value};
+use crate::load::node::{KeyPath, Map, Node, Value};
 
 /// Special merge rules by path pattern (`*` matches one key).
 #[derive(Clone, Copy)]
@@ -69,14 +69,6 @@ fn matches(path: &[String], pattern: &[&str]) -> bool {
     pattern.len() == path.len() && pattern.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
 }
 
-fn key_path(path: &[String]) -> KeyPath {
-    KeyPath(
-        path.iter()
-            .map(|k| PathSeg::Key(k.as_str().into()))
-            .collect(),
-    )
-}
-
 /// Merge an override file's tree onto the accumulated tree.
 ///
 /// # Errors
@@ -127,7 +119,7 @@ fn merge_at(base: Node, over: Node, path: &mut Vec<String>) -> Result<Node, Load
         }
         (Value::Map(_) | Value::Seq(_), _) => Err(LoadError::new(
             over.span,
-            key_path(path),
+            KeyPath::from_keys(path),
             format!("cannot override {}", path.join(".")),
         )),
         (_, value) => Ok(Node {
@@ -224,7 +216,7 @@ fn merge_map_nodes(base: Node, over: Node, path: &mut Vec<String>) -> Result<Nod
         }),
         (_, value) => Err(LoadError::new(
             over.span,
-            key_path(path),
+            KeyPath::from_keys(path),
             format!(
                 "cannot override {}: unexpected {}",
                 path.join("."),
@@ -333,7 +325,7 @@ fn merge_ipam(base: Node, over: Node, path: &mut Vec<String>) -> Result<Node, Lo
     let (Some(configs), Some(overrides)) = (base.as_seq().cloned(), over.as_seq().cloned()) else {
         return Err(LoadError::new(
             over.span,
-            key_path(path),
+            KeyPath::from_keys(path),
             format!("{}: unexpected type", path.join(".")),
         ));
     };

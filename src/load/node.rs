@@ -243,6 +243,15 @@ impl KeyPath {
         self.extended(PathSeg::Key(k.into()))
     }
 
+    /// The path of these keys from the root (the loader's walks keep their path as keys).
+    pub fn from_keys(keys: &[String]) -> Self {
+        KeyPath(
+            keys.iter()
+                .map(|k| PathSeg::Key(k.as_str().into()))
+                .collect(),
+        )
+    }
+
     /// A copy with one more segment, allocated once at its final size.
     fn extended(&self, seg: PathSeg) -> Self {
         let mut segs = Vec::with_capacity(self.0.len() + 1);

@@ -142,11 +142,7 @@ fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), 
 }
 
 fn err(entry: &Node, path: &[String], i: usize, msg: String) -> LoadError {
-    let mut kp = KeyPath::root();
-    for k in path {
-        kp = kp.key(k);
-    }
-    LoadError::new(entry.span, kp.index(i), msg)
+    LoadError::new(entry.span, KeyPath::from_keys(path).index(i), msg)
 }
 
 fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<String, LoadError> {

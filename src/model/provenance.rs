@@ -129,25 +129,23 @@ impl Provenance {
         });
     }
 
-    /// Where `path` was written, if it was.
-    pub fn origin(&self, path: &str) -> Option<&Origin> {
+    /// The entry recording `path`.
+    fn position(&self, path: &str) -> Option<usize> {
         self.entries
             .binary_search_by(|e| entry_path(&self.paths, e).cmp(path))
             .ok()
-            .and_then(|i| self.entries.get(i))
-            .map(|e| &e.origin)
+    }
+
+    /// Where `path` was written, if it was.
+    pub fn origin(&self, path: &str) -> Option<&Origin> {
+        let i = self.position(path)?;
+        self.entries.get(i).map(|e| &e.origin)
     }
 
     /// Change where the key of a recorded `path` was written (tests build odd provenances).
     #[cfg(test)]
     pub fn set_key_span(&mut self, path: &str, key_span: Span) {
-        let Ok(i) = self
-            .entries
-            .binary_search_by(|e| entry_path(&self.paths, e).cmp(path))
-        else {
-            return;
-        };
-        if let Some(e) = self.entries.get_mut(i) {
+        if let Some(e) = self.position(path).and_then(|i| self.entries.get_mut(i)) {
             e.origin.key_span = key_span;
         }
     }
@@ -212,12 +210,7 @@ fn measure(node: &Node, len: usize, depth: usize) -> (usize, usize) {
 
 /// The length of `[i]`.
 fn index_width(i: usize) -> usize {
-    let mut digits = 1;
-    let mut rest = i / 10;
-    while rest > 0 {
-        digits += 1;
-        rest /= 10;
-    }
+    let digits = i.checked_ilog10().map_or(1, |d| d as usize + 1);
     digits + 2
 }
 
@@ -243,6 +236,10 @@ mod tests {
             assert_eq!(p.entries.len(), count, "depth {depth}");
             assert_eq!(p.paths.len(), bytes, "depth {depth}");
         }
+        assert_eq!(
+            [0, 9, 10, 99, 100].map(index_width),
+            ["[0]", "[9]", "[10]", "[99]", "[100]"].map(str::len)
+        );
         assert!(Provenance::from_node(&n).origin("ports[10]").is_some());
         assert!(
             Provenance::from_node(&n)

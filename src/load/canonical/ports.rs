@@ -2,7 +2,7 @@
 //! compose-go's `ParsePortConfig` (docker's `nat.ParsePortSpecs`) reads them.
 
 use crate::diag::LoadError;
-use crate::load::node::{KeyPath, Map, Node, PathSeg, Value};
+use crate::load::node::{KeyPath, Map, Node, Value};
 use crate::load::yaml::Budget;
 use crate::source::Span;
 
@@ -152,11 +152,7 @@ pub fn transform_ports(
     lenient: bool,
     budget: &mut Budget,
 ) -> Result<(), LoadError> {
-    let kp = KeyPath(
-        path.iter()
-            .map(|k| PathSeg::Key(k.as_str().into()))
-            .collect(),
-    );
+    let kp = KeyPath::from_keys(path);
     let Value::Seq(items) = &n.value else {
         return Err(LoadError::new(
             n.span,

@@ -1,6 +1,7 @@
-//! The job files emit wrote, read back: the plan asks what the jobs actually contain (job
-//! types, network modes, driver options, constraints, resources) rather than re-deriving
-//! it from compose, so it cannot drift from the output when a lowering rule changes.
+//! The jobs emit printed, read back from their bodies: the plan asks what the jobs actually
+//! contain (job types, network modes, driver options, constraints, resources) rather than
+//! re-deriving it from compose, so it cannot drift from the output when a lowering rule
+//! changes.
 
 use super::super::JobType;
 use super::super::hcl::{config_unquote, unquote};
@@ -62,10 +63,9 @@ pub struct TaskView {
     pub template_owner: bool,
 }
 
-/// The job files, read back (a file that does not parse is skipped: emit checks that
-/// they all do).
-/// Parse job files first (tests; emit hands over the bodies it printed, as parsing them
-/// back was a quarter of converting 1,000 services).
+/// [`views`] of job files given as text (tests; emit hands over the bodies it printed, as
+/// parsing them back was a quarter of converting 1,000 services). A file that does not
+/// parse is skipped.
 #[cfg(test)]
 pub fn read(files: &[OutFile]) -> Vec<JobView> {
     let bodies: Vec<(String, Body)> = files

@@ -8,6 +8,7 @@
 //! carries a [`Provenance`] so findings can point back at the YAML that set a value.
 
 pub mod build;
+pub mod compose_json;
 pub mod deploy;
 pub mod develop;
 pub mod healthcheck;
@@ -20,6 +21,7 @@ pub mod units;
 pub mod volume;
 
 pub use build::{Build, SshKey};
+pub use compose_json::ComposeJson;
 pub use deploy::{
     Deploy, DeviceRequest, DiscreteResource, GenericResource, Placement, PlacementPreference,
     Resource, Resources, RestartPolicy, UpdateConfig,
@@ -39,7 +41,6 @@ pub use volume::{ServiceVolume, VolumeBind, VolumeImage, VolumeTmpfs, VolumeVolu
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
-use std::collections::BTreeMap;
 
 /// `x-*` keys, kept as plain JSON.
 pub type Extensions = IndexMap<String, Json>;
@@ -67,27 +68,14 @@ pub struct Project {
 
 impl Project {
     /// The JSON `docker compose config --format json` prints for this project, without its
-    /// `$` → `$$` escaping (the caller applies it).
+    /// `$` → `$$` escaping (the caller applies it), and with each service's `env_file` and
+    /// `label_file` references (which `config` leaves out: [`ComposeJson`]).
     pub fn to_compose_json(&self) -> Json {
-        let mut top: BTreeMap<String, Json> = BTreeMap::new();
-        top.insert("name".into(), Json::String(self.name.clone()));
-        top.insert("services".into(), sorted_json(&self.services, to_json));
-        if !self.networks.is_empty() {
-            top.insert("networks".into(), sorted_json(&self.networks, to_json));
-        }
-        if !self.volumes.is_empty() {
-            top.insert("volumes".into(), sorted_json(&self.volumes, to_json));
-        }
-        if !self.secrets.is_empty() {
-            top.insert("secrets".into(), sorted_json(&self.secrets, secret_json));
-        }
-        if !self.configs.is_empty() {
-            top.insert("configs".into(), sorted_json(&self.configs, config_json));
-        }
-        for (k, v) in &self.extensions {
-            top.insert(k.clone(), v.clone());
-        }
-        Json::Object(top.into_iter().collect())
+        let view = ComposeJson {
+            project: self,
+            env_files: true,
+        };
+        serde_json::to_value(view).unwrap_or(Json::Null)
     }
 
     /// Service names, sorted.
@@ -96,29 +84,4 @@ impl Project {
         names.sort_unstable();
         names
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Json {
-    serde_json::to_value(v).unwrap_or(Json::Null)
-}
-
-/// compose never prints a secret's inline content.
-fn secret_json(s: &FileObject) -> Json {
-    let mut s = s.clone();
-    s.content = None;
-    to_json(&s)
-}
-
-/// compose drops a config's content when it was read from `environment`.
-fn config_json(c: &FileObject) -> Json {
-    let mut c = c.clone();
-    if c.environment.as_deref().is_some_and(|e| !e.is_empty()) {
-        c.content = None;
-    }
-    to_json(&c)
-}
-
-fn sorted_json<T>(m: &IndexMap<String, T>, f: impl Fn(&T) -> Json) -> Json {
-    let view: BTreeMap<&String, Json> = m.iter().map(|(k, v)| (k, f(v))).collect();
-    Json::Object(view.into_iter().map(|(k, v)| (k.clone(), v)).collect())
 }

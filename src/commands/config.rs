@@ -3,8 +3,10 @@
 use crate::cli::{ConfigArgs, Format, LoadArgs};
 use crate::commands::{load_options, print_warnings};
 use crate::load;
+use crate::model::ComposeJson;
 use crate::source::SourceMap;
-use std::io::Write;
+use serde_json::ser::{Formatter, PrettyFormatter};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 /// # Errors
@@ -43,41 +45,83 @@ pub fn run(load_args: &LoadArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> 
 /// # Errors
 /// Serialisation failures.
 pub fn render(loaded: &load::Loaded, format: Format, interpolated: bool) -> anyhow::Result<String> {
-    let value = if interpolated {
-        discard_env_files(loaded.project.to_compose_json())
-    } else {
-        sorted(loaded.tree.to_json())
+    if !interpolated {
+        let value = sorted(loaded.tree.to_json());
+        return match format {
+            Format::Json => pretty_json(&value, PrettyFormatter::new()),
+            Format::Yaml => load::yaml::to_yaml_string(&value).map_err(anyhow::Error::msg),
+        };
+    }
+    let view = ComposeJson {
+        project: &loaded.project,
+        env_files: false,
     };
-    let text = match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&value)?;
-            s.push('\n');
-            s
-        }
-        Format::Yaml => load::yaml::to_yaml_string(&value).map_err(anyhow::Error::msg)?,
-    };
-    Ok(if interpolated {
-        text.replace('$', "$$")
-    } else {
-        text
-    })
+    match format {
+        // Streamed from the model: a JSON tree of a large project costs more than printing it.
+        Format::Json => pretty_json(&view, DollarsDoubled(PrettyFormatter::new())),
+        Format::Yaml => Ok(load::yaml::to_yaml_string(&serde_json::to_value(view)?)
+            .map_err(anyhow::Error::msg)?
+            .replace('$', "$$")),
+    }
 }
 
-/// `env_file` and `label_file` contents are already merged into `environment` and `labels`;
-/// compose's `config` drops the file references, and so do we (the model keeps them).
-fn discard_env_files(mut v: serde_json::Value) -> serde_json::Value {
-    if let Some(services) = v
-        .get_mut("services")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        for svc in services.values_mut() {
-            if let Some(s) = svc.as_object_mut() {
-                s.shift_remove("env_file");
-                s.shift_remove("label_file");
-            }
+fn pretty_json(value: &impl serde::Serialize, formatter: impl Formatter) -> anyhow::Result<String> {
+    let mut out = Vec::new();
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, formatter,
+    ))?;
+    out.push(b'\n');
+    Ok(String::from_utf8(out)?)
+}
+
+/// Pretty JSON with every `$` written `$$`. A `$` can only stand in a string (key or value),
+/// and serde_json writes it unescaped, so doubling it in string fragments is the same as
+/// doubling it in the whole text.
+struct DollarsDoubled(PrettyFormatter<'static>);
+
+impl Formatter for DollarsDoubled {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut parts = fragment.split('$');
+        if let Some(first) = parts.next() {
+            w.write_all(first.as_bytes())?;
         }
+        for part in parts {
+            w.write_all(b"$$")?;
+            w.write_all(part.as_bytes())?;
+        }
+        Ok(())
     }
-    v
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 /// Keys sorted at every level (Go's JSON encoder sorts map keys).
@@ -92,5 +136,28 @@ fn sorted(v: serde_json::Value) -> serde_json::Value {
             serde_json::Value::Array(a.into_iter().map(sorted).collect())
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Streaming with `$` doubled in string fragments prints what doubling every `$` of
+        /// the whole printed text does (as `config` did before it streamed), with escapes,
+        /// control characters and `$` in keys as well as values.
+        #[test]
+        fn dollars_doubled_in_fragments_equal_doubled_text(
+            key in "\\PC*|[$\"\\\\a\\n]*",
+            value in "\\PC*|[$\"\\\\\\u{1}{}]*",
+            items in proptest::collection::vec("[$a-c\\t]*", 0..4),
+        ) {
+            let json = serde_json::json!({ key: value, "list": items, "n": 1 });
+            let streamed = pretty_json(&json, DollarsDoubled(PrettyFormatter::new()));
+            let whole = serde_json::to_string_pretty(&json).map(|t| t.replace('$', "$$") + "\n");
+            prop_assert_eq!(streamed.ok(), whole.ok());
+        }
     }
 }

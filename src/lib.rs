@@ -13,4 +13,5 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod par;
 pub mod source;

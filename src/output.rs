@@ -80,17 +80,24 @@ impl Stage {
     /// # Errors
     /// A file or directory cannot be created or written.
     pub fn write(&self, files: &[OutFile]) -> anyhow::Result<Staged> {
+        // Creating files is mostly the kernel's work, and it runs on every core: thousands
+        // of unit and env files are written in as many parts as there are cores.
+        let parts = crate::par::parts(files, FILES_PER_THREAD);
+        let mut renames = Vec::new();
         match &self.whole {
             Some(tmp) => {
-                write_new(tmp.path(), files)?;
-                Ok(Staged {
-                    renames: Vec::new(),
-                })
+                make_parents(tmp.path(), files)?;
+                for done in crate::par::map_in_order(&parts, 1, |p| write_new(tmp.path(), p)) {
+                    done?;
+                }
             }
-            None => Ok(Staged {
-                renames: stage_beside(&self.dir, files)?,
-            }),
+            None => {
+                for staged in crate::par::map_in_order(&parts, 1, |p| stage_beside(&self.dir, p)) {
+                    renames.extend(staged?);
+                }
+            }
         }
+        Ok(Staged { renames })
     }
 
     /// Rename everything staged into place.
@@ -123,18 +130,28 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// Write `files` straight into `dir`, a new directory nobody else sees yet.
-fn write_new(dir: &Path, files: &[OutFile]) -> anyhow::Result<()> {
-    let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+/// Below this many files a writing thread costs more than it saves.
+const FILES_PER_THREAD: usize = 500;
+
+/// The directories `files` go to under `dir`, each created once (thousands of files share
+/// one).
+fn make_parents(dir: &Path, files: &[OutFile]) -> std::io::Result<()> {
+    let mut made: std::collections::HashSet<&Path> = std::collections::HashSet::new();
     for f in files {
-        let path = dir.join(&f.name);
-        if let Some(sub) = path.parent()
-            && !made.contains(sub)
+        if let Some(sub) = Path::new(&f.name).parent()
+            && made.insert(sub)
         {
-            std::fs::create_dir_all(sub)?;
-            made.insert(sub.to_path_buf());
+            std::fs::create_dir_all(dir.join(sub))?;
         }
-        create_private(&path)?.write_all(f.contents.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Write `files` straight into `dir`, a new directory nobody else sees yet, whose
+/// subdirectories [`make_parents`] made.
+fn write_new(dir: &Path, files: &[OutFile]) -> anyhow::Result<()> {
+    for f in files {
+        create_private(&dir.join(&f.name))?.write_all(f.contents.as_bytes())?;
     }
     Ok(())
 }

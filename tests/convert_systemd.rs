@@ -156,6 +156,40 @@ fn quadlet_snapshots() {
     snapshots("quadlet", 5);
 }
 
+/// The built-in Quadlet templates are rendered in Rust unless `--templates` overrides them:
+/// every Quadlet fixture converted with the `.tera` files themselves given as overrides
+/// (so tera renders them) writes the same bytes.
+#[test]
+fn builtin_templates_match_tera() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, text) in transship::backend::systemd::render::BUILTIN {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut compared = 0;
+    for (case, mut opts, _) in systemd_cases("quadlet") {
+        let (loaded, _) = load_case(&case);
+        let Ok((p, env)) = loaded else { continue };
+        opts.environment = env;
+        let Ok(native) = quadlet::emit(&p, &opts) else {
+            continue;
+        };
+        opts.templates = Some(dir.path().to_path_buf());
+        let by_tera = quadlet::emit(&p, &opts).unwrap_or_else(|e| panic!("{e}"));
+        for (a, b) in native.files.iter().zip(&by_tera.files) {
+            assert_eq!(a.name, b.name, "{}", case.display());
+            assert_eq!(a.contents, b.contents, "{}: {}", case.display(), a.name);
+        }
+        assert_eq!(
+            native.files.len(),
+            by_tera.files.len(),
+            "{}",
+            case.display()
+        );
+        compared += native.files.len();
+    }
+    assert!(compared > 20, "only {compared} Quadlet files compared");
+}
+
 /// Directive lines of a unit file, continuation lines joined as systemd joins them.
 fn directives(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();

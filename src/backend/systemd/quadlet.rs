@@ -10,6 +10,7 @@
 //! Keys a newer podman added are written only from `--podman-version` on ([`super::podman`]):
 //! Quadlet refuses a unit with a key it does not know.
 
+mod builtin;
 mod resources;
 
 use super::escape::{directive_value, exec_word, unit_name_part};
@@ -151,49 +152,58 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
     };
     files.push(OutFile {
         name: target.unit.clone(),
-        contents: templates.render("quadlet-target.tera", &target)?,
+        contents: templates.render_unit(&target)?,
     });
     let first_instance = layout.first_containers(project);
-    for name in project.service_names() {
-        let Some(svc) = project.services.get(name) else {
-            continue;
+    let cx = Cx {
+        project,
+        layout: &layout,
+        ready: &ready,
+        version,
+        target: &target.unit,
+    };
+    let convert_one = |name: &&str| -> Result<ServiceFiles, EmitError> {
+        let mut out = ServiceFiles::default();
+        let Some(svc) = project.services.get(*name) else {
+            return Ok(out);
         };
         let present = svc.provenance.iter().map(|(k, o)| (k, o.key_span));
-        warnings.extend(crate::backend::mapping::report(
+        out.warnings = crate::backend::mapping::report(
             super::mapping::QUADLET_TABLE,
             "quadlet",
             name,
             present,
-        ));
+        );
         let naming = flags::Naming {
-            instance: layout.template.contains(name).then(|| "%i".to_string()),
+            instance: layout.template.contains(*name).then(|| "%i".to_string()),
             first_instance: Some(&first_instance),
         };
         let mut run = flags::run_flags_named(project, svc, Runtime::Podman, &dirs, None, &naming);
-        let cx = Cx {
-            project,
-            layout: &layout,
-            ready: &ready,
-            version,
-            target: &target.unit,
-        };
-        let ctx = cx.container(svc, &mut run, &dirs, &mut warnings);
-        files.push(OutFile {
+        let ctx = cx.container(svc, &mut run, &dirs, &mut out.warnings);
+        out.unit = Some(OutFile {
             name: ctx.unit.clone(),
-            contents: templates.render("quadlet-container.tera", &ctx)?,
+            contents: templates.render_unit(&ctx)?,
         });
         if !run.env_lines.is_empty() {
-            env_files.push(OutFile {
+            out.env_files.push(OutFile {
                 name: format!("{}/{name}.env", super::ENV_OUT),
                 contents: run.env_lines,
             });
         }
         if !run.runtime_env_lines.is_empty() {
-            env_files.push(OutFile {
+            out.env_files.push(OutFile {
                 name: format!("{}/{name}.runtime.env", super::ENV_OUT),
                 contents: run.runtime_env_lines,
             });
         }
+        Ok(out)
+    };
+    let names = project.service_names();
+    for converted in crate::par::map_in_order(&names, SERVICES_PER_THREAD, convert_one) {
+        let converted = converted?;
+        files.extend(converted.unit);
+        env_files.extend(converted.env_files);
+        warnings.extend(converted.warnings);
     }
     for (key, n) in &project.networks {
         if n.external {
@@ -202,7 +212,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let ctx = resources::network(project, key, n, version, &mut warnings);
         files.push(OutFile {
             name: ctx.unit.clone(),
-            contents: templates.render("quadlet-network.tera", &ctx)?,
+            contents: templates.render_unit(&ctx)?,
         });
     }
     for (key, v) in &project.volumes {
@@ -212,7 +222,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         let ctx = resources::volume(project, key, v, version, &mut warnings);
         files.push(OutFile {
             name: ctx.unit.clone(),
-            contents: templates.render("quadlet-volume.tera", &ctx)?,
+            contents: templates.render_unit(&ctx)?,
         });
     }
     env_files.extend(super::object_files(project));
@@ -230,6 +240,18 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         plan,
         ..Emitted::default()
     })
+}
+
+/// Below this many services a thread costs more than the units it would render.
+const SERVICES_PER_THREAD: usize = 200;
+
+/// What one service converts to, collected per service so that services can be converted on
+/// several threads and still come out in order.
+#[derive(Default)]
+struct ServiceFiles {
+    unit: Option<OutFile>,
+    env_files: Vec<OutFile>,
+    warnings: Vec<ConvertWarning>,
 }
 
 fn project_warning(message: String) -> ConvertWarning {

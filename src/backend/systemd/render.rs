@@ -62,6 +62,17 @@ pub const QUADLET_TEMPLATES: &[&str] = &[
     "quadlet-volume.tera",
 ];
 
+/// Built-in templates that [`Builtin`] implementations render without tera.
+const RENDERED_IN_RUST: &[&str] = QUADLET_TEMPLATES;
+
+/// A built-in template's context that renders the template's text itself, byte for byte (the
+/// template file stays the documented starting point for an override).
+pub trait Builtin: Serialize {
+    /// The template this renders.
+    const TEMPLATE: &'static str;
+    fn render_builtin(&self) -> String;
+}
+
 pub struct Templates {
     tera: tera::Tera,
 }
@@ -91,12 +102,27 @@ impl Templates {
             let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
                 Some(p) => std::fs::read_to_string(&p)
                     .map_err(|e| error(format!("{}: {e}", p.display())))?,
+                // Rendered by its Rust twin unless overridden: nothing to parse.
+                None if RENDERED_IN_RUST.contains(name) => continue,
                 None => (*builtin).to_string(),
             };
             tera.add_raw_template(name, &text)
                 .map_err(|e| error(format!("{name}: {}", chain(&e))))?;
         }
         Ok(Templates { tera })
+    }
+
+    /// Render `ctx` with its template: the one given in `--templates DIR` if any, else the
+    /// built-in one, written in Rust ([`Builtin`]).
+    ///
+    /// # Errors
+    /// An override refers to something `ctx` lacks.
+    pub fn render_unit<T: Builtin>(&self, ctx: &T) -> Result<String, EmitError> {
+        if self.tera.get_template_names().any(|n| n == T::TEMPLATE) {
+            self.render(T::TEMPLATE, ctx)
+        } else {
+            Ok(ctx.render_builtin())
+        }
     }
 
     /// Render template `name` with `ctx`.
@@ -118,10 +144,14 @@ type Prefetch = (Option<PathBuf>, &'static [&'static str], JoinHandle<Parsed>);
 static PREFETCHED: Mutex<Vec<Prefetch>> = Mutex::new(Vec::new());
 
 /// Start parsing the templates a run will need while the project loads: tera's parser is
-/// about a millisecond for the Quadlet set, a fifth of converting a small project. A later
+/// about a millisecond for the unit set, a fifth of converting a small project. A later
 /// [`Templates::load`] with the same arguments takes the result (errors included); when
 /// no thread can be started, it parses them itself.
 pub fn prefetch(dir: Option<&Path>, names: &'static [&'static str]) {
+    if dir.is_none() && names.iter().all(|n| RENDERED_IN_RUST.contains(n)) {
+        // Nothing to parse: `load` makes an empty set at once.
+        return;
+    }
     let owned = dir.map(Path::to_path_buf);
     let for_thread = owned.clone();
     let spawned = std::thread::Builder::new()

@@ -14,30 +14,30 @@ use std::borrow::Cow;
 #[derive(Serialize, Default)]
 pub(super) struct NetworkCtx {
     pub unit: String,
-    description: String,
-    name: Option<String>,
-    driver: Option<String>,
-    internal: bool,
-    ipv6: bool,
-    ipam_driver: Option<String>,
-    subnets: Vec<String>,
-    gateways: Vec<String>,
-    ip_ranges: Vec<String>,
-    options: Vec<String>,
-    labels: Vec<String>,
+    pub(super) description: String,
+    pub(super) name: Option<String>,
+    pub(super) driver: Option<String>,
+    pub(super) internal: bool,
+    pub(super) ipv6: bool,
+    pub(super) ipam_driver: Option<String>,
+    pub(super) subnets: Vec<String>,
+    pub(super) gateways: Vec<String>,
+    pub(super) ip_ranges: Vec<String>,
+    pub(super) options: Vec<String>,
+    pub(super) labels: Vec<String>,
 }
 
 #[derive(Serialize, Default)]
 pub(super) struct VolumeCtx {
     pub unit: String,
-    description: String,
-    name: Option<String>,
-    driver: Option<String>,
-    device: Option<String>,
-    fs_type: Option<String>,
-    mount_options: Option<String>,
-    labels: Vec<String>,
-    podman_args: Vec<String>,
+    pub(super) description: String,
+    pub(super) name: Option<String>,
+    pub(super) driver: Option<String>,
+    pub(super) device: Option<String>,
+    pub(super) fs_type: Option<String>,
+    pub(super) mount_options: Option<String>,
+    pub(super) labels: Vec<String>,
+    pub(super) podman_args: Vec<String>,
 }
 
 /// A value Quadlet copies verbatim into the generated `ExecStart=` (one argument): systemd

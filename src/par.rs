@@ -35,6 +35,37 @@ where
     })
 }
 
+/// [`map_in_order`] for work that changes each item in place.
+pub fn map_mut_in_order<T, R, F>(items: &mut [T], min_per_thread: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(&mut T) -> R + Sync,
+{
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(items.len() / min_per_thread.max(1));
+    if threads < 2 {
+        return items.iter_mut().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let mut chunks = items.chunks_mut(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks
+            .map(|c| scope.spawn(move || c.iter_mut().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out: Vec<R> = first.iter_mut().map(f).collect();
+        for h in handles {
+            out.extend(
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        out
+    })
+}
+
 /// `items` cut into as many consecutive parts as there are cores, none smaller than
 /// `min_per_part` (one part when there are too few items).
 pub fn parts<T>(items: &[T], min_per_part: usize) -> Vec<&[T]> {
@@ -54,6 +85,13 @@ mod tests {
         assert_eq!(map_in_order(&items, 1, |i| i * 3), expected);
         assert_eq!(map_in_order(&items, 10_000, |i| i * 3), expected);
         assert_eq!(map_in_order(&items[..0], 1, |i| i * 3), Vec::<usize>::new());
+        let mut changed = items.clone();
+        let old = map_mut_in_order(&mut changed, 1, |i| {
+            *i += 1;
+            *i - 1
+        });
+        assert_eq!(old, items);
+        assert_eq!(changed, items.iter().map(|i| i + 1).collect::<Vec<_>>());
     }
 
     #[test]

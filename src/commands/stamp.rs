@@ -78,11 +78,17 @@ pub fn stamp(
         // Several anchors on one line: the last given ends up on top.
         here.reverse();
         here.sort_by_key(|a| a.line);
-        let mut here = here.into_iter().peekable();
-        let mut text = String::with_capacity(f.contents.len() + 128);
         let header_line = format!("{prefix} {header}\n");
         // A shebang must stay the first line.
         let shebang = f.contents.starts_with("#!");
+        // Nothing to put between the lines (thousands of unit and env files): the header
+        // goes on top. The line-by-line copy below also turns CRLF into LF, hence the `\r`.
+        if here.is_empty() && !shebang && !f.contents.contains('\r') {
+            f.contents.insert_str(0, &header_line);
+            continue;
+        }
+        let mut here = here.into_iter().peekable();
+        let mut text = String::with_capacity(f.contents.len() + 128);
         if !shebang {
             text.push_str(&header_line);
         }
@@ -174,5 +180,28 @@ mod tests {
             files.first().map(|f| f.contents.as_str()),
             Some("#!/bin/sh\n# H\necho hi\n")
         );
+    }
+
+    proptest::proptest! {
+        /// A file without provenance comments gets the header on top: what the line-by-line
+        /// copy makes of it (forced here by an anchor past the last line).
+        #[test]
+        fn header_only_equals_the_line_by_line_copy(contents in "[a-z#! \n]*") {
+            let run = |anchors: &[Anchor]| {
+                let mut files = vec![OutFile {
+                    name: "a.container".into(),
+                    contents: contents.clone(),
+                }];
+                stamp(&mut files, anchors, &SourceMap::new(), Path::new("/"), "H", true);
+                files.pop().map(|f| f.contents)
+            };
+            let beyond = Anchor {
+                file: "a.container".into(),
+                line: usize::MAX,
+                key_path: "services.x".into(),
+                span: Span::SYNTHETIC,
+            };
+            proptest::prop_assert_eq!(run(&[]), run(&[beyond]));
+        }
     }
 }

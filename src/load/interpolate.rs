@@ -94,6 +94,11 @@ fn walk(
 ) -> Result<(), LoadError> {
     match &mut node.value {
         Value::Str(s) => {
+            // Most strings hold no `$` and sit where no type is cast: left as they are
+            // (not copied).
+            if !s.contains('$') && cast_for(path).is_none() {
+                return Ok(());
+            }
             let value = interpolate_string(s, node.span, path, lookup, warnings)?;
             node.value = value;
         }

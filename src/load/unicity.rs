@@ -78,10 +78,29 @@ pub fn enforce_unicity(root: &mut Node) -> Result<(), LoadError> {
     walk(root, &mut Vec::new(), Patterns::MAX)
 }
 
+/// Below this many entries a thread costs more than it saves.
+const ENTRIES_PER_THREAD: usize = 200;
+
 /// `alive`: the patterns `path` is a prefix of. Only where one remains is a key copied into
 /// `path` and its value visited (this runs for every node of every file).
 fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), LoadError> {
     match &mut node.value {
+        // The entries of a large top-level section (services) on every core; the first
+        // error in file order is the one reported.
+        Value::Map(m) if path.len() == 1 && m.len() >= 2 * ENTRIES_PER_THREAD => {
+            let mut entries: Vec<(&String, &mut Node)> = m.iter_mut().collect();
+            let section = path.clone();
+            let done = crate::par::map_mut_in_order(&mut entries, ENTRIES_PER_THREAD, |(k, v)| {
+                let next = step(alive, 1, k);
+                if next == 0 || !matches!(v.value, Value::Map(_) | Value::Seq(_)) {
+                    return Ok(());
+                }
+                let mut path = section.clone();
+                path.push((*k).clone());
+                walk(v, &mut path, next)
+            });
+            done.into_iter().collect::<Result<(), LoadError>>()?;
+        }
         Value::Map(m) => {
             for (k, v) in m.iter_mut() {
                 if !matches!(v.value, Value::Map(_) | Value::Seq(_)) {
@@ -292,6 +311,34 @@ mod tests {
         let mut n = Node::from_json(&v, crate::source::Span::SYNTHETIC);
         enforce_unicity(&mut n).unwrap_or_else(|e| panic!("{e}"));
         n.to_json()
+    }
+
+    /// A section large enough to be walked on several threads: every service is
+    /// de-duplicated, and the first bad entry in file order is the one reported.
+    #[test]
+    fn large_sections_walk_in_parallel_with_the_first_error() {
+        let services: serde_json::Map<String, serde_json::Value> = (0..1000)
+            .map(|i| {
+                (
+                    format!("s{i}"),
+                    json!({"environment": ["A=1", format!("A={i}")]}),
+                )
+            })
+            .collect();
+        let r = uniq(json!({ "services": services.clone() }));
+        for i in [0, 499, 500, 999] {
+            assert_eq!(
+                r["services"][format!("s{i}")]["environment"],
+                json!([format!("A={i}")])
+            );
+        }
+        let mut bad = services;
+        for i in [700, 300] {
+            bad.insert(format!("s{i}"), json!({"environment": [1]}));
+        }
+        let mut n = Node::from_json(&json!({ "services": bad }), crate::source::Span::SYNTHETIC);
+        let e = enforce_unicity(&mut n).err().map(|e| e.path.to_string());
+        assert_eq!(e.as_deref(), Some("services.s300.environment[0]"));
     }
 
     #[test]

@@ -22,6 +22,14 @@ fn each(out: &mut String, key: &str, values: &[String]) {
     }
 }
 
+/// The lines a `.network` or `.volume` file starts with, up to its own section's header.
+fn resource_head(unit: &str, kind: &str, section: &str, description: &str) -> String {
+    let service = unit.replace(&format!(".{kind}"), &format!("-{kind}.service"));
+    format!(
+        "# {unit}: Podman Quadlet {kind}; Quadlet generates {service}.\n[Unit]\nDescription={description}\n\n[{section}]\n"
+    )
+}
+
 impl Builtin for TargetCtx {
     const TEMPLATE: &'static str = "quadlet-target.tera";
 
@@ -133,12 +141,7 @@ impl Builtin for NetworkCtx {
     const TEMPLATE: &'static str = "quadlet-network.tera";
 
     fn render_builtin(&self) -> String {
-        let mut out = format!(
-            "# {}: Podman Quadlet network; Quadlet generates {}.\n[Unit]\nDescription={}\n\n[Network]\n",
-            self.unit,
-            self.unit.replace(".network", "-network.service"),
-            self.description
-        );
+        let mut out = resource_head(&self.unit, "network", "Network", &self.description);
         if let Some(name) = set(&self.name) {
             let _ = writeln!(out, "NetworkName={name}");
         }
@@ -169,12 +172,7 @@ impl Builtin for VolumeCtx {
     const TEMPLATE: &'static str = "quadlet-volume.tera";
 
     fn render_builtin(&self) -> String {
-        let mut out = format!(
-            "# {}: Podman Quadlet volume; Quadlet generates {}.\n[Unit]\nDescription={}\n\n[Volume]\n",
-            self.unit,
-            self.unit.replace(".volume", "-volume.service"),
-            self.description
-        );
+        let mut out = resource_head(&self.unit, "volume", "Volume", &self.description);
         for (key, value) in [
             ("VolumeName", &self.name),
             ("Driver", &self.driver),

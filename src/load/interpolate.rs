@@ -197,24 +197,62 @@ fn template_message(e: &TemplateError) -> String {
     }
 }
 
-/// [`CASTS`] split into segments once.
-static CAST_PATTERNS: std::sync::LazyLock<Vec<(Vec<&'static str>, Cast)>> =
-    std::sync::LazyLock::new(|| {
-        CASTS
-            .iter()
-            .map(|(p, c)| (p.split('.').collect(), *c))
-            .collect()
-    });
+/// [`CASTS`] split into segments once, and indexed by length and last segment: this runs for
+/// every string of every file, and scanning every pattern was most of interpolation's cost.
+struct CastPatterns {
+    patterns: Vec<(Vec<&'static str>, Cast)>,
+    /// (segments, last segment) → patterns ending in that key.
+    by_last: std::collections::HashMap<(usize, &'static str), Vec<usize>, foldhash::fast::FixedState>,
+    /// By number of segments: the patterns ending in `*` or `[]` (any key or item).
+    open_last: Vec<Vec<usize>>,
+}
+
+static CAST_PATTERNS: std::sync::LazyLock<CastPatterns> = std::sync::LazyLock::new(|| {
+    let patterns: Vec<(Vec<&'static str>, Cast)> = CASTS
+        .iter()
+        .map(|(p, c)| (p.split('.').collect(), *c))
+        .collect();
+    let mut by_last: std::collections::HashMap<_, Vec<usize>, _> = Default::default();
+    let mut open_last: Vec<Vec<usize>> = Vec::new();
+    for (i, (segments, _)) in patterns.iter().enumerate() {
+        let last = segments.last().copied().unwrap_or_default();
+        if last == "*" || last == "[]" {
+            if open_last.len() <= segments.len() {
+                open_last.resize(segments.len() + 1, Vec::new());
+            }
+            if let Some(slot) = open_last.get_mut(segments.len()) {
+                slot.push(i);
+            }
+        } else {
+            by_last.entry((segments.len(), last)).or_default().push(i);
+        }
+    }
+    CastPatterns {
+        patterns,
+        by_last,
+        open_last,
+    }
+});
 
 fn cast_for(path: &KeyPath) -> Option<Cast> {
     use crate::load::node::PathSeg;
-    if path.0.len() < 2 {
+    let len = path.0.len();
+    if len < 2 {
         return None;
     }
-    CAST_PATTERNS
+    let index = &*CAST_PATTERNS;
+    let keyed = match path.0.last() {
+        Some(PathSeg::Key(k)) => index.by_last.get(&(len, &**k)).map(Vec::as_slice),
+        _ => None,
+    };
+    let open = index.open_last.get(len).map(Vec::as_slice);
+    keyed
+        .unwrap_or_default()
         .iter()
+        .chain(open.unwrap_or_default())
+        .filter_map(|&i| index.patterns.get(i))
         .find(|(pattern, _)| {
-            pattern.len() == path.0.len()
+            pattern.len() == len
                 && pattern.iter().zip(&path.0).rev().all(|(p, seg)| match seg {
                     PathSeg::Key(k) => *p == "*" || *p == &**k,
                     PathSeg::Index(_) => *p == "*" || *p == "[]",
@@ -540,6 +578,49 @@ mod tests {
             "BAD" => Some("abc".into()),
             _ => None,
         }
+    }
+
+    /// The indexed lookup finds what scanning [`CASTS`] in order finds, for every pattern with
+    /// its wildcards filled in each way and for paths one segment off.
+    #[test]
+    fn cast_index_agrees_with_scanning_the_table() {
+        use crate::load::node::PathSeg;
+        let scan = |path: &KeyPath| {
+            CASTS
+                .iter()
+                .find(|(p, _)| {
+                    let segs: Vec<&str> = p.split('.').collect();
+                    segs.len() == path.0.len()
+                        && segs.iter().zip(&path.0).all(|(p, seg)| match seg {
+                            PathSeg::Key(k) => *p == "*" || *p == &**k,
+                            PathSeg::Index(_) => *p == "*" || *p == "[]",
+                        })
+                })
+                .map(|&(_, c)| c)
+        };
+        let mut checked = 0;
+        for (pattern, _) in CASTS {
+            let segs: Vec<&str> = pattern.split('.').collect();
+            for fill in ["x", "hard", "ulimits", "0"] {
+                let mut path = KeyPath::root();
+                for seg in &segs {
+                    match (*seg, fill) {
+                        ("*" | "[]", "0") => path.push_index(0),
+                        ("*" | "[]", k) => path.push_key(k),
+                        (k, _) => path.push_key(k),
+                    }
+                }
+                let mut longer = path.clone();
+                longer.push_key("soft");
+                let mut shorter = path.clone();
+                shorter.pop();
+                for p in [path, longer, shorter] {
+                    assert_eq!(cast_for(&p), scan(&p), "{p}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 400);
     }
 
     fn run(json: serde_json::Value) -> (Result<serde_json::Value, LoadError>, Vec<Warning>) {

@@ -160,7 +160,7 @@ fn parse_text(text: &str, file: FileId, limits: &Limits) -> Result<Vec<Document>
                     first,
                     fspan,
                     0,
-                    &mut KeyPath::root(),
+                    &At::ROOT,
                     &mut resets,
                 )?;
                 let root = root.unwrap_or_else(|| Node::null(pos(file, &span)));
@@ -252,6 +252,64 @@ fn is_tag(tag: &Option<Cow<'_, Tag>>, name: &str) -> bool {
         .is_some_and(|t| t.handle == "!" && t.suffix == name)
 }
 
+/// Where the builder is: a chain of segments on the stack, each borrowing its key, made into
+/// a [`KeyPath`] only for an error or a `!reset` (a path per node cost more than the node).
+#[derive(Clone, Copy)]
+struct At<'p> {
+    parent: Option<&'p At<'p>>,
+    seg: Seg<'p>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'p> {
+    Root,
+    Key(&'p str),
+    Index(usize),
+}
+
+impl<'p> At<'p> {
+    const ROOT: At<'static> = At {
+        parent: None,
+        seg: Seg::Root,
+    };
+
+    fn key<'c>(&'c self, k: &'c str) -> At<'c> {
+        At {
+            parent: Some(self),
+            seg: Seg::Key(k),
+        }
+    }
+
+    fn index(&'p self, i: usize) -> At<'p> {
+        At {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+
+    fn is_root(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    fn key_path(&self) -> KeyPath {
+        let mut segs = Vec::new();
+        let mut at = Some(self);
+        while let Some(a) = at {
+            segs.push(a.seg);
+            at = a.parent;
+        }
+        let mut path = KeyPath::root();
+        for seg in segs.into_iter().rev() {
+            match seg {
+                Seg::Root => {}
+                Seg::Key(k) => path.push_key(k),
+                Seg::Index(i) => path.push_index(i),
+            }
+        }
+        path
+    }
+}
+
 fn dotted(path: &KeyPath) -> String {
     use crate::load::node::PathSeg;
     let parts: Vec<String> = path
@@ -267,12 +325,12 @@ fn dotted(path: &KeyPath) -> String {
 }
 
 impl Builder {
-    fn bump(&mut self, n: usize, span: Span, path: &KeyPath) -> Result<(), LoadError> {
+    fn bump(&mut self, n: usize, span: Span, path: &At) -> Result<(), LoadError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
             return Err(LoadError::new(
                 span,
-                path.clone(),
+                path.key_path(),
                 format!(
                     "document expands to more than {} nodes (possible alias bomb)",
                     self.limits.max_nodes
@@ -295,34 +353,33 @@ impl Builder {
     }
 
     /// Build the node that starts with `ev`. `None` when the node is tagged `!reset`.
-    /// `path` is the node's path, extended in place for its children and restored (a path
-    /// per node cost more than the node); after an error it is left as it was.
+    /// `path` is where the node is.
     fn node<'a>(
         &mut self,
         parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
         ev: Event<'a>,
         span: saphyr_parser::Span,
         depth: usize,
-        path: &mut KeyPath,
+        path: &At,
         resets: &mut Vec<String>,
     ) -> Result<Option<Node>, LoadError> {
         let at = pos(self.file, &span);
         if depth > self.limits.max_depth {
             return Err(LoadError::new(
                 at,
-                path.clone(),
+                path.key_path(),
                 format!("nesting deeper than {} levels", self.limits.max_depth),
             ));
         }
         let (node, anchor, tag) = match ev {
             Event::Alias(id) => {
                 let Some(Some((_, n))) = self.anchors.get(id) else {
-                    return Err(LoadError::new(at, path.clone(), "unknown anchor"));
+                    return Err(LoadError::new(at, path.key_path(), "unknown anchor"));
                 };
                 // Count before cloning: an alias bomb is refused without building it.
                 self.bump(*n, at, path)?;
                 let Some(Some((node, _))) = self.anchors.get(id) else {
-                    return Err(LoadError::new(at, path.clone(), "unknown anchor"));
+                    return Err(LoadError::new(at, path.key_path(), "unknown anchor"));
                 };
                 let mut node = node.clone();
                 node.key_span = at;
@@ -340,9 +397,8 @@ impl Builder {
                     if matches!(ev, Event::SequenceEnd) {
                         break;
                     }
-                    path.push_index(items.len());
-                    let item = self.node(parser, ev, sp, depth + 1, path, resets)?;
-                    path.pop();
+                    let item_at = path.index(items.len());
+                    let item = self.node(parser, ev, sp, depth + 1, &item_at, resets)?;
                     if let Some(n) = item {
                         items.push(n);
                     }
@@ -353,15 +409,15 @@ impl Builder {
                 self.bump(1, at, path)?;
                 (self.mapping(parser, at, depth, path, resets)?, anchor, tag)
             }
-            _ => return Err(LoadError::new(at, path.clone(), "unexpected YAML event")),
+            _ => return Err(LoadError::new(at, path.key_path(), "unexpected YAML event")),
         };
         self.remember(anchor, &node);
         if is_tag(&tag, "reset") {
-            resets.push(dotted(path));
+            resets.push(dotted(&path.key_path()));
             return Ok(None);
         }
         if is_tag(&tag, "override") {
-            resets.push(dotted(path));
+            resets.push(dotted(&path.key_path()));
         }
         Ok(Some(node))
     }
@@ -371,7 +427,7 @@ impl Builder {
         parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
         at: Span,
         depth: usize,
-        path: &mut KeyPath,
+        path: &At,
         resets: &mut Vec<String>,
     ) -> Result<Node, LoadError> {
         let mut map = Map::default();
@@ -400,14 +456,14 @@ impl Builder {
                         let shown = Node::new(other, key_at)
                             .scalar_to_string()
                             .unwrap_or_else(|| "null".into());
-                        let where_ = if path.0.is_empty() {
+                        let where_ = if path.is_root() {
                             "at top level".to_string()
                         } else {
-                            format!("in {path}")
+                            format!("in {}", path.key_path())
                         };
                         return Err(LoadError::new(
                             key_at,
-                            path.clone(),
+                            path.key_path(),
                             format!("non-string key {where_}: {shown}"),
                         ));
                     }
@@ -415,7 +471,7 @@ impl Builder {
                 _ => {
                     return Err(LoadError::new(
                         key_at,
-                        path.clone(),
+                        path.key_path(),
                         "mapping keys must be strings",
                     ));
                 }
@@ -431,16 +487,15 @@ impl Builder {
                 if let Some(line) = first {
                     return Err(LoadError::new(
                         key_at,
-                        path.key(&key),
+                        path.key_path().key(&key),
                         format!("mapping key {key:?} already defined at line {line}"),
                     ));
                 }
             }
             let (vev, vsp) = next(parser, self.file)?;
-            path.push_key(&key);
-            let built = self.node(parser, vev, vsp, depth + 1, path, resets)?;
-            let child_path = is_merge.then(|| path.clone());
-            path.pop();
+            let value_at = path.key(&key);
+            let built = self.node(parser, vev, vsp, depth + 1, &value_at, resets)?;
+            let child_path = is_merge.then(|| value_at.key_path());
             let Some(mut value) = built else {
                 if !is_merge {
                     reset_keys.push((key, key_at.line));

@@ -143,6 +143,12 @@ pub fn service_key_for(path: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether keys of [`SERVICE_KEYS`] sit below service key `top` (`deploy`, `healthcheck`): then
+/// settings under it may belong to different keys.
+pub fn has_nested_keys(top: &str) -> bool {
+    NESTED_PARENTS.binary_search(&top).is_ok()
+}
+
 /// Every proper dotted prefix of a pattern in [`SERVICE_KEYS`] (`deploy`, `deploy.resources`,
 /// ...), sorted.
 static NESTED_PARENTS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {

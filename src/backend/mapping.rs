@@ -79,7 +79,16 @@ pub fn report<'a>(
 ) -> Vec<ConvertWarning> {
     let mut seen: Vec<&'static str> = Vec::new();
     let mut out = Vec::new();
+    // Paths come sorted, so a key's settings are consecutive (`ports`, `ports[0].target`,
+    // ...): after the first, one whose first segment is the same names the same key
+    // unless that segment has keys of its own (`deploy.resources`), and is skipped.
+    let mut last_top: Option<&str> = None;
     for (path, span) in present {
+        let top = path.split(['.', '[']).next().unwrap_or(path);
+        if last_top == Some(top) && !crate::keys::has_nested_keys(top) {
+            continue;
+        }
+        last_top = Some(top);
         let Some(key) = service_key_for(path) else {
             continue;
         };
@@ -269,7 +278,7 @@ mod tests {
         },
         KeyRule {
             key: "deploy.replicas",
-            support: Support::Translated,
+            support: Support::Approximated("one allocation per replica"),
             to: "count",
         },
         KeyRule {
@@ -346,6 +355,31 @@ mod tests {
         );
         assert_eq!(w[1].key_path, "services.web.ports");
         assert_eq!(w[1].span, s2);
+    }
+
+    /// Settings after the first of a key are skipped by their first segment, except under a
+    /// segment with keys of its own (`deploy.mode` is no key here, `deploy.replicas` is).
+    #[test]
+    fn report_looks_below_segments_with_keys_of_their_own() {
+        let s1 = Span::new(FileId(1), 3, 5);
+        let s2 = Span::new(FileId(2), 7, 9);
+        let present = vec![
+            ("deploy.mode", s1),
+            ("deploy.replicas", s2),
+            ("ports", s1),
+            ("ports[0].target", s2),
+        ];
+        let w: Vec<(String, Span)> = report(TABLE, "nomad", "web", present)
+            .into_iter()
+            .map(|w| (w.key_path, w.span))
+            .collect();
+        assert_eq!(
+            w,
+            [
+                ("services.web.deploy.replicas".to_string(), s2),
+                ("services.web.ports".to_string(), s1)
+            ]
+        );
     }
 
     #[test]

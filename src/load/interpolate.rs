@@ -202,7 +202,8 @@ fn template_message(e: &TemplateError) -> String {
 struct CastPatterns {
     patterns: Vec<(Vec<&'static str>, Cast)>,
     /// (segments, last segment) → patterns ending in that key.
-    by_last: std::collections::HashMap<(usize, &'static str), Vec<usize>, foldhash::fast::FixedState>,
+    by_last:
+        std::collections::HashMap<(usize, &'static str), Vec<usize>, foldhash::fast::FixedState>,
     /// By number of segments: the patterns ending in `*` or `[]` (any key or item).
     open_last: Vec<Vec<usize>>,
 }

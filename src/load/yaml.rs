@@ -155,14 +155,7 @@ fn parse_text(text: &str, file: FileId, limits: &Limits) -> Result<Vec<Document>
                 builder.anchors.clear();
                 let mut resets = Vec::new();
                 let (first, fspan) = next(&mut parser, file)?;
-                let root = builder.node(
-                    &mut parser,
-                    first,
-                    fspan,
-                    0,
-                    &At::ROOT,
-                    &mut resets,
-                )?;
+                let root = builder.node(&mut parser, first, fspan, 0, &At::ROOT, &mut resets)?;
                 let root = root.unwrap_or_else(|| Node::null(pos(file, &span)));
                 docs.push(Document {
                     root,

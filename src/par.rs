@@ -10,29 +10,8 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let threads = cores.min(items.len() / min_per_thread.max(1));
-    if threads < 2 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let mut chunks = items.chunks(chunk);
-        // This thread takes the first chunk itself instead of waiting idle.
-        let first = chunks.next().unwrap_or_default();
-        let handles: Vec<_> = chunks
-            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut out: Vec<R> = first.iter().map(f).collect();
-        for h in handles {
-            out.extend(
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-        }
-        out
-    })
+    let size = chunk_size(items.len(), min_per_thread);
+    in_order(items.chunks(size), |c: &[T]| c.iter().map(&f).collect())
 }
 
 /// [`map_in_order`] for work that changes each item in place.
@@ -42,20 +21,39 @@ where
     R: Send,
     F: Fn(&mut T) -> R + Sync,
 {
+    let size = chunk_size(items.len(), min_per_thread);
+    in_order(items.chunks_mut(size), |c: &mut [T]| {
+        c.iter_mut().map(&f).collect()
+    })
+}
+
+/// Items per chunk: one chunk (no thread) unless every core gets `min_per_thread`.
+fn chunk_size(len: usize, min_per_thread: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let threads = cores.min(items.len() / min_per_thread.max(1));
-    if threads < 2 {
-        return items.iter_mut().map(&f).collect();
+    let threads = cores.min(len / min_per_thread.max(1)).max(1);
+    len.div_ceil(threads).max(1)
+}
+
+/// `run` over each chunk, the first on this thread (instead of waiting idle) and each other
+/// on a thread of its own; results concatenated in chunk order.
+fn in_order<C, R, I, F>(chunks: I, run: F) -> Vec<R>
+where
+    C: Send,
+    R: Send,
+    I: Iterator<Item = C>,
+    F: Fn(C) -> Vec<R> + Sync,
+{
+    let mut chunks = chunks.peekable();
+    let Some(first) = chunks.next() else {
+        return Vec::new();
+    };
+    if chunks.peek().is_none() {
+        return run(first);
     }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
+    let run = &run;
     std::thread::scope(|scope| {
-        let mut chunks = items.chunks_mut(chunk);
-        let first = chunks.next().unwrap_or_default();
-        let handles: Vec<_> = chunks
-            .map(|c| scope.spawn(move || c.iter_mut().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut out: Vec<R> = first.iter_mut().map(f).collect();
+        let handles: Vec<_> = chunks.map(|c| scope.spawn(move || run(c))).collect();
+        let mut out = run(first);
         for h in handles {
             out.extend(
                 h.join()
@@ -69,9 +67,9 @@ where
 /// `items` cut into as many consecutive parts as there are cores, none smaller than
 /// `min_per_part` (one part when there are too few items).
 pub fn parts<T>(items: &[T], min_per_part: usize) -> Vec<&[T]> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let n = cores.min(items.len() / min_per_part.max(1)).max(1);
-    items.chunks(items.len().div_ceil(n).max(1)).collect()
+    items
+        .chunks(chunk_size(items.len(), min_per_part))
+        .collect()
 }
 
 #[cfg(test)]

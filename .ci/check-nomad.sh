@@ -21,19 +21,8 @@ for case in "$@"; do
   name=$(basename "$case")
   [ -f "$case/case.json" ] || continue
   out="$TMP/$name"
-  mapfile -d '' args < <(python3 - "$case/case.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-a = []
-for f in c["files"]: a += ["-f", f]
-a += ["-p", c.get("project", "oracle")]
-if c.get("project_directory"): a += ["--project-directory", c["project_directory"]]
-for p in c.get("profiles", []): a += ["--profile", p]
-for e in c.get("env_files", []): a += ["--env-file", e]
-sys.stdout.write("\0".join(a) + "\0")
-PY
-)
-  mapfile -d '' envs < <(python3 -c 'import json,sys; sys.stdout.write("".join(f"{k}={v}\0" for k,v in json.load(open(sys.argv[1])).get("env",{}).items()))' "$case/case.json")
+  mapfile -d '' args < <(python3 .ci/case-args.py args "$case/case.json")
+  mapfile -d '' envs < <(python3 .ci/case-args.py env "$case/case.json")
   if ! (cd "$case" && env -i PATH="$PATH" HOME=/tmp "${envs[@]}" "$BIN" "${args[@]}" config --format json >/dev/null 2>&1); then
     echo "SKIP  $name: does not load"
     continue

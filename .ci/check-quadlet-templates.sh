@@ -21,8 +21,8 @@ for case in "$@"; do
   case=${case%/}
   name=$(basename "$case")
   [ -f "$case/case.json" ] || continue
-  mapfile -d '' args < <(python3 .ci/case-args.py args "$case/case.json")
-  mapfile -d '' envs < <(python3 .ci/case-args.py env "$case/case.json")
+  mapfile -d '' args < <(python3 .ci/case_args.py args "$case/case.json")
+  mapfile -d '' envs < <(python3 .ci/case_args.py env "$case/case.json")
   converted=0
   verdict=""
   for version in 4.9 5.0; do

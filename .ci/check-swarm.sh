@@ -21,8 +21,8 @@ for case in "$@"; do
   [ -f "$case/case.json" ] || continue
   out="$TMP/$name"
   # Loader arguments and environment from case.json, as oracle_diff.py reads them.
-  mapfile -d '' args < <(python3 .ci/case-args.py args "$case/case.json")
-  mapfile -d '' envs < <(python3 .ci/case-args.py env "$case/case.json")
+  mapfile -d '' args < <(python3 .ci/case_args.py args "$case/case.json")
+  mapfile -d '' envs < <(python3 .ci/case_args.py env "$case/case.json")
   if ! (cd "$case" && env -i PATH="$PATH" HOME=/tmp "${envs[@]}" "$BIN" "${args[@]}" config --format json >/dev/null 2>&1); then
     echo "SKIP  $name: does not load"
     continue

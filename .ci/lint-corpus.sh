@@ -12,8 +12,9 @@ if [ "${1:-}" = "--bin" ]; then BIN=$2; shift 2; fi
 [ -x "$BIN" ] || { echo "no transship binary at $BIN (build it or pass --bin)"; exit 2; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 [ $# -gt 0 ] || { echo "usage: $0 [--bin PATH] CASE_DIR..."; exit 2; }
-exec python3 - "$BIN" "$@" <<'PY'
+PYTHONPATH="$(cd "$(dirname "$0")" && pwd)" exec python3 - "$BIN" "$@" <<'PY'
 import collections, json, os, subprocess, sys
+from case_args import case_env, transship_args
 
 binary, cases = sys.argv[1], sys.argv[2:]
 findings = collections.Counter()
@@ -32,17 +33,8 @@ for case in cases:
         print(f"SKIP {case}: {e}")
         continue
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
-    env.update(spec.get("env", {}))
-    args = [binary]
-    for f in spec.get("files", []):
-        args += ["-f", f]
-    args += ["-p", spec.get("project", "corpus")]
-    if spec.get("project_directory"):
-        args += ["--project-directory", spec["project_directory"]]
-    for p in spec.get("profiles", []):
-        args += ["--profile", p]
-    for e in spec.get("env_files", []):
-        args += ["--env-file", e]
+    env.update(case_env(spec))
+    args = [binary] + transship_args(spec, "corpus")
     args += ["lint", "--format", "json", "--fail-on", "error"]
     for t in ("nomad", "swarm", "systemd"):
         args += ["--target", t]

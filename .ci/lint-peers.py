@@ -25,6 +25,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import case_args  # noqa: E402 (the sibling module, found through the path set above)
+
 COMPOSE_LINT_VERSION = "0.36.2"
 DCLINT_VERSION = "3.1.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -189,22 +192,12 @@ def case_spec(case):
 
 def case_env(spec):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
-    env.update(spec.get("env", {}))
+    env.update(case_args.case_env(spec))
     return env
 
 
 def transship_args(binary, spec):
-    args = [binary]
-    for f in spec.get("files", []):
-        args += ["-f", f]
-    args += ["-p", spec.get("project", "corpus")]
-    if spec.get("project_directory"):
-        args += ["--project-directory", spec["project_directory"]]
-    for p in spec.get("profiles", []):
-        args += ["--profile", p]
-    for e in spec.get("env_files", []):
-        args += ["--env-file", e]
-    return args
+    return [binary] + case_args.transship_args(spec, "corpus")
 
 
 def write_config(work):

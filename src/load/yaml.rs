@@ -273,7 +273,7 @@ impl<'p> At<'p> {
         }
     }
 
-    fn index(&'p self, i: usize) -> At<'p> {
+    fn index<'c>(&'c self, i: usize) -> At<'c> {
         At {
             parent: Some(self),
             seg: Seg::Index(i),

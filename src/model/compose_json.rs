@@ -46,12 +46,8 @@ impl Serialize for ComposeJson<'_> {
                 .iter()
                 .map(|(k, v)| (k.as_str(), Top::Extension(v))),
         );
-        top.sort_by(|a, b| a.0.cmp(b.0));
-        // An `x-` key can only repeat a section name when a later entry replaces it (as the
-        // map this view replaces did): keep the last.
-        top.reverse();
-        top.dedup_by(|a, b| a.0 == b.0);
-        top.reverse();
+        // Extension keys start with `x-` (the binder keeps no other), so every key is unique.
+        top.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut map = s.serialize_map(Some(top.len()))?;
         for (key, entry) in &top {
             match entry {

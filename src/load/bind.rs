@@ -13,7 +13,7 @@ mod scalar;
 mod service;
 
 use crate::diag::LoadError;
-use crate::load::node::{KeyPath, Node, Value};
+use crate::load::node::{At, Node, Value};
 use crate::model::{
     Extensions, FileObject, Ipam, IpamPool, Model, Network, Project, Provenance, Volume,
 };
@@ -24,7 +24,7 @@ pub use scalar::shell_split;
 
 /// Bind the final tree to the typed model.
 pub fn bind(root: &Node) -> Result<Project, LoadError> {
-    let p = KeyPath::root();
+    let p = At::ROOT;
     let mut project = Project {
         provenance: Provenance::to_depth(root, 2),
         ..Project::default()
@@ -58,16 +58,16 @@ pub fn bind(root: &Node) -> Result<Project, LoadError> {
 /// `^[a-zA-Z0-9._-]+$`, as compose's schema does.
 fn named<T: Send>(
     n: &Node,
-    p: &KeyPath,
+    p: &At<'_>,
     strict: bool,
-    f: impl Fn(&str, &Node, &KeyPath) -> R<T> + Sync,
+    f: impl Fn(&str, &Node, &At<'_>) -> R<T> + Sync,
 ) -> R<IndexMap<String, T>> {
     let entries: Vec<(&String, &Node)> = map(n, p)?.iter().collect();
     let one = |&(k, v): &(&String, &Node)| {
         if strict && !valid_name(k) {
             return Err(LoadError::new(
                 v.key_span,
-                p.clone(),
+                p.key_path(),
                 format!("additional properties '{k}' not allowed"),
             ));
         }
@@ -98,7 +98,7 @@ fn is_empty_def(n: &Node) -> bool {
     n.is_null()
 }
 
-fn network(_: &str, n: &Node, p: &KeyPath) -> R<Network> {
+fn network(_: &str, n: &Node, p: &At<'_>) -> R<Network> {
     let mut o = Network {
         provenance: Provenance::from_node(n),
         ..Network::default()
@@ -129,7 +129,7 @@ fn network(_: &str, n: &Node, p: &KeyPath) -> R<Network> {
     Ok(o)
 }
 
-fn ipam(n: &Node, p: &KeyPath) -> R<Ipam> {
+fn ipam(n: &Node, p: &At<'_>) -> R<Ipam> {
     let mut o = Ipam::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -145,7 +145,7 @@ fn ipam(n: &Node, p: &KeyPath) -> R<Ipam> {
     Ok(o)
 }
 
-fn ipam_pool(n: &Node, p: &KeyPath) -> R<IpamPool> {
+fn ipam_pool(n: &Node, p: &At<'_>) -> R<IpamPool> {
     let mut o = IpamPool::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -163,7 +163,7 @@ fn ipam_pool(n: &Node, p: &KeyPath) -> R<IpamPool> {
 }
 
 /// `external`: a boolean, or the deprecated `{name: ...}` form (external, with that name).
-fn external(n: &Node, p: &KeyPath) -> R<(bool, Option<String>)> {
+fn external(n: &Node, p: &At<'_>) -> R<(bool, Option<String>)> {
     if let Value::Map(_) = n.value {
         let mut name = None;
         fields(n, p, Some(&mut Extensions::new()), |k, v, kp| {
@@ -178,7 +178,7 @@ fn external(n: &Node, p: &KeyPath) -> R<(bool, Option<String>)> {
     boolean(n, p).map(|b| (b, None))
 }
 
-fn volume(_: &str, n: &Node, p: &KeyPath) -> R<Volume> {
+fn volume(_: &str, n: &Node, p: &At<'_>) -> R<Volume> {
     let mut o = Volume {
         provenance: Provenance::from_node(n),
         ..Volume::default()
@@ -205,7 +205,7 @@ fn volume(_: &str, n: &Node, p: &KeyPath) -> R<Volume> {
 }
 
 /// A top-level secret (`driver`, `driver_opts` allowed) or config (`content` allowed).
-fn file_object(n: &Node, p: &KeyPath, secret: bool) -> R<FileObject> {
+fn file_object(n: &Node, p: &At<'_>, secret: bool) -> R<FileObject> {
     let mut o = FileObject {
         provenance: Provenance::from_node(n),
         ..FileObject::default()
@@ -239,7 +239,7 @@ fn file_object(n: &Node, p: &KeyPath, secret: bool) -> R<FileObject> {
 /// compose-go's key for the resolved value of an `environment` secret.
 pub const SECRET_VALUE_KEY: &str = "x-#value";
 
-fn model(_: &str, n: &Node, p: &KeyPath) -> R<Model> {
+fn model(_: &str, n: &Node, p: &At<'_>) -> R<Model> {
     let mut o = Model {
         provenance: Provenance::from_node(n),
         ..Model::default()

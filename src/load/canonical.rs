@@ -6,7 +6,7 @@ mod ports;
 mod volume;
 
 pub use ports::parse_port;
-pub use volume::parse_volume;
+pub use volume::{parse_volume, split_volume};
 
 use crate::diag::LoadError;
 use crate::load::node::{KeyPath, Map, Node, Value};
@@ -79,21 +79,22 @@ fn service(
         p
     };
     for (key, value) in s.iter_mut() {
-        let p = sub(key);
+        // The key's path is built only where a canonical form needs it.
         match key.as_str() {
-            "build" => build(value, &p)?,
-            "depends_on" => depends_on(value, &p)?,
-            "env_file" => env_file(value, &p)?,
+            "build" => build(value, &sub(key))?,
+            "depends_on" => depends_on(value, &sub(key))?,
+            "env_file" => env_file(value, &sub(key))?,
             "label_file" | "dns" => string_or_list(value),
             "extends" => {
                 if let Value::Str(s) = &value.value {
                     *value = map_node(vec![("service", str_node(s.clone(), value.span))], value);
                 }
             }
-            "gpus" => gpus(value, &p)?,
+            "gpus" => gpus(value, &sub(key))?,
             "networks" | "models" => names_to_map(value),
             "volumes" => {
                 if let Some(items) = value.as_seq_mut() {
+                    let p = sub(key);
                     for (i, v) in items.iter_mut().enumerate() {
                         volume_mount(v, &p, i, lenient)?;
                     }
@@ -101,14 +102,15 @@ fn service(
             }
             "devices" => {
                 if let Some(items) = value.as_seq_mut() {
+                    let p = sub(key);
                     for v in items.iter_mut() {
                         device(v, &p, lenient)?;
                     }
                 }
             }
-            "secrets" | "configs" => file_mounts(value, &p)?,
-            "ports" => ports::transform_ports(value, &p, lenient, ports)?,
-            "ulimits" => ulimits(value, &p)?,
+            "secrets" | "configs" => file_mounts(value, &sub(key))?,
+            "ports" => ports::transform_ports(value, &sub(key), lenient, ports)?,
+            "ulimits" => ulimits(value, &sub(key))?,
             "develop" => develop(value),
             _ => {}
         }

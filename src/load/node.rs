@@ -328,3 +328,62 @@ pub fn same_value(a: &Node, b: &Node) -> bool {
         (x, y) => x == y,
     }
 }
+
+/// A position in the tree as a chain of segments on the stack, each borrowing its key, made
+/// into a [`KeyPath`] only when one is needed (an error, a `!reset`): the YAML builder and
+/// the binder descend through every node, and a path per node cost more than the node.
+#[derive(Clone, Copy)]
+pub struct At<'p> {
+    parent: Option<&'p At<'p>>,
+    seg: Seg<'p>,
+}
+
+#[derive(Clone, Copy)]
+pub enum Seg<'p> {
+    Root,
+    Key(&'p str),
+    Index(usize),
+}
+
+impl<'p> At<'p> {
+    pub const ROOT: At<'static> = At {
+        parent: None,
+        seg: Seg::Root,
+    };
+
+    pub fn key<'c>(&'c self, k: &'c str) -> At<'c> {
+        At {
+            parent: Some(self),
+            seg: Seg::Key(k),
+        }
+    }
+
+    pub fn index<'c>(&'c self, i: usize) -> At<'c> {
+        At {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    pub fn key_path(&self) -> KeyPath {
+        let mut segs = Vec::new();
+        let mut at = Some(self);
+        while let Some(a) = at {
+            segs.push(a.seg);
+            at = a.parent;
+        }
+        let mut path = KeyPath::root();
+        for seg in segs.into_iter().rev() {
+            match seg {
+                Seg::Root => {}
+                Seg::Key(k) => path.push_key(k),
+                Seg::Index(i) => path.push_index(i),
+            }
+        }
+        path
+    }
+}

@@ -324,20 +324,23 @@ fn match_at(s: &str, start: usize) -> Option<(Kind, usize)> {
     }
 }
 
-/// compose's operator choice: whichever separator occurs first in the whole match.
+/// compose's operator choice: whichever separator occurs first in the whole match. One scan:
+/// at any byte at most one separator starts (`:` and the bare `?`/`-`/`+` are different
+/// bytes, and the byte after `:` picks one of the three), so the first hit is the answer.
 fn first_operator(text: &str) -> Option<Op> {
-    const OPS: [Op; 6] = [
-        Op::RequiredNonEmpty,
-        Op::Required,
-        Op::DefaultIfEmpty,
-        Op::DefaultIfUnset,
-        Op::AltIfNonEmpty,
-        Op::AltIfSet,
-    ];
-    OPS.iter()
-        .filter_map(|&op| text.find(op.sep()).map(|i| (i, op)))
-        .min_by_key(|&(i, _)| i)
-        .map(|(_, op)| op)
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().find_map(|(i, &b)| match b {
+        b':' => match bytes.get(i + 1) {
+            Some(b'?') => Some(Op::RequiredNonEmpty),
+            Some(b'-') => Some(Op::DefaultIfEmpty),
+            Some(b'+') => Some(Op::AltIfNonEmpty),
+            _ => None,
+        },
+        b'?' => Some(Op::Required),
+        b'-' => Some(Op::DefaultIfUnset),
+        b'+' => Some(Op::AltIfSet),
+        _ => None,
+    })
 }
 
 /// compose's `getFirstBraceClosingIndex`, including its habit of skipping the byte after
@@ -669,6 +672,20 @@ mod tests {
             let escaped = s.replace('$', "$$");
             let r = substitute(&escaped, &|_| Some("X".to_string()));
             prop_assert_eq!(r, Ok(Substituted { value: s.clone(), unset: vec![], nested: vec![] }));
+        }
+
+        /// The one-scan operator choice against the definition: the separator found first
+        /// by searching for each, ties going to the earlier in compose's list.
+        #[test]
+        fn first_operator_is_the_earliest_separator(s in "[:?+a-z{}$-]{0,12}|\\PC{0,8}") {
+            let ops = [Op::RequiredNonEmpty, Op::Required, Op::DefaultIfEmpty,
+                Op::DefaultIfUnset, Op::AltIfNonEmpty, Op::AltIfSet];
+            let by_search = ops
+                .iter()
+                .filter_map(|&op| s.find(op.sep()).map(|i| (i, op)))
+                .min_by_key(|&(i, _)| i)
+                .map(|(_, op)| op);
+            prop_assert_eq!(first_operator(&s), by_search);
         }
     }
 

@@ -187,13 +187,9 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
                     format!("service volume {dotted}[{i}] is missing a mount target"),
                 )),
             },
-            Value::Str(s) => crate::load::canonical::parse_volume(s)
-                .map(|v| {
-                    v.get("target")
-                        .and_then(Node::as_str)
-                        .unwrap_or_default()
-                        .to_string()
-                })
+            // Only the target is the key: split, without building the long form.
+            Value::Str(s) => crate::load::canonical::split_volume(s)
+                .map(|v| v.target())
                 .map_err(|m| err(entry, path, i, m)),
             _ => Ok(String::new()),
         },

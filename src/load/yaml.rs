@@ -5,7 +5,7 @@
 //! Hostile input is refused with bounded work: size, nesting depth and alias expansion limits.
 
 use crate::diag::LoadError;
-use crate::load::node::{KeyPath, Map, Node, Value};
+use crate::load::node::{At, KeyPath, Map, Node, Value};
 use crate::source::{FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use std::borrow::Cow;
@@ -243,64 +243,6 @@ struct Builder {
 fn is_tag(tag: &Option<Cow<'_, Tag>>, name: &str) -> bool {
     tag.as_ref()
         .is_some_and(|t| t.handle == "!" && t.suffix == name)
-}
-
-/// Where the builder is: a chain of segments on the stack, each borrowing its key, made into
-/// a [`KeyPath`] only for an error or a `!reset` (a path per node cost more than the node).
-#[derive(Clone, Copy)]
-struct At<'p> {
-    parent: Option<&'p At<'p>>,
-    seg: Seg<'p>,
-}
-
-#[derive(Clone, Copy)]
-enum Seg<'p> {
-    Root,
-    Key(&'p str),
-    Index(usize),
-}
-
-impl<'p> At<'p> {
-    const ROOT: At<'static> = At {
-        parent: None,
-        seg: Seg::Root,
-    };
-
-    fn key<'c>(&'c self, k: &'c str) -> At<'c> {
-        At {
-            parent: Some(self),
-            seg: Seg::Key(k),
-        }
-    }
-
-    fn index<'c>(&'c self, i: usize) -> At<'c> {
-        At {
-            parent: Some(self),
-            seg: Seg::Index(i),
-        }
-    }
-
-    fn is_root(&self) -> bool {
-        self.parent.is_none()
-    }
-
-    fn key_path(&self) -> KeyPath {
-        let mut segs = Vec::new();
-        let mut at = Some(self);
-        while let Some(a) = at {
-            segs.push(a.seg);
-            at = a.parent;
-        }
-        let mut path = KeyPath::root();
-        for seg in segs.into_iter().rev() {
-            match seg {
-                Seg::Root => {}
-                Seg::Key(k) => path.push_key(k),
-                Seg::Index(i) => path.push_index(i),
-            }
-        }
-        path
-    }
 }
 
 fn dotted(path: &KeyPath) -> String {

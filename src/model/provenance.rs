@@ -22,9 +22,13 @@ pub struct Provenance {
     /// Every recorded path, back to back; `entries` point into it. One buffer instead of a
     /// string per path: the provenance of 5,000 services was a tenth of the load's memory.
     paths: String,
-    /// Sorted by path (built once, then only read: a sorted vector is far cheaper to build
-    /// than a tree when a port range expands into tens of thousands of paths).
+    /// In the order the walk met them.
     entries: Vec<Entry>,
+    /// `entries` indices sorted by path, built at the first lookup: most runs (`config`,
+    /// a clean lint) never look a path up, and sorting every service's paths was 5% of a
+    /// load. A sorted vector, not a tree: far cheaper when a port range expands into tens
+    /// of thousands of paths.
+    sorted: std::sync::OnceLock<Box<[u32]>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -61,19 +65,40 @@ impl Provenance {
             key_span: node.key_span,
             paths: String::with_capacity(bytes),
             entries: Vec::with_capacity(count),
+            sorted: std::sync::OnceLock::new(),
         };
         p.walk(node, &mut String::with_capacity(64), depth);
-        let paths = p.paths.as_str();
-        // Paths are unique (mapping keys are), so an unstable sort is deterministic.
-        p.entries
-            .sort_unstable_by(|a, b| entry_path(paths, a).cmp(entry_path(paths, b)));
         p
+    }
+
+    /// `entries` indices by path. Paths are unique (mapping keys are), so an unstable sort
+    /// is deterministic.
+    fn sorted(&self) -> &[u32] {
+        self.sorted.get_or_init(|| {
+            // `record` keeps at most u32::MAX bytes of paths, so fewer entries than that.
+            let mut order: Vec<u32> = (0..self.entries.len())
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            order.sort_unstable_by(|&a, &b| self.path_at(a).cmp(self.path_at(b)));
+            order.into_boxed_slice()
+        })
+    }
+
+    fn entry_at(&self, i: u32) -> Option<&Entry> {
+        self.entries.get(i as usize)
+    }
+
+    fn path_at(&self, i: u32) -> &str {
+        self.entry_at(i)
+            .map(|e| entry_path(&self.paths, e))
+            .unwrap_or_default()
     }
 
     /// Every recorded path with its origin, sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Origin)> {
-        self.entries
+        self.sorted()
             .iter()
+            .filter_map(|&i| self.entry_at(i))
             .map(|e| (entry_path(&self.paths, e), &e.origin))
     }
 
@@ -129,11 +154,13 @@ impl Provenance {
         });
     }
 
-    /// The entry recording `path`.
+    /// The index in `entries` of the entry recording `path`.
     fn position(&self, path: &str) -> Option<usize> {
-        self.entries
-            .binary_search_by(|e| entry_path(&self.paths, e).cmp(path))
-            .ok()
+        let sorted = self.sorted();
+        let at = sorted
+            .binary_search_by(|&i| self.path_at(i).cmp(path))
+            .ok()?;
+        sorted.get(at).map(|&i| i as usize)
     }
 
     /// Where `path` was written, if it was.
@@ -142,7 +169,8 @@ impl Provenance {
         self.entries.get(i).map(|e| &e.origin)
     }
 
-    /// Change where the key of a recorded `path` was written (tests build odd provenances).
+    /// Change where the key of a recorded `path` was written (tests build odd provenances;
+    /// paths do not change, so the sorted order stays valid).
     #[cfg(test)]
     pub fn set_key_span(&mut self, path: &str, key_span: Span) {
         if let Some(e) = self.position(path).and_then(|i| self.entries.get_mut(i)) {

@@ -2,11 +2,11 @@
 
 use super::scalar::*;
 use super::service::{file_refs, hosts_list, ulimits};
-use crate::load::node::{KeyPath, Node, Value};
+use crate::load::node::{At, Node, Value};
 use crate::model::{Build, Extensions, SshKey};
 
 /// A string is the short syntax (the context).
-pub fn build(n: &Node, p: &KeyPath) -> R<Build> {
+pub fn build(n: &Node, p: &At<'_>) -> R<Build> {
     match &n.value {
         Value::Str(s) => {
             return Ok(Build {
@@ -54,7 +54,7 @@ pub fn build(n: &Node, p: &KeyPath) -> R<Build> {
 }
 
 /// `ssh`: `{id: path}` or `["default", "id=path"]`.
-fn ssh(n: &Node, p: &KeyPath) -> R<Vec<SshKey>> {
+fn ssh(n: &Node, p: &At<'_>) -> R<Vec<SshKey>> {
     match &n.value {
         Value::Map(m) => m
             .iter()

@@ -2,14 +2,14 @@
 
 use super::scalar::*;
 use super::service::list;
-use crate::load::node::{KeyPath, Node, Value};
+use crate::load::node::{At, Node, Value};
 use crate::model::*;
 
 const IS: &str = "integer or string";
 const NS: &str = "number or string";
 
 /// `deploy: null` is allowed and means no deploy section.
-pub fn deploy(n: &Node, p: &KeyPath) -> R<Option<Deploy>> {
+pub fn deploy(n: &Node, p: &At<'_>) -> R<Option<Deploy>> {
     if n.is_null() {
         return Ok(None);
     }
@@ -34,7 +34,7 @@ pub fn deploy(n: &Node, p: &KeyPath) -> R<Option<Deploy>> {
     Ok(Some(d))
 }
 
-fn update_config(n: &Node, p: &KeyPath) -> R<UpdateConfig> {
+fn update_config(n: &Node, p: &At<'_>) -> R<UpdateConfig> {
     let mut u = UpdateConfig::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -53,7 +53,7 @@ fn update_config(n: &Node, p: &KeyPath) -> R<UpdateConfig> {
     Ok(u)
 }
 
-fn resources(n: &Node, p: &KeyPath) -> R<Resources> {
+fn resources(n: &Node, p: &At<'_>) -> R<Resources> {
     let mut r = Resources::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -69,7 +69,7 @@ fn resources(n: &Node, p: &KeyPath) -> R<Resources> {
 }
 
 /// `limits` (cpus, memory, pids) or `reservations` (cpus, memory, devices, generic resources).
-fn resource(n: &Node, p: &KeyPath, reservation: bool) -> R<Resource> {
+fn resource(n: &Node, p: &At<'_>, reservation: bool) -> R<Resource> {
     let mut r = Resource::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -88,7 +88,7 @@ fn resource(n: &Node, p: &KeyPath, reservation: bool) -> R<Resource> {
 }
 
 /// `gpus: all` or a list of device requests.
-pub fn gpus(n: &Node, p: &KeyPath) -> R<Vec<DeviceRequest>> {
+pub fn gpus(n: &Node, p: &At<'_>) -> R<Vec<DeviceRequest>> {
     if let Value::Str(_) = n.value {
         return Ok(vec![DeviceRequest {
             count: Some(-1),
@@ -99,13 +99,13 @@ pub fn gpus(n: &Node, p: &KeyPath) -> R<Vec<DeviceRequest>> {
 }
 
 /// `capabilities` is required under `deploy`, not under `gpus`.
-fn reserved_device(n: &Node, p: &KeyPath) -> R<DeviceRequest> {
+fn reserved_device(n: &Node, p: &At<'_>) -> R<DeviceRequest> {
     let d = device_request(n, p)?;
     require(n, p, &["capabilities"])?;
     Ok(d)
 }
 
-fn device_request(n: &Node, p: &KeyPath) -> R<DeviceRequest> {
+fn device_request(n: &Node, p: &At<'_>) -> R<DeviceRequest> {
     let mut d = DeviceRequest::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -124,7 +124,7 @@ fn device_request(n: &Node, p: &KeyPath) -> R<DeviceRequest> {
 }
 
 /// A number, or `all` (-1).
-fn device_count(n: &Node, p: &KeyPath) -> R<i64> {
+fn device_count(n: &Node, p: &At<'_>) -> R<i64> {
     match &n.value {
         Value::Str(s) if s.eq_ignore_ascii_case("all") => Ok(-1),
         Value::Str(s) => s.parse().map_err(|_| {
@@ -139,7 +139,7 @@ fn device_count(n: &Node, p: &KeyPath) -> R<i64> {
     }
 }
 
-fn generic_resource(n: &Node, p: &KeyPath) -> R<GenericResource> {
+fn generic_resource(n: &Node, p: &At<'_>) -> R<GenericResource> {
     let mut g = GenericResource::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -153,7 +153,7 @@ fn generic_resource(n: &Node, p: &KeyPath) -> R<GenericResource> {
     Ok(g)
 }
 
-fn discrete_resource(n: &Node, p: &KeyPath) -> R<DiscreteResource> {
+fn discrete_resource(n: &Node, p: &At<'_>) -> R<DiscreteResource> {
     let mut d = DiscreteResource::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -168,7 +168,7 @@ fn discrete_resource(n: &Node, p: &KeyPath) -> R<DiscreteResource> {
     Ok(d)
 }
 
-fn restart_policy(n: &Node, p: &KeyPath) -> R<RestartPolicy> {
+fn restart_policy(n: &Node, p: &At<'_>) -> R<RestartPolicy> {
     let mut r = RestartPolicy::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -185,7 +185,7 @@ fn restart_policy(n: &Node, p: &KeyPath) -> R<RestartPolicy> {
     Ok(r)
 }
 
-fn placement(n: &Node, p: &KeyPath) -> R<Placement> {
+fn placement(n: &Node, p: &At<'_>) -> R<Placement> {
     let mut o = Placement::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -201,7 +201,7 @@ fn placement(n: &Node, p: &KeyPath) -> R<Placement> {
     Ok(o)
 }
 
-fn preference(n: &Node, p: &KeyPath) -> R<PlacementPreference> {
+fn preference(n: &Node, p: &At<'_>) -> R<PlacementPreference> {
     let mut o = PlacementPreference::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {

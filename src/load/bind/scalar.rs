@@ -2,25 +2,25 @@
 //! compose-go's decoding rules (mapstructure hooks and casts) on match.
 
 use crate::diag::LoadError;
-use crate::load::node::{KeyPath, Map, Node, Value};
+use crate::load::node::{At, Map, Node, Value};
 use crate::model::{ByteSize, Cpus, Duration, Extensions, FileMode, Mapping, MappingWithEquals};
 
 pub type R<T> = Result<T, LoadError>;
 
-pub fn err(n: &Node, p: &KeyPath, msg: impl Into<String>) -> LoadError {
-    LoadError::new(n.span, p.clone(), msg)
+pub fn err(n: &Node, p: &At<'_>, msg: impl Into<String>) -> LoadError {
+    LoadError::new(n.span, p.key_path(), msg)
 }
 
 /// `must be a {want}`, as compose's schema validation says it.
-pub fn type_err(n: &Node, p: &KeyPath, want: &str) -> LoadError {
+pub fn type_err(n: &Node, p: &At<'_>, want: &str) -> LoadError {
     err(n, p, format!("must be a {want}"))
 }
 
-pub fn map<'a>(n: &'a Node, p: &KeyPath) -> R<&'a Map> {
+pub fn map<'a>(n: &'a Node, p: &At<'_>) -> R<&'a Map> {
     n.as_map().ok_or_else(|| type_err(n, p, "mapping"))
 }
 
-pub fn seq<'a>(n: &'a Node, p: &KeyPath) -> R<&'a [Node]> {
+pub fn seq<'a>(n: &'a Node, p: &At<'_>) -> R<&'a [Node]> {
     n.as_seq()
         .map(Vec::as_slice)
         .ok_or_else(|| type_err(n, p, "array"))
@@ -30,9 +30,9 @@ pub fn seq<'a>(n: &'a Node, p: &KeyPath) -> R<&'a [Node]> {
 /// goes to `f`, which returns `false` for a key it does not know.
 pub fn fields(
     n: &Node,
-    p: &KeyPath,
+    p: &At<'_>,
     mut ext: Option<&mut Extensions>,
-    mut f: impl FnMut(&str, &Node, &KeyPath) -> R<bool>,
+    mut f: impl FnMut(&str, &Node, &At<'_>) -> R<bool>,
 ) -> R<()> {
     for (k, v) in map(n, p)? {
         if let Some(ext) = ext.as_deref_mut().filter(|_| k.starts_with("x-")) {
@@ -42,7 +42,7 @@ pub fn fields(
         if !f(k, v, &p.key(k))? {
             return Err(LoadError::new(
                 v.key_span,
-                p.clone(),
+                p.key_path(),
                 format!("additional properties '{k}' not allowed"),
             ));
         }
@@ -52,30 +52,30 @@ pub fn fields(
 
 /// compose's schema lists these keys as required (checked after unknown keys, as its
 /// validator reports those first).
-pub fn require(n: &Node, p: &KeyPath, keys: &[&str]) -> R<()> {
+pub fn require(n: &Node, p: &At<'_>, keys: &[&str]) -> R<()> {
     match keys.iter().find(|k| n.get(k).is_none()) {
         Some(k) => Err(err(n, p, format!("missing property '{k}'"))),
         None => Ok(()),
     }
 }
 
-pub fn string(n: &Node, p: &KeyPath) -> R<String> {
+pub fn string(n: &Node, p: &At<'_>) -> R<String> {
     n.as_str()
         .map(str::to_owned)
         .ok_or_else(|| type_err(n, p, "string"))
 }
 
-pub fn ostring(n: &Node, p: &KeyPath) -> R<Option<String>> {
+pub fn ostring(n: &Node, p: &At<'_>) -> R<Option<String>> {
     string(n, p).map(Some)
 }
 
 /// A scalar rendered as compose renders it into a string field (numbers and booleans allowed).
-pub fn scalar_string(n: &Node, p: &KeyPath, want: &str) -> R<String> {
+pub fn scalar_string(n: &Node, p: &At<'_>, want: &str) -> R<String> {
     n.scalar_to_string().ok_or_else(|| type_err(n, p, want))
 }
 
 /// A boolean, or a string compose casts to one (`true`, `yes`, `on`, ...).
-pub fn boolean(n: &Node, p: &KeyPath) -> R<bool> {
+pub fn boolean(n: &Node, p: &At<'_>) -> R<bool> {
     match &n.value {
         Value::Bool(b) => Ok(*b),
         Value::Str(s) => match s.to_lowercase().as_str() {
@@ -87,12 +87,12 @@ pub fn boolean(n: &Node, p: &KeyPath) -> R<bool> {
     }
 }
 
-pub fn oboolean(n: &Node, p: &KeyPath) -> R<Option<bool>> {
+pub fn oboolean(n: &Node, p: &At<'_>) -> R<Option<bool>> {
     boolean(n, p).map(Some)
 }
 
 /// A boolean the schema does not let be a string.
-pub fn strict_boolean(n: &Node, p: &KeyPath) -> R<bool> {
+pub fn strict_boolean(n: &Node, p: &At<'_>) -> R<bool> {
     match n.value {
         Value::Bool(b) => Ok(b),
         _ => Err(type_err(n, p, "boolean")),
@@ -100,7 +100,7 @@ pub fn strict_boolean(n: &Node, p: &KeyPath) -> R<bool> {
 }
 
 /// An integer; floats are truncated and strings parsed, as compose's decoder does.
-pub fn int(n: &Node, p: &KeyPath, want: &str) -> R<i64> {
+pub fn int(n: &Node, p: &At<'_>, want: &str) -> R<i64> {
     match &n.value {
         Value::Int(i) => Ok(*i),
         Value::Float(f) => Ok(*f as i64),
@@ -115,11 +115,11 @@ pub fn int(n: &Node, p: &KeyPath, want: &str) -> R<i64> {
     }
 }
 
-pub fn oint(n: &Node, p: &KeyPath, want: &str) -> R<Option<i64>> {
+pub fn oint(n: &Node, p: &At<'_>, want: &str) -> R<Option<i64>> {
     int(n, p, want).map(Some)
 }
 
-pub fn ouint(n: &Node, p: &KeyPath, want: &str) -> R<Option<u64>> {
+pub fn ouint(n: &Node, p: &At<'_>, want: &str) -> R<Option<u64>> {
     let v = int(n, p, want)?;
     u64::try_from(v).map(Some).map_err(|_| {
         err(
@@ -130,7 +130,7 @@ pub fn ouint(n: &Node, p: &KeyPath, want: &str) -> R<Option<u64>> {
     })
 }
 
-pub fn float(n: &Node, p: &KeyPath, want: &str) -> R<f64> {
+pub fn float(n: &Node, p: &At<'_>, want: &str) -> R<f64> {
     match &n.value {
         Value::Int(i) => Ok(*i as f64),
         Value::Float(f) => Ok(*f),
@@ -150,12 +150,12 @@ pub fn float(n: &Node, p: &KeyPath, want: &str) -> R<f64> {
     }
 }
 
-pub fn cpus(n: &Node, p: &KeyPath, want: &str) -> R<Option<Cpus>> {
+pub fn cpus(n: &Node, p: &At<'_>, want: &str) -> R<Option<Cpus>> {
     float(n, p, want).map(|f| Some(Cpus(f as f32)))
 }
 
 /// A byte size: integers as-is, strings with units; compose ignores other types (zero).
-pub fn bytes(n: &Node, p: &KeyPath, want: &str) -> R<Option<ByteSize>> {
+pub fn bytes(n: &Node, p: &At<'_>, want: &str) -> R<Option<ByteSize>> {
     match &n.value {
         Value::Int(i) => Ok(Some(ByteSize(*i))),
         Value::Str(s) => ByteSize::parse(s).map(Some).map_err(|e| err(n, p, e)),
@@ -164,7 +164,7 @@ pub fn bytes(n: &Node, p: &KeyPath, want: &str) -> R<Option<ByteSize>> {
     }
 }
 
-pub fn duration(n: &Node, p: &KeyPath) -> R<Option<Duration>> {
+pub fn duration(n: &Node, p: &At<'_>) -> R<Option<Duration>> {
     match &n.value {
         Value::Str(s) => Duration::parse(s).map(Some).map_err(|e| err(n, p, e)),
         _ => Err(type_err(n, p, "string")),
@@ -172,7 +172,7 @@ pub fn duration(n: &Node, p: &KeyPath) -> R<Option<Duration>> {
 }
 
 /// A file mode: a number, or a string read as octal.
-pub fn file_mode(n: &Node, p: &KeyPath) -> R<Option<FileMode>> {
+pub fn file_mode(n: &Node, p: &At<'_>) -> R<Option<FileMode>> {
     match &n.value {
         Value::Int(i) => Ok(Some(FileMode(*i))),
         Value::Float(f) => Ok(Some(FileMode(*f as i64))),
@@ -182,7 +182,7 @@ pub fn file_mode(n: &Node, p: &KeyPath) -> R<Option<FileMode>> {
 }
 
 /// `list_of_strings`.
-pub fn strings(n: &Node, p: &KeyPath) -> R<Vec<String>> {
+pub fn strings(n: &Node, p: &At<'_>) -> R<Vec<String>> {
     seq(n, p)?
         .iter()
         .enumerate()
@@ -191,7 +191,7 @@ pub fn strings(n: &Node, p: &KeyPath) -> R<Vec<String>> {
 }
 
 /// `string_or_list`.
-pub fn string_or_list(n: &Node, p: &KeyPath) -> R<Vec<String>> {
+pub fn string_or_list(n: &Node, p: &At<'_>) -> R<Vec<String>> {
     match &n.value {
         Value::Str(s) => Ok(vec![s.clone()]),
         Value::Seq(_) => strings(n, p),
@@ -200,7 +200,7 @@ pub fn string_or_list(n: &Node, p: &KeyPath) -> R<Vec<String>> {
 }
 
 /// A list whose items may be strings or numbers, kept as strings (`expose`, `group_add`).
-pub fn string_or_number_list(n: &Node, p: &KeyPath) -> R<Vec<String>> {
+pub fn string_or_number_list(n: &Node, p: &At<'_>) -> R<Vec<String>> {
     if let Value::Str(s) = &n.value {
         return Ok(vec![s.clone()]);
     }
@@ -213,7 +213,7 @@ pub fn string_or_number_list(n: &Node, p: &KeyPath) -> R<Vec<String>> {
 
 /// `list_or_dict` into plain strings (`labels`, `sysctls`, ...): `null` and a missing `=`
 /// give an empty value.
-pub fn mapping(n: &Node, p: &KeyPath) -> R<Mapping> {
+pub fn mapping(n: &Node, p: &At<'_>) -> R<Mapping> {
     match &n.value {
         Value::Map(m) => m
             .iter()
@@ -240,7 +240,7 @@ pub fn mapping(n: &Node, p: &KeyPath) -> R<Mapping> {
 }
 
 /// `list_or_dict` where a value may be absent (`environment`, `build.args`).
-pub fn mapping_with_equals(n: &Node, p: &KeyPath) -> R<MappingWithEquals> {
+pub fn mapping_with_equals(n: &Node, p: &At<'_>) -> R<MappingWithEquals> {
     match &n.value {
         Value::Map(m) => m
             .iter()
@@ -282,7 +282,7 @@ pub fn mapping_with_equals(n: &Node, p: &KeyPath) -> R<MappingWithEquals> {
 }
 
 /// Driver options: a mapping of scalars; `null` gives an empty value.
-pub fn options(n: &Node, p: &KeyPath) -> R<Mapping> {
+pub fn options(n: &Node, p: &At<'_>) -> R<Mapping> {
     map(n, p)?
         .iter()
         .map(|(k, v)| {
@@ -297,7 +297,7 @@ pub fn options(n: &Node, p: &KeyPath) -> R<Mapping> {
 }
 
 /// `command`/`entrypoint`: `null`, a list, or a string split as a shell would.
-pub fn command(n: &Node, p: &KeyPath) -> R<Option<Vec<String>>> {
+pub fn command(n: &Node, p: &At<'_>) -> R<Option<Vec<String>>> {
     match &n.value {
         Value::Null => Ok(None),
         Value::Str(s) => shell_split(s).map(Some).map_err(|e| err(n, p, e)),

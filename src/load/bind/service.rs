@@ -1,11 +1,11 @@
 //! Binding of `services.NAME` and everything under it.
 
 use super::scalar::*;
-use crate::load::node::{KeyPath, Node, Value};
+use crate::load::node::{At, Node, Value};
 use crate::model::*;
 use indexmap::IndexMap;
 
-pub fn service(name: &str, n: &Node, p: &KeyPath) -> R<Service> {
+pub fn service(name: &str, n: &Node, p: &At<'_>) -> R<Service> {
     let mut s = Service {
         name: name.to_string(),
         provenance: Provenance::from_node(n),
@@ -23,7 +23,7 @@ pub fn service(name: &str, n: &Node, p: &KeyPath) -> R<Service> {
 }
 
 /// Identity, process and container settings.
-fn service_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
+fn service_field(s: &mut Service, k: &str, v: &Node, p: &At<'_>) -> R<bool> {
     match k {
         "profiles" => s.profiles = strings(v, p)?,
         "annotations" => s.annotations = mapping(v, p)?,
@@ -105,7 +105,7 @@ fn service_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
 }
 
 /// CPU, memory and kernel resource settings.
-fn resource_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
+fn resource_field(s: &mut Service, k: &str, v: &Node, p: &At<'_>) -> R<bool> {
     const NS: &str = "number or string";
     const IS: &str = "integer or string";
     match k {
@@ -133,7 +133,7 @@ fn resource_field(s: &mut Service, k: &str, v: &Node, p: &KeyPath) -> R<bool> {
 }
 
 /// Bind every item of a sequence.
-pub fn list<T>(n: &Node, p: &KeyPath, f: impl Fn(&Node, &KeyPath) -> R<T>) -> R<Vec<T>> {
+pub fn list<T>(n: &Node, p: &At<'_>, f: impl Fn(&Node, &At<'_>) -> R<T>) -> R<Vec<T>> {
     let items = seq(n, p)?;
     // Exact capacity: collecting `Result`s starts at four slots, and a volume is 648 bytes.
     let mut out = Vec::with_capacity(items.len());
@@ -143,7 +143,7 @@ pub fn list<T>(n: &Node, p: &KeyPath, f: impl Fn(&Node, &KeyPath) -> R<T>) -> R<
     Ok(out)
 }
 
-fn logging(n: &Node, p: &KeyPath) -> R<Logging> {
+fn logging(n: &Node, p: &At<'_>) -> R<Logging> {
     let mut l = Logging::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -158,14 +158,14 @@ fn logging(n: &Node, p: &KeyPath) -> R<Logging> {
     Ok(l)
 }
 
-pub fn ulimits(n: &Node, p: &KeyPath) -> R<IndexMap<String, Ulimit>> {
+pub fn ulimits(n: &Node, p: &At<'_>) -> R<IndexMap<String, Ulimit>> {
     map(n, p)?
         .iter()
         .map(|(k, v)| Ok((k.clone(), ulimit(v, &p.key(k))?)))
         .collect()
 }
 
-fn ulimit(n: &Node, p: &KeyPath) -> R<Ulimit> {
+fn ulimit(n: &Node, p: &At<'_>) -> R<Ulimit> {
     if n.as_map().is_none() {
         return Ok(Ulimit::Single(int(n, p, "integer or string")?));
     }
@@ -185,7 +185,7 @@ fn ulimit(n: &Node, p: &KeyPath) -> R<Ulimit> {
     }
 }
 
-fn depends_on(n: &Node, p: &KeyPath) -> R<IndexMap<String, Dependency>> {
+fn depends_on(n: &Node, p: &At<'_>) -> R<IndexMap<String, Dependency>> {
     if let Value::Seq(_) = n.value {
         // Short syntax: started, required.
         let names = strings(n, p)?;
@@ -202,7 +202,7 @@ fn depends_on(n: &Node, p: &KeyPath) -> R<IndexMap<String, Dependency>> {
         .collect()
 }
 
-fn dependency(n: &Node, p: &KeyPath) -> R<Dependency> {
+fn dependency(n: &Node, p: &At<'_>) -> R<Dependency> {
     let mut d = Dependency {
         required: true,
         ..Dependency::default()
@@ -222,7 +222,7 @@ fn dependency(n: &Node, p: &KeyPath) -> R<Dependency> {
     Ok(d)
 }
 
-fn service_networks(n: &Node, p: &KeyPath) -> R<IndexMap<String, Option<ServiceNetwork>>> {
+fn service_networks(n: &Node, p: &At<'_>) -> R<IndexMap<String, Option<ServiceNetwork>>> {
     if let Value::Seq(_) = n.value {
         return Ok(strings(n, p)?.into_iter().map(|s| (s, None)).collect());
     }
@@ -239,7 +239,7 @@ fn service_networks(n: &Node, p: &KeyPath) -> R<IndexMap<String, Option<ServiceN
     Ok(out)
 }
 
-fn service_network(n: &Node, p: &KeyPath) -> R<ServiceNetwork> {
+fn service_network(n: &Node, p: &At<'_>) -> R<ServiceNetwork> {
     let mut s = ServiceNetwork::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -261,7 +261,7 @@ fn service_network(n: &Node, p: &KeyPath) -> R<ServiceNetwork> {
     Ok(s)
 }
 
-fn service_models(n: &Node, p: &KeyPath) -> R<IndexMap<String, Option<ServiceModel>>> {
+fn service_models(n: &Node, p: &At<'_>) -> R<IndexMap<String, Option<ServiceModel>>> {
     if let Value::Seq(_) = n.value {
         return Ok(strings(n, p)?.into_iter().map(|s| (s, None)).collect());
     }
@@ -289,11 +289,11 @@ fn service_models(n: &Node, p: &KeyPath) -> R<IndexMap<String, Option<ServiceMod
 }
 
 /// Service `secrets`/`configs` (and `build.secrets`); a string is the short syntax.
-pub fn file_refs(n: &Node, p: &KeyPath) -> R<Vec<FileRef>> {
+pub fn file_refs(n: &Node, p: &At<'_>) -> R<Vec<FileRef>> {
     list(n, p, file_ref)
 }
 
-fn file_ref(n: &Node, p: &KeyPath) -> R<FileRef> {
+fn file_ref(n: &Node, p: &At<'_>) -> R<FileRef> {
     if let Value::Str(s) = &n.value {
         return Ok(FileRef {
             source: Some(s.clone()),
@@ -317,7 +317,7 @@ fn file_ref(n: &Node, p: &KeyPath) -> R<FileRef> {
     Ok(f)
 }
 
-fn devices(n: &Node, p: &KeyPath) -> R<Vec<DeviceMapping>> {
+fn devices(n: &Node, p: &At<'_>) -> R<Vec<DeviceMapping>> {
     list(n, p, |n, p| {
         let mut d = DeviceMapping::default();
         let mut ext = Extensions::new();
@@ -336,8 +336,8 @@ fn devices(n: &Node, p: &KeyPath) -> R<Vec<DeviceMapping>> {
     })
 }
 
-fn env_files(n: &Node, p: &KeyPath) -> R<Vec<EnvFile>> {
-    let one = |n: &Node, p: &KeyPath| -> R<EnvFile> {
+fn env_files(n: &Node, p: &At<'_>) -> R<Vec<EnvFile>> {
+    let one = |n: &Node, p: &At<'_>| -> R<EnvFile> {
         if let Value::Str(s) = &n.value {
             return Ok(EnvFile {
                 path: s.clone(),
@@ -367,7 +367,7 @@ fn env_files(n: &Node, p: &KeyPath) -> R<Vec<EnvFile>> {
     }
 }
 
-fn extends(n: &Node, p: &KeyPath) -> R<Extends> {
+fn extends(n: &Node, p: &At<'_>) -> R<Extends> {
     if let Value::Str(s) = &n.value {
         return Ok(Extends {
             service: Some(s.clone()),
@@ -388,7 +388,7 @@ fn extends(n: &Node, p: &KeyPath) -> R<Extends> {
 }
 
 /// `extra_hosts`: a `host: ip(s)` mapping or `host=ip` / `host:ip` strings.
-pub fn hosts_list(n: &Node, p: &KeyPath) -> R<HostsList> {
+pub fn hosts_list(n: &Node, p: &At<'_>) -> R<HostsList> {
     let mut out: IndexMap<String, Vec<String>> = IndexMap::new();
     match &n.value {
         Value::Map(m) => {
@@ -434,7 +434,7 @@ pub fn hosts_list(n: &Node, p: &KeyPath) -> R<HostsList> {
     Ok(HostsList(out))
 }
 
-fn healthcheck(n: &Node, p: &KeyPath) -> R<Healthcheck> {
+fn healthcheck(n: &Node, p: &At<'_>) -> R<Healthcheck> {
     let mut h = Healthcheck::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -459,7 +459,7 @@ fn healthcheck(n: &Node, p: &KeyPath) -> R<Healthcheck> {
     Ok(h)
 }
 
-fn port(n: &Node, p: &KeyPath) -> R<Port> {
+fn port(n: &Node, p: &At<'_>) -> R<Port> {
     if !matches!(
         n.value,
         Value::Map(_) | Value::Str(_) | Value::Int(_) | Value::Float(_)
@@ -489,7 +489,7 @@ fn port(n: &Node, p: &KeyPath) -> R<Port> {
     Ok(o)
 }
 
-fn volume(n: &Node, p: &KeyPath) -> R<ServiceVolume> {
+fn volume(n: &Node, p: &At<'_>) -> R<ServiceVolume> {
     if !matches!(n.value, Value::Map(_) | Value::Str(_)) {
         return Err(type_err(n, p, "string"));
     }
@@ -515,7 +515,7 @@ fn volume(n: &Node, p: &KeyPath) -> R<ServiceVolume> {
     Ok(o)
 }
 
-fn volume_bind(n: &Node, p: &KeyPath) -> R<VolumeBind> {
+fn volume_bind(n: &Node, p: &At<'_>) -> R<VolumeBind> {
     let mut o = VolumeBind::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -532,7 +532,7 @@ fn volume_bind(n: &Node, p: &KeyPath) -> R<VolumeBind> {
     Ok(o)
 }
 
-fn volume_volume(n: &Node, p: &KeyPath) -> R<VolumeVolume> {
+fn volume_volume(n: &Node, p: &At<'_>) -> R<VolumeVolume> {
     let mut o = VolumeVolume::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -548,7 +548,7 @@ fn volume_volume(n: &Node, p: &KeyPath) -> R<VolumeVolume> {
     Ok(o)
 }
 
-fn volume_tmpfs(n: &Node, p: &KeyPath) -> R<VolumeTmpfs> {
+fn volume_tmpfs(n: &Node, p: &At<'_>) -> R<VolumeTmpfs> {
     let mut o = VolumeTmpfs::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -568,7 +568,7 @@ fn volume_tmpfs(n: &Node, p: &KeyPath) -> R<VolumeTmpfs> {
     Ok(o)
 }
 
-fn volume_image(n: &Node, p: &KeyPath) -> R<VolumeImage> {
+fn volume_image(n: &Node, p: &At<'_>) -> R<VolumeImage> {
     let mut o = VolumeImage::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -582,7 +582,7 @@ fn volume_image(n: &Node, p: &KeyPath) -> R<VolumeImage> {
     Ok(o)
 }
 
-fn hook(n: &Node, p: &KeyPath) -> R<ServiceHook> {
+fn hook(n: &Node, p: &At<'_>) -> R<ServiceHook> {
     let mut h = ServiceHook::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -601,7 +601,7 @@ fn hook(n: &Node, p: &KeyPath) -> R<ServiceHook> {
     Ok(h)
 }
 
-fn develop(n: &Node, p: &KeyPath) -> R<Option<Develop>> {
+fn develop(n: &Node, p: &At<'_>) -> R<Option<Develop>> {
     if n.is_null() {
         return Ok(None);
     }
@@ -618,7 +618,7 @@ fn develop(n: &Node, p: &KeyPath) -> R<Option<Develop>> {
     Ok(Some(d))
 }
 
-fn trigger(n: &Node, p: &KeyPath) -> R<Trigger> {
+fn trigger(n: &Node, p: &At<'_>) -> R<Trigger> {
     let mut t = Trigger::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -639,7 +639,7 @@ fn trigger(n: &Node, p: &KeyPath) -> R<Trigger> {
     Ok(t)
 }
 
-fn credential_spec(n: &Node, p: &KeyPath) -> R<CredentialSpec> {
+fn credential_spec(n: &Node, p: &At<'_>) -> R<CredentialSpec> {
     let mut c = CredentialSpec::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -655,7 +655,7 @@ fn credential_spec(n: &Node, p: &KeyPath) -> R<CredentialSpec> {
     Ok(c)
 }
 
-fn provider(n: &Node, p: &KeyPath) -> R<Provider> {
+fn provider(n: &Node, p: &At<'_>) -> R<Provider> {
     let mut o = Provider::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -686,7 +686,7 @@ fn provider(n: &Node, p: &KeyPath) -> R<Provider> {
     Ok(o)
 }
 
-fn blkio(n: &Node, p: &KeyPath) -> R<Blkio> {
+fn blkio(n: &Node, p: &At<'_>) -> R<Blkio> {
     let mut b = Blkio::default();
     fields(n, p, None, |k, v, kp| {
         match k {
@@ -703,7 +703,7 @@ fn blkio(n: &Node, p: &KeyPath) -> R<Blkio> {
     Ok(b)
 }
 
-fn weight_device(n: &Node, p: &KeyPath) -> R<WeightDevice> {
+fn weight_device(n: &Node, p: &At<'_>) -> R<WeightDevice> {
     let mut w = WeightDevice::default();
     fields(n, p, None, |k, v, kp| {
         match k {
@@ -717,7 +717,7 @@ fn weight_device(n: &Node, p: &KeyPath) -> R<WeightDevice> {
     Ok(w)
 }
 
-fn throttle_device(n: &Node, p: &KeyPath) -> R<ThrottleDevice> {
+fn throttle_device(n: &Node, p: &At<'_>) -> R<ThrottleDevice> {
     let mut t = ThrottleDevice::default();
     fields(n, p, None, |k, v, kp| {
         match k {

@@ -109,7 +109,9 @@ pub fn parse_port(raw: &str) -> Result<Vec<PortSpec>, String> {
             protocol: proto_lc.clone(),
         });
     }
-    out.sort_by_key(|p| format!("{}/{}", p.target, p.protocol));
+    if out.len() > 1 {
+        out.sort_by_cached_key(|p| format!("{}/{}", p.target, p.protocol));
+    }
     Ok(out)
 }
 
@@ -152,11 +154,12 @@ pub fn transform_ports(
     lenient: bool,
     budget: &mut Budget,
 ) -> Result<(), LoadError> {
-    let kp = KeyPath::from_keys(path);
+    // The path is built only for an error message.
+    let kp = || KeyPath::from_keys(path);
     let Value::Seq(items) = &n.value else {
         return Err(LoadError::new(
             n.span,
-            kp,
+            kp(),
             format!("invalid type {} for ports: expected a list", n.type_name()),
         ));
     };
@@ -172,7 +175,7 @@ pub fn transform_ports(
             _ => {
                 return Err(LoadError::new(
                     it.span,
-                    kp.index(i),
+                    kp().index(i),
                     format!("invalid type {} for port", it.type_name()),
                 ));
             }
@@ -182,7 +185,7 @@ pub fn transform_ports(
                 if !budget.spend(specs.len()) {
                     return Err(LoadError::new(
                         it.span,
-                        kp.index(i),
+                        kp().index(i),
                         format!(
                             "the project publishes more than {} ports once ranges are \
                              expanded; transship refuses that many (Compose would create one \
@@ -197,7 +200,7 @@ pub fn transform_ports(
             Err(m) => {
                 return Err(LoadError::new(
                     it.span,
-                    kp.index(i),
+                    kp().index(i),
                     format!("invalid port {raw:?}: {m}"),
                 ));
             }

@@ -59,11 +59,20 @@ pub fn rule_for<'a>(table: &'a [KeyRule], key: &str) -> Option<&'a KeyRule> {
     // Asked for every key of every service by each backend and by lint: a binary search of
     // the service rows, which come sorted and before the `top:` rows (see
     // `coverage_problems`).
-    let split = table.partition_point(|r| !r.key.starts_with("top:"));
-    let (services, tops) = table.split_at(split);
+    let (services, tops) = split_rows(table);
     if key.starts_with("top:") {
         return tops.iter().find(|r| r.key == key);
     }
+    service_rule(services, key)
+}
+
+/// The service rows and the `top:` rows.
+fn split_rows(table: &[KeyRule]) -> (&[KeyRule], &[KeyRule]) {
+    table.split_at(table.partition_point(|r| !r.key.starts_with("top:")))
+}
+
+/// The row of service key `key` among the sorted service rows.
+fn service_rule<'a>(services: &'a [KeyRule], key: &str) -> Option<&'a KeyRule> {
     let i = services.binary_search_by(|r| r.key.cmp(key)).ok()?;
     services.get(i)
 }
@@ -79,6 +88,7 @@ pub fn report<'a>(
 ) -> Vec<ConvertWarning> {
     let mut seen: Vec<&'static str> = Vec::new();
     let mut out = Vec::new();
+    let (services, _) = split_rows(table);
     // Paths come sorted, so a key's settings are consecutive (`ports`, `ports[0].target`,
     // ...): after the first, one whose first segment is the same names the same key
     // unless that segment has keys of its own (`deploy.resources`), and is skipped.
@@ -97,7 +107,7 @@ pub fn report<'a>(
             continue;
         }
         seen.push(key);
-        let Some(rule) = rule_for(table, key) else {
+        let Some(rule) = service_rule(services, key) else {
             continue;
         };
         let message = match rule.support {

@@ -24,11 +24,11 @@ pub struct Provenance {
     paths: String,
     /// In the order the walk met them.
     entries: Vec<Entry>,
-    /// `entries` indices sorted by path, built at the first lookup: most runs (`config`,
-    /// a clean lint) never look a path up, and sorting every service's paths was 5% of a
-    /// load. A sorted vector, not a tree: far cheaper when a port range expands into tens
-    /// of thousands of paths.
-    sorted: std::sync::OnceLock<Box<[u32]>>,
+    /// `entries` indices sorted by path, worked out at the first lookup (most runs, such
+    /// as `config` or a clean lint, never look a path up); `None` when `entries` are in
+    /// path order already, as the walk visits keys in order. A sorted vector, not a tree:
+    /// far cheaper when a port range expands into tens of thousands of paths.
+    sorted: std::sync::OnceLock<Option<Box<[u32]>>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -71,17 +71,37 @@ impl Provenance {
         p
     }
 
-    /// `entries` indices by path. Paths are unique (mapping keys are), so an unstable sort
-    /// is deterministic.
-    fn sorted(&self) -> &[u32] {
-        self.sorted.get_or_init(|| {
-            // `record` keeps at most u32::MAX bytes of paths, so fewer entries than that.
-            let mut order: Vec<u32> = (0..self.entries.len())
-                .filter_map(|i| u32::try_from(i).ok())
-                .collect();
-            order.sort_unstable_by(|&a, &b| self.path_at(a).cmp(self.path_at(b)));
-            order.into_boxed_slice()
-        })
+    /// `entries` indices by path, `None` when that is their own order. The walk visits
+    /// keys in order, so only a key that is a prefix of its sibling followed by a byte
+    /// below `.` (`a` and `a-b`) or a list of more than ten items (`[10]` sorts before
+    /// `[2]`) needs a sort. Paths are unique (mapping keys are), so an unstable sort is
+    /// deterministic.
+    fn sorted(&self) -> Option<&[u32]> {
+        self.sorted
+            .get_or_init(|| {
+                let paths = &self.paths;
+                if self
+                    .entries
+                    .is_sorted_by(|a, b| entry_path(paths, a) < entry_path(paths, b))
+                {
+                    return None;
+                }
+                // `record` keeps at most u32::MAX bytes of paths, so fewer entries than that.
+                let mut order: Vec<u32> = (0..self.entries.len())
+                    .filter_map(|i| u32::try_from(i).ok())
+                    .collect();
+                order.sort_unstable_by(|&a, &b| self.path_at(a).cmp(self.path_at(b)));
+                Some(order.into_boxed_slice())
+            })
+            .as_deref()
+    }
+
+    /// The entry `rank`-th by path.
+    fn by_rank(&self, rank: usize) -> Option<&Entry> {
+        match self.sorted() {
+            None => self.entries.get(rank),
+            Some(order) => order.get(rank).and_then(|&i| self.entry_at(i)),
+        }
     }
 
     fn entry_at(&self, i: u32) -> Option<&Entry> {
@@ -96,9 +116,8 @@ impl Provenance {
 
     /// Every recorded path with its origin, sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Origin)> {
-        self.sorted()
-            .iter()
-            .filter_map(|&i| self.entry_at(i))
+        (0..self.entries.len())
+            .filter_map(|rank| self.by_rank(rank))
             .map(|e| (entry_path(&self.paths, e), &e.origin))
     }
 
@@ -112,7 +131,15 @@ impl Provenance {
         let len = path.len();
         match &node.value {
             Value::Map(m) => {
-                for (k, v) in m {
+                // Keys in order, so that paths mostly come out sorted (see `sorted`); a
+                // map written in order (one key, often) needs no copy.
+                let mut keys: Vec<(&String, &Node)> = Vec::new();
+                if !m.keys().is_sorted() {
+                    keys.extend(m.iter());
+                    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                }
+                let in_order = keys.is_empty().then(|| m.iter()).into_iter().flatten();
+                for (k, v) in in_order.chain(keys.iter().copied()) {
                     if len > 0 {
                         path.push('.');
                     }
@@ -156,11 +183,18 @@ impl Provenance {
 
     /// The index in `entries` of the entry recording `path`.
     fn position(&self, path: &str) -> Option<usize> {
-        let sorted = self.sorted();
-        let at = sorted
-            .binary_search_by(|&i| self.path_at(i).cmp(path))
-            .ok()?;
-        sorted.get(at).map(|&i| i as usize)
+        match self.sorted() {
+            None => self
+                .entries
+                .binary_search_by(|e| entry_path(&self.paths, e).cmp(path))
+                .ok(),
+            Some(order) => {
+                let at = order
+                    .binary_search_by(|&i| self.path_at(i).cmp(path))
+                    .ok()?;
+                order.get(at).map(|&i| i as usize)
+            }
+        }
     }
 
     /// Where `path` was written, if it was.
@@ -250,6 +284,33 @@ fn entry_path<'a>(paths: &'a str, e: &Entry) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Paths iterate (and are found) in path order, whether the walk's order already is
+    /// (keys in any order) or is not (a key that prefixes its sibling, a long list).
+    #[test]
+    fn paths_are_sorted_whatever_the_input_order() {
+        let span = Span::new(crate::source::FileId(1), 1, 1);
+        let in_order = Node::from_json(
+            &serde_json::json!({"image": "x", "deploy": {"mode": "global"}, "env": {"B": 1, "A": 2}}),
+            span,
+        );
+        let needs_sort = Node::from_json(
+            &serde_json::json!({"a-b": 1, "a": {"x": 1}, "l": (0..12).collect::<Vec<_>>()}),
+            span,
+        );
+        for (node, already) in [(&in_order, true), (&needs_sort, false)] {
+            let p = Provenance::from_node(node);
+            let paths: Vec<&str> = p.iter().map(|(k, _)| k).collect();
+            let mut sorted = paths.clone();
+            sorted.sort_unstable();
+            assert_eq!(paths, sorted);
+            assert_eq!(p.sorted().is_none(), already, "{paths:?}");
+            for path in &paths {
+                assert!(p.origin(path).is_some(), "{path}");
+            }
+            assert!(p.origin("nope").is_none());
+        }
+    }
 
     #[test]
     fn measured_sizes_are_exact_when_nothing_is_synthetic() {

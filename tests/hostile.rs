@@ -393,3 +393,30 @@ fn a_large_base_extended_by_many_services() {
         ],
     );
 }
+
+/// A depends_on cycle is named from the first service on it in name order, at that
+/// service's line, whatever order the file lists them in (a DFS from every service; a
+/// service outside the cycle that leads into it does not start the message).
+#[test]
+fn depends_on_cycle() {
+    let y = b"services:\n  c:\n    image: x\n    depends_on: [b]\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [c]\n";
+    let d = case(&[("compose.yaml", y)]);
+    refused(
+        d.path(),
+        &["compose.yaml:8:", "dependency cycle detected: b -> c -> b"],
+    );
+}
+
+/// Two mounts on one target: named as Compose names them, at the second one.
+#[test]
+fn two_mounts_on_one_target() {
+    let y = b"services:\n  web:\n    image: x\n    tmpfs: [/data]\n    volumes: [\"vol:/data\"]\nvolumes:\n  vol: {}\n";
+    let d = case(&[("compose.yaml", y)]);
+    refused(
+        d.path(),
+        &[
+            "compose.yaml:5:15:",
+            "services.web.volumes[0]: target /data already mounted as services.web.tmpfs[0]",
+        ],
+    );
+}

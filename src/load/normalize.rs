@@ -155,6 +155,21 @@ fn normalize_service(svc: &mut Node, env: &Environment) {
 
 /// Go's `path.Clean` for slash-separated paths.
 pub fn clean_unix(p: &str) -> String {
+    // Most paths are clean already (`/var/lib/data`): copied as they are.
+    if is_clean(p) {
+        return p.to_string();
+    }
+    clean_unix_by_segments(p)
+}
+
+/// Whether `path.Clean` leaves `p` as it is: no empty, `.` or `..` segment and no trailing
+/// slash (the root alone, which Clean keeps, takes the general path).
+fn is_clean(p: &str) -> bool {
+    let rest = p.strip_prefix('/').unwrap_or(p);
+    rest.split('/').all(|seg| !matches!(seg, "" | "." | ".."))
+}
+
+fn clean_unix_by_segments(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }
@@ -275,4 +290,32 @@ pub fn resolve_environment(dict: &mut Node, env: &Environment) {
     }
     // Secrets and configs read from the environment are left to the backends: compose never
     // prints their content, and neither does `config`.
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The shortcut for clean paths changes no result of the segment-by-segment Clean.
+        #[test]
+        fn clean_paths_are_kept_as_path_clean_keeps_them(p in "[/.a-z]{0,12}") {
+            proptest::prop_assert_eq!(clean_unix(&p), clean_unix_by_segments(&p));
+        }
+    }
+
+    #[test]
+    fn go_path_clean_examples() {
+        for (p, want) in [
+            ("", "."),
+            ("/", "/"),
+            ("a/", "a"),
+            ("/a//b/./c/..", "/a/b"),
+            ("../a", "../a"),
+            ("/../a", "/a"),
+            ("/var/lib/data", "/var/lib/data"),
+        ] {
+            assert_eq!(clean_unix(p), want, "{p}");
+        }
+    }
 }

@@ -82,7 +82,8 @@ pub fn check_consistency(
         return Ok(());
     };
     for (name, svc) in services.iter_mut() {
-        let p = svc_path(name);
+        // The path is built only for an error.
+        let p = || svc_path(name);
         let has = |k: &str| svc.get(k).is_some_and(|n| !n.is_null());
         if !has("build")
             && svc
@@ -93,7 +94,7 @@ pub fn check_consistency(
         {
             return Err(err(
                 svc.key_span,
-                p,
+                p(),
                 format!(
                     "service {name:?} has neither an image nor a build context specified: invalid compose project"
                 ),
@@ -108,7 +109,7 @@ pub fn check_consistency(
             if set("dockerfile_inline") && set("dockerfile") {
                 return Err(err(
                     b.span,
-                    p.key("build"),
+                    p().key("build"),
                     format!(
                         "service {name:?} declares mutualy exclusive dockerfile and dockerfile_inline: invalid compose project"
                     ),
@@ -123,7 +124,7 @@ pub fn check_consistency(
         {
             return Err(err(
                 svc.key_span,
-                p,
+                p(),
                 format!(
                     "service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project"
                 ),
@@ -134,7 +135,7 @@ pub fn check_consistency(
                 if !networks.contains(net) {
                     return Err(err(
                         n.key_span,
-                        p.key("networks").key(net),
+                        p().key("networks").key(net),
                         format!(
                             "service {name:?} refers to undefined network {net}: invalid compose project"
                         ),
@@ -151,7 +152,7 @@ pub fn check_consistency(
         {
             return Err(err(
                 first.span,
-                p.key("healthcheck").key("test"),
+                p().key("healthcheck").key("test"),
                 "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
             ));
         }
@@ -168,7 +169,7 @@ pub fn check_consistency(
                 }
                 return Err(err(
                     cfg.key_span,
-                    p.key("depends_on").key(dep),
+                    p().key("depends_on").key(dep),
                     format!(
                         "service {name:?} depends on undefined service {dep:?}: invalid compose project"
                     ),
@@ -183,7 +184,7 @@ pub fn check_consistency(
         {
             return Err(err(
                 svc.key_span,
-                p.key("network_mode"),
+                p().key("network_mode"),
                 format!("service {target:?} not found for network_mode 'service:{target}'"),
             ));
         }
@@ -196,7 +197,7 @@ pub fn check_consistency(
                 {
                     return Err(err(
                         v.span,
-                        p.key("volumes").index(i),
+                        p().key("volumes").index(i),
                         format!(
                             "service {name:?} refers to undefined volume {src}: invalid compose project"
                         ),
@@ -214,7 +215,7 @@ pub fn check_consistency(
                     if !known.contains(src) {
                         return Err(err(
                             it.span,
-                            p.key(key).index(i),
+                            p().key(key).index(i),
                             format!(
                                 "service {name:?} refers to undefined {what} {src}: invalid compose project"
                             ),
@@ -233,7 +234,7 @@ pub fn check_consistency(
                 if !secrets.contains(src) {
                     return Err(err(
                         it.span,
-                        p.key("build").key("secrets").index(i),
+                        p().key("build").key("secrets").index(i),
                         format!(
                             "service {name:?} refers to undefined build secret {src}: invalid compose project"
                         ),
@@ -246,7 +247,7 @@ pub fn check_consistency(
                 if !models.contains(m) {
                     return Err(err(
                         n.key_span,
-                        p.key("models").key(m),
+                        p().key("models").key(m),
                         format!(
                             "service {name:?} refers to undefined model {m}: invalid compose project"
                         ),
@@ -263,7 +264,8 @@ pub fn check_consistency(
 
 /// `scale` and `deploy.replicas` must agree; `scale` then sets `deploy.replicas`.
 fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
-    let p = svc_path(name);
+    // The path is built only for an error.
+    let p = || svc_path(name);
     let scale = int_of(svc.get("scale"));
     let scale_span = svc.get("scale").map_or(svc.key_span, |s| s.span);
     if let (Some(s), Some(deploy)) = (scale, svc.get_mut("deploy").and_then(Node::as_map_mut)) {
@@ -272,7 +274,7 @@ fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
         {
             return Err(err(
                 scale_span,
-                p,
+                p(),
                 "can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project",
             ));
         }
@@ -281,7 +283,7 @@ fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
     if scale.is_some_and(|s| s < 0) {
         return Err(err(
             scale_span,
-            p.key("scale"),
+            p().key("scale"),
             "must be greater than or equal to 0",
         ));
     }
@@ -289,7 +291,7 @@ fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
     if int_of(replicas).is_some_and(|r| r < 0) {
         return Err(err(
             replicas.map_or(svc.span, |r| r.span),
-            p.key("deploy").key("replicas"),
+            p().key("deploy").key("replicas"),
             "must be greater than or equal to 0",
         ));
     }
@@ -309,7 +311,7 @@ fn check_scale(name: &str, svc: &mut Node) -> Result<(), LoadError> {
         };
         return Err(err(
             svc.get("container_name").map_or(svc.span, |c| c.key_span),
-            p,
+            p(),
             format!(
                 "can't set container_name and {attr} as container name must be unique: invalid compose project"
             ),
@@ -396,45 +398,38 @@ fn check_limits_agree(name: &str, svc: &Node) -> Result<(), LoadError> {
 
 /// Two mounts (tmpfs or volumes) on one target.
 fn check_mounts(name: &str, svc: &Node) -> Result<(), LoadError> {
-    let p = svc_path(name);
-    let mut mounts: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
-    if let Some(t) = svc.get("tmpfs").and_then(Node::as_seq) {
-        for (i, n) in t.iter().enumerate() {
-            let loc = format!("services.{name}.tmpfs[{i}]");
-            let target = n
-                .as_str()
-                .unwrap_or_default()
-                .split(':')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            if let Some(prev) = mounts.get(&target) {
-                return Err(err(
-                    n.span,
-                    p.key("tmpfs").index(i),
-                    format!("target {target} already mounted as {prev}"),
-                ));
-            }
-            mounts.insert(target, loc);
+    // Targets seen, with the key and index that mounted them (named only in an error).
+    let mut mounts: std::collections::HashMap<&str, (&str, usize), foldhash::fast::RandomState> =
+        std::collections::HashMap::default();
+    let tmpfs = svc
+        .get("tmpfs")
+        .and_then(Node::as_seq)
+        .map_or(&[][..], Vec::as_slice);
+    let tmpfs = tmpfs.iter().map(|n| {
+        let target = n.as_str().unwrap_or_default();
+        (n, target.split(':').next().unwrap_or_default())
+    });
+    let volumes = svc
+        .get("volumes")
+        .and_then(Node::as_seq)
+        .map_or(&[][..], Vec::as_slice);
+    let volumes = volumes.iter().map(|n| {
+        let target = n.get("target").and_then(Node::as_str).unwrap_or_default();
+        (n, target)
+    });
+    let listed = tmpfs
+        .enumerate()
+        .map(|(i, m)| ("tmpfs", i, m))
+        .chain(volumes.enumerate().map(|(i, m)| ("volumes", i, m)));
+    for (key, i, (n, target)) in listed {
+        if let Some((prev_key, prev_i)) = mounts.get(target) {
+            return Err(err(
+                n.span,
+                svc_path(name).key(key).index(i),
+                format!("target {target} already mounted as services.{name}.{prev_key}[{prev_i}]"),
+            ));
         }
-    }
-    if let Some(v) = svc.get("volumes").and_then(Node::as_seq) {
-        for (i, n) in v.iter().enumerate() {
-            let loc = format!("services.{name}.volumes[{i}]");
-            let target = n
-                .get("target")
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_string();
-            if let Some(prev) = mounts.get(&target) {
-                return Err(err(
-                    n.span,
-                    p.key("volumes").index(i),
-                    format!("target {target} already mounted as {prev}"),
-                ));
-            }
-            mounts.insert(target, loc);
-        }
+        mounts.insert(target, (key, i));
     }
     Ok(())
 }
@@ -476,57 +471,69 @@ fn check_cycles(dict: &Node) -> Result<(), LoadError> {
     let Some(services) = dict.get("services").and_then(Node::as_map) else {
         return Ok(());
     };
-    let mut names: Vec<&String> = services.keys().collect();
-    names.sort();
-    let children = |name: &str| -> Vec<String> {
-        let mut v: Vec<String> = services
-            .get(name)
-            .and_then(|s| s.get("depends_on"))
+    // Services by their index in the map; visited in name order, children too, so the
+    // cycle reported does not depend on the file's order.
+    let name_of = |i: usize| services.get_index(i).map_or("", |(k, _)| k.as_str());
+    let by_name = |v: &mut Vec<usize>| v.sort_unstable_by(|&a, &b| name_of(a).cmp(name_of(b)));
+    let mut names: Vec<usize> = (0..services.len()).collect();
+    by_name(&mut names);
+    let children = |i: usize| -> Vec<usize> {
+        let mut v: Vec<usize> = services
+            .get_index(i)
+            .and_then(|(_, s)| s.get("depends_on"))
             .and_then(Node::as_map)
-            .map(|m| {
-                m.keys()
-                    .filter(|k| services.contains_key(*k))
-                    .cloned()
-                    .collect()
-            })
+            .map(|m| m.keys().filter_map(|k| services.get_index_of(k)).collect())
             .unwrap_or_default();
-        v.sort();
+        by_name(&mut v);
         v
     };
-    // 0 = unvisited, 1 = on the current path, 2 = done.
-    let mut state: std::collections::HashMap<String, u8> = std::collections::HashMap::new();
+    const UNVISITED: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![UNVISITED; services.len()];
+    let state_of = |state: &[u8], i: usize| state.get(i).copied().unwrap_or(DONE);
+    let set = |state: &mut [u8], i: usize, to: u8| {
+        if let Some(s) = state.get_mut(i) {
+            *s = to;
+        }
+    };
     for start in names {
-        if state.get(start.as_str()).copied().unwrap_or(0) != 0 {
+        if state_of(&state, start) != UNVISITED {
             continue;
         }
         // Explicit stack of (service, its children, next child index) to bound recursion.
-        let mut path: Vec<String> = vec![start.clone()];
-        let mut stack: Vec<(Vec<String>, usize)> = vec![(children(start), 0)];
-        state.insert(start.clone(), 1);
+        let mut path: Vec<usize> = vec![start];
+        let mut stack: Vec<(Vec<usize>, usize)> = vec![(children(start), 0)];
+        set(&mut state, start, ON_PATH);
         while let Some((kids, idx)) = stack.last_mut() {
-            let Some(next) = kids.get(*idx).cloned() else {
+            let Some(&next) = kids.get(*idx) else {
                 if let Some(done) = path.pop() {
-                    state.insert(done, 2);
+                    set(&mut state, done, DONE);
                 }
                 stack.pop();
                 continue;
             };
             *idx += 1;
-            match state.get(next.as_str()).copied().unwrap_or(0) {
-                1 => {
-                    let from = path.iter().position(|p| *p == next).unwrap_or(0);
-                    let cycle = path.get(from..).unwrap_or_default().join(" -> ");
-                    let first = path.get(from).cloned().unwrap_or_default();
-                    let span = services.get(&first).map_or(Span::SYNTHETIC, |s| s.key_span);
+            match state_of(&state, next) {
+                ON_PATH => {
+                    let from = path.iter().position(|&p| p == next).unwrap_or(0);
+                    let on_cycle = path.get(from..).unwrap_or_default();
+                    let cycle: Vec<&str> = on_cycle.iter().map(|&i| name_of(i)).collect();
+                    let first = on_cycle.first().map_or("", |&i| name_of(i));
+                    let span = services.get(first).map_or(Span::SYNTHETIC, |s| s.key_span);
                     return Err(err(
                         span,
-                        svc_path(&first).key("depends_on"),
-                        format!("dependency cycle detected: {cycle} -> {next}"),
+                        svc_path(first).key("depends_on"),
+                        format!(
+                            "dependency cycle detected: {} -> {}",
+                            cycle.join(" -> "),
+                            name_of(next)
+                        ),
                     ));
                 }
-                0 => {
-                    state.insert(next.clone(), 1);
-                    let grandkids = children(&next);
+                UNVISITED => {
+                    set(&mut state, next, ON_PATH);
+                    let grandkids = children(next);
                     path.push(next);
                     stack.push((grandkids, 0));
                 }

@@ -33,6 +33,30 @@ fn map_node(entries: Vec<(&str, Node)>, like: &Node) -> Node {
     }
 }
 
+/// Below this many services a thread costs more than it saves.
+const SERVICES_PER_THREAD: usize = 200;
+
+/// What expanding the services' port strings spends from the budget at most, counted up to
+/// `cap` (past it the caller goes one service at a time anyway): a range counts its ports,
+/// anything else one (an invalid port fails before spending). Nothing is expanded.
+fn worst_case_ports(services: &Map, cap: usize) -> usize {
+    let entries = services
+        .values()
+        .filter_map(|svc| svc.get("ports").and_then(Node::as_seq))
+        .flatten();
+    let mut total = 0usize;
+    for p in entries {
+        total = total.saturating_add(match &p.value {
+            Value::Str(s) => ports::expanded_count(s),
+            _ => 1,
+        });
+        if total > cap {
+            break;
+        }
+    }
+    total
+}
+
 /// Turn every short form under `root` into its long form.
 ///
 /// # Errors
@@ -43,14 +67,35 @@ pub fn canonical(
     ports: &mut Budget,
 ) -> Result<(), LoadError> {
     if let Some(services) = root.get_mut("services").and_then(Node::as_map_mut) {
-        for (name, svc) in services.iter_mut() {
-            if svc.as_map().is_some() {
-                service(
-                    svc,
-                    &["services".to_string(), name.clone()],
-                    ignore_parse_error,
-                    ports,
-                )?;
+        if services.len() >= 2 * SERVICES_PER_THREAD
+            && ports.can_spend(worst_case_ports(services, ports.limit))
+        {
+            // The budget cannot run out, so each service spends from its own and the sum is
+            // charged after: the same result, and the same first error in file order, as
+            // one service after the other.
+            let mut entries: Vec<(&String, &mut Node)> = services.iter_mut().collect();
+            let done =
+                crate::par::map_mut_in_order(&mut entries, SERVICES_PER_THREAD, |(name, svc)| {
+                    let mut own = Budget::new(usize::MAX);
+                    if svc.as_map().is_some() {
+                        let path = ["services".to_string(), (*name).clone()];
+                        service(svc, &path, ignore_parse_error, &mut own)?;
+                    }
+                    Ok::<usize, LoadError>(own.used())
+                });
+            for used in done {
+                ports.spend(used?);
+            }
+        } else {
+            for (name, svc) in services.iter_mut() {
+                if svc.as_map().is_some() {
+                    service(
+                        svc,
+                        &["services".to_string(), name.clone()],
+                        ignore_parse_error,
+                        ports,
+                    )?;
+                }
             }
         }
     }
@@ -500,4 +545,70 @@ fn maybe_external(res: &mut Node, path: &[String]) -> Result<(), LoadError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Services `range` of a project, service i publishing `port(i)`.
+    fn services(range: std::ops::Range<usize>, port: impl Fn(usize) -> serde_json::Value) -> Node {
+        let services: serde_json::Map<String, serde_json::Value> = range
+            .map(|i| {
+                let svc =
+                    json!({"image": "x", "ports": [port(i)], "volumes": [format!("v{i}:/d")]});
+                (format!("s{i}"), svc)
+            })
+            .collect();
+        Node::from_json(&json!({ "services": services }), Span::SYNTHETIC)
+    }
+
+    fn run(mut root: Node, budget: &mut Budget) -> Result<serde_json::Value, LoadError> {
+        canonical(&mut root, false, budget).map(|()| root.to_json())
+    }
+
+    /// A large project is canonicalised on every core with the result, the port budget
+    /// spent and the first error (in file order) of one service after the other.
+    #[test]
+    fn large_projects_on_every_core_match_one_at_a_time() {
+        let port = |i: usize| json!(format!("{}:80", 1000 + i));
+        let mut many = Budget::new(65_536);
+        let parallel = run(services(0..1000, port), &mut many).unwrap_or_else(|e| panic!("{e}"));
+        for i in [0, 499, 500, 999] {
+            let one = run(services(i..i + 1, port), &mut Budget::new(65_536))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let name = format!("s{i}");
+            assert_eq!(parallel["services"][&name], one["services"][&name]);
+        }
+        assert_eq!(many.used(), 1000);
+
+        let bad = services(0..1000, |i| match i {
+            700 => json!("70000:80"),
+            300 => json!("x:80"),
+            _ => json!(80),
+        });
+        let e = run(bad, &mut Budget::new(65_536))
+            .err()
+            .unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(e.path.to_string(), "services.s300.ports[0]");
+    }
+
+    /// Near the port budget, one service after the other: the error names the entry that
+    /// crossed it (600 singles, a range of 100, then the 301st single after it).
+    #[test]
+    fn the_port_budget_is_exact_near_its_limit() {
+        let root = services(0..1000, |i| {
+            if i == 600 {
+                json!("1000-1099:80-179")
+            } else {
+                json!(80)
+            }
+        });
+        let e = run(root, &mut Budget::new(1000))
+            .err()
+            .unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(e.path.to_string(), "services.s901.ports[0]");
+        assert!(e.message.contains("more than 1000 ports"), "{}", e.message);
+    }
 }

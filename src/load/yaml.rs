@@ -45,6 +45,15 @@ impl Budget {
         self.used = self.used.saturating_add(n);
         self.used <= self.limit
     }
+
+    /// Whether spending `n` more would stay within the limit.
+    pub fn can_spend(&self, n: usize) -> bool {
+        self.used.saturating_add(n) <= self.limit
+    }
+
+    pub fn used(&self) -> usize {
+        self.used
+    }
 }
 
 impl Default for Limits {

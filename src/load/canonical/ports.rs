@@ -31,6 +31,16 @@ fn parse_range(s: &str) -> Option<(u64, u64)> {
     }
 }
 
+/// How many entries [`parse_port`] makes of `raw` when it is valid (the container range's
+/// length), without making them; 1 for what does not parse.
+pub fn expanded_count(raw: &str) -> usize {
+    let container = raw.rsplit(':').next().unwrap_or(raw);
+    let container = container.split('/').next().unwrap_or(container);
+    parse_range(container).map_or(1, |(start, end)| {
+        usize::try_from(end - start).map_or(usize::MAX, |n| n.saturating_add(1))
+    })
+}
+
 /// Parse one port string into its entries (a range gives several), sorted as compose sorts
 /// them (by `port/proto` string).
 ///
@@ -213,6 +223,26 @@ pub fn transform_ports(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expanded_count_is_the_number_of_entries() {
+        for raw in [
+            "80",
+            "8080:80",
+            "127.0.0.1:8080:80/udp",
+            "[::1]:80:80",
+            "1000-1099:80-179",
+            "80-90",
+            "9000-9010:8000",
+            "1-65535",
+            "x:80",
+            "80-70",
+            "",
+        ] {
+            let n = parse_port(raw).map_or(1, |v| v.len());
+            assert_eq!(expanded_count(raw), n, "{raw}");
+        }
+    }
 
     fn one(s: &str) -> PortSpec {
         let mut v = parse_port(s).unwrap_or_else(|e| panic!("{e}"));

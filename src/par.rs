@@ -29,9 +29,21 @@ where
 
 /// Items per chunk: one chunk (no thread) unless every core gets `min_per_thread`.
 fn chunk_size(len: usize, min_per_thread: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let threads = cores.min(len / min_per_thread.max(1)).max(1);
+    let most_threads = len / min_per_thread.max(1);
+    if most_threads < 2 {
+        // Too few items for a second thread: no need to ask the OS for the core count (it
+        // reads three cgroup files on Linux, in every small run).
+        return len.max(1);
+    }
+    let threads = cores().min(most_threads);
     len.div_ceil(threads).max(1)
+}
+
+/// The cores this process may use, asked once.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
 
 /// `run` over each chunk, the first on this thread (instead of waiting idle) and each other
@@ -90,6 +102,18 @@ mod tests {
         });
         assert_eq!(old, items);
         assert_eq!(changed, items.iter().map(|i| i + 1).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn chunks_are_one_unless_every_thread_gets_its_minimum() {
+        assert_eq!(chunk_size(10, 6), 10);
+        assert_eq!(chunk_size(11, 6), 11);
+        assert_eq!(chunk_size(0, 6), 1);
+        let size = chunk_size(1000, 1);
+        assert!(1000usize.div_ceil(size) <= cores());
+        if cores() > 1 {
+            assert!(size < 1000);
+        }
     }
 
     #[test]

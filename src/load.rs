@@ -40,14 +40,16 @@ use file::{Ctx, Phases, empty_dict};
 use node::{Node, Value};
 use options::{Environment, LoadOptions, invalid_project_name, normalize_project_name};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A loaded project: the typed model (with the project directory, also without
 /// interpolation), the final tree it was bound from (for `--no-interpolate` and lint
-/// locations), and what was noticed on the way.
+/// locations; shared with the model's provenance, which records from it when first looked
+/// up), and what was noticed on the way.
 #[derive(Debug)]
 pub struct Loaded {
     pub project: Project,
-    pub tree: Node,
+    pub tree: Arc<Node>,
     pub warnings: Vec<Warning>,
     pub files: Vec<PathBuf>,
     pub environment: Environment,
@@ -80,8 +82,12 @@ pub fn load(opts: &LoadOptions, sources: &SourceMap) -> Result<Loaded, LoadError
     if !opts.interpolate {
         // Without interpolation values may still hold `${...}` where numbers belong: compose
         // prints the untyped model in that case (an empty project here), and so do we.
-        return Ok(Loaded { tree, ..loaded });
+        return Ok(Loaded {
+            tree: Arc::new(tree),
+            ..loaded
+        });
     }
+    let tree = Arc::new(tree);
     let mut project = bind::bind(&tree)?;
     project.working_dir = std::mem::take(&mut loaded.project.working_dir);
     Ok(Loaded {
@@ -150,7 +156,7 @@ fn load_tree(opts: &LoadOptions, sources: &SourceMap) -> Result<(Node, Loaded), 
             working_dir: prepared.working_dir,
             ..Project::default()
         },
-        tree: Node::synthetic(Value::Null),
+        tree: Arc::new(Node::synthetic(Value::Null)),
         warnings: ctx.warnings,
         files: prepared.files,
         environment: env,

@@ -67,6 +67,24 @@ pub struct Project {
 }
 
 impl Project {
+    /// Record every entity's provenance now (services on every core when there are many)
+    /// and let go of the loader's tree, which can then be freed: for a command that looks
+    /// positions up throughout, such as `convert`.
+    pub fn settle_provenance(&mut self) {
+        const SERVICES_PER_THREAD: usize = 200;
+        self.provenance.settle();
+        let mut services: Vec<&mut Service> = self.services.values_mut().collect();
+        crate::par::map_mut_in_order(&mut services, SERVICES_PER_THREAD, |s| {
+            s.provenance.settle();
+        });
+        let others = (self.networks.values_mut().map(|o| &mut o.provenance))
+            .chain(self.volumes.values_mut().map(|o| &mut o.provenance))
+            .chain(self.secrets.values_mut().map(|o| &mut o.provenance))
+            .chain(self.configs.values_mut().map(|o| &mut o.provenance))
+            .chain(self.models.values_mut().map(|o| &mut o.provenance));
+        others.for_each(Provenance::settle);
+    }
+
     /// The JSON `docker compose config --format json` prints for this project, without its
     /// `$` → `$$` escaping (the caller applies it), and with each service's `env_file` and
     /// `label_file` references (which `config` leaves out: [`ComposeJson`]).

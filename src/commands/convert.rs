@@ -58,9 +58,11 @@ pub fn run(load_args: &LoadArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode>
             return Ok(ExitCode::from(1));
         }
     };
-    // The backends read only the model: free the YAML tree now, so they reuse its memory
-    // instead of touching (and having the kernel zero) fresh pages.
-    loaded.tree = load::node::Node::synthetic(load::node::Value::Null);
+    // The backends read only the model, and its positions throughout: record them now and
+    // free the YAML tree, so that the backends reuse its memory instead of touching (and
+    // having the kernel zero) fresh pages.
+    loaded.project.settle_provenance();
+    loaded.tree = std::sync::Arc::new(load::node::Node::synthetic(load::node::Value::Null));
     let mut acceptance = report::Acceptance::new(&accepts);
     let mut tally = report::report_loader(
         &loaded.warnings,

@@ -33,10 +33,12 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
     };
     let opts = load_options(load_args, true)?;
     let sources = SourceMap::new();
-    let loaded = match load::load(&opts, &sources) {
+    let mut loaded = match load::load(&opts, &sources) {
         Ok(l) => l,
         Err(e) => return usage(e.render(&sources)),
     };
+    // Rules look positions up in every service: record them on every core at once.
+    loaded.project.settle_provenance();
     let cwd = std::env::current_dir()?;
     let config = match find_config(args.config.as_deref(), &cwd, &loaded.project.working_dir) {
         Ok(c) => c,

@@ -19,18 +19,29 @@ use crate::model::{
 };
 use indexmap::IndexMap;
 use scalar::*;
+use std::sync::Arc;
 
 pub use scalar::shell_split;
 
-/// Bind the final tree to the typed model.
-pub fn bind(root: &Node) -> Result<Project, LoadError> {
+/// Bind the final tree to the typed model. Its provenance records from `root` when first
+/// looked up (the project's own record needs its sections and entity names, not again every
+/// setting of every service).
+pub fn bind(root: &Arc<Node>) -> Result<Project, LoadError> {
     let p = At::ROOT;
     let mut project = Project {
-        provenance: Provenance::to_depth(root, 2),
+        provenance: Provenance::deferred(root, Box::new([]), 2),
         ..Project::default()
     };
     let mut ext = Extensions::new();
     fields(root, &p, Some(&mut ext), |k, v, kp| {
+        let at = Section {
+            root,
+            index: root
+                .as_map()
+                .and_then(|m| m.get_index_of(k))
+                .and_then(|i| u32::try_from(i).ok()),
+        };
+        let at = &at;
         match k {
             "name" => project.name = string(v, kp)?,
             "version" => {
@@ -40,12 +51,16 @@ pub fn bind(root: &Node) -> Result<Project, LoadError> {
             "include" => {
                 seq(v, kp)?;
             }
-            "services" => project.services = named(v, kp, true, service::service)?,
-            "networks" => project.networks = named(v, kp, false, network)?,
-            "volumes" => project.volumes = named(v, kp, true, volume)?,
-            "secrets" => project.secrets = named(v, kp, true, |_, n, p| file_object(n, p, true))?,
-            "configs" => project.configs = named(v, kp, true, |_, n, p| file_object(n, p, false))?,
-            "models" => project.models = named(v, kp, false, model)?,
+            "services" => project.services = named(v, kp, at, true, service::service)?,
+            "networks" => project.networks = named(v, kp, at, false, network)?,
+            "volumes" => project.volumes = named(v, kp, at, true, volume)?,
+            "secrets" => {
+                project.secrets = named(v, kp, at, true, |_, n, p| file_object(n, p, true))?
+            }
+            "configs" => {
+                project.configs = named(v, kp, at, true, |_, n, p| file_object(n, p, false))?
+            }
+            "models" => project.models = named(v, kp, at, false, model)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -56,9 +71,10 @@ pub fn bind(root: &Node) -> Result<Project, LoadError> {
 
 /// A top-level section: name → entity. `strict` sections only allow names matching
 /// `^[a-zA-Z0-9._-]+$`, as compose's schema does.
-fn named<T: Send>(
+fn named<T: Send + Recorded>(
     n: &Node,
     p: &At<'_>,
+    at: &Section<'_>,
     strict: bool,
     f: impl Fn(&str, &Node, &At<'_>) -> R<T> + Sync,
 ) -> R<IndexMap<String, T>> {
@@ -78,11 +94,48 @@ fn named<T: Send>(
     let bound = crate::par::map_in_order(&entries, ENTRIES_PER_THREAD, one);
     // Sized up front: growing a map of 4 KiB services copies them at every doubling.
     let mut out = IndexMap::with_capacity(entries.len());
-    for ((k, _), value) in entries.into_iter().zip(bound) {
-        out.insert(k.clone(), value?);
+    for (i, ((k, _), value)) in entries.into_iter().zip(bound).enumerate() {
+        let mut value = value?;
+        *value.provenance() = at.entity(i);
+        out.insert(k.clone(), value);
     }
     Ok(out)
 }
+
+/// A top-level section of the tree being bound: where its entities' provenance records from.
+struct Section<'a> {
+    root: &'a Arc<Node>,
+    /// The section's entry index in the root; `None` for a tree not from the loader.
+    index: Option<u32>,
+}
+
+impl Section<'_> {
+    /// The provenance of the section's `i`-th entity, recorded when first looked up.
+    fn entity(&self, i: usize) -> Provenance {
+        match (self.index, u32::try_from(i)) {
+            (Some(section), Ok(i)) => {
+                Provenance::deferred(self.root, Box::new([section, i]), usize::MAX)
+            }
+            _ => Provenance::default(),
+        }
+    }
+}
+
+/// An entity that records where its settings were written.
+trait Recorded {
+    fn provenance(&mut self) -> &mut Provenance;
+}
+
+macro_rules! recorded {
+    ($($t:ty),*) => {$(
+        impl Recorded for $t {
+            fn provenance(&mut self) -> &mut Provenance {
+                &mut self.provenance
+            }
+        }
+    )*};
+}
+recorded!(crate::model::Service, Network, Volume, FileObject, Model);
 
 /// Below this many entries a thread costs more than it saves.
 const ENTRIES_PER_THREAD: usize = 200;
@@ -99,10 +152,7 @@ fn is_empty_def(n: &Node) -> bool {
 }
 
 fn network(_: &str, n: &Node, p: &At<'_>) -> R<Network> {
-    let mut o = Network {
-        provenance: Provenance::from_node(n),
-        ..Network::default()
-    };
+    let mut o = Network::default();
     if is_empty_def(n) {
         return Ok(o);
     }
@@ -179,10 +229,7 @@ fn external(n: &Node, p: &At<'_>) -> R<(bool, Option<String>)> {
 }
 
 fn volume(_: &str, n: &Node, p: &At<'_>) -> R<Volume> {
-    let mut o = Volume {
-        provenance: Provenance::from_node(n),
-        ..Volume::default()
-    };
+    let mut o = Volume::default();
     if is_empty_def(n) {
         return Ok(o);
     }
@@ -206,10 +253,7 @@ fn volume(_: &str, n: &Node, p: &At<'_>) -> R<Volume> {
 
 /// A top-level secret (`driver`, `driver_opts` allowed) or config (`content` allowed).
 fn file_object(n: &Node, p: &At<'_>, secret: bool) -> R<FileObject> {
-    let mut o = FileObject {
-        provenance: Provenance::from_node(n),
-        ..FileObject::default()
-    };
+    let mut o = FileObject::default();
     let mut ext = Extensions::new();
     let mut ext_name = None;
     fields(n, p, Some(&mut ext), |k, v, kp| {
@@ -240,10 +284,7 @@ fn file_object(n: &Node, p: &At<'_>, secret: bool) -> R<FileObject> {
 pub const SECRET_VALUE_KEY: &str = "x-#value";
 
 fn model(_: &str, n: &Node, p: &At<'_>) -> R<Model> {
-    let mut o = Model {
-        provenance: Provenance::from_node(n),
-        ..Model::default()
-    };
+    let mut o = Model::default();
     let mut ext = Extensions::new();
     fields(n, p, Some(&mut ext), |k, v, kp| {
         match k {
@@ -268,8 +309,8 @@ mod tests {
     use crate::source::{FileId, Span};
     use serde_json::json;
 
-    fn tree(v: serde_json::Value) -> Node {
-        Node::from_json(&v, Span::new(FileId(1), 1, 1))
+    fn tree(v: serde_json::Value) -> Arc<Node> {
+        Arc::new(Node::from_json(&v, Span::new(FileId(1), 1, 1)))
     }
 
     fn round_trip(v: serde_json::Value) -> serde_json::Value {
@@ -388,7 +429,7 @@ mod tests {
     fn unknown_keys_are_rejected_with_their_position() {
         let root = json!({"services": {"web": {"image": "x", "foo": 1}}});
         let node = Node::from_json(&root, Span::new(FileId(1), 2, 3));
-        let e = bind(&node).err();
+        let e = bind(&Arc::new(node)).err();
         assert_eq!(
             e.as_ref().map(|e| e.to_string()),
             Some("services.web: additional properties 'foo' not allowed".into())
@@ -553,10 +594,52 @@ mod tests {
         );
     }
 
+    /// Provenance recorded at the first lookup is what recording at once gives, entity by
+    /// entity; settling lets go of the tree.
+    #[test]
+    fn deferred_provenance_is_the_entity_own() {
+        let root = tree(json!({
+            "services": {"web": {"image": "x", "ports": [{"target": 80}]}, "db": {"image": "y", "environment": {"A": "1"}}},
+            "networks": {"front": {}, "back": {"driver": "bridge"}},
+            "volumes": {"data": {"labels": {"k": "v"}}},
+            "secrets": {"s": {"file": "/s"}},
+            "configs": {"c": {"content": "x"}},
+        }));
+        let Ok(mut p) = bind(&root) else {
+            panic!("bind failed")
+        };
+        let node = |section: &str, name: &str| root.get(section).and_then(|s| s.get(name)).cloned();
+        let entities = [
+            ("services", "web", &p.services["web"].provenance),
+            ("services", "db", &p.services["db"].provenance),
+            ("networks", "front", &p.networks["front"].provenance),
+            ("networks", "back", &p.networks["back"].provenance),
+            ("volumes", "data", &p.volumes["data"].provenance),
+            ("secrets", "s", &p.secrets["s"].provenance),
+            ("configs", "c", &p.configs["c"].provenance),
+        ];
+        for (section, name, prov) in entities {
+            let Some(n) = node(section, name) else {
+                panic!("no {section}.{name}")
+            };
+            assert_eq!(*prov, Provenance::from_node(&n), "{section}.{name}");
+            assert!(prov.iter().next().is_some() || n.as_map().is_some_and(|m| m.is_empty()));
+        }
+        assert_eq!(p.provenance, Provenance::to_depth(&root, 2));
+        assert!(p.provenance.origin("services.db").is_some());
+        assert!(p.provenance.origin("services.db.image").is_none());
+        let before = p.clone();
+        p.settle_provenance();
+        assert_eq!(p, before);
+        drop(before);
+        assert_eq!(Arc::strong_count(&root), 1);
+    }
+
     #[test]
     fn provenance_records_key_and_value_spans() {
-        let mut root = tree(
-            json!({"services": {"web": {"image": "x", "ports": [{"target": 80}, {"target": 81}], "environment": {"FOO": "1"}}}}),
+        let mut root = Node::from_json(
+            &json!({"services": {"web": {"image": "x", "ports": [{"target": 80}, {"target": 81}], "environment": {"FOO": "1"}}}}),
+            Span::new(FileId(1), 1, 1),
         );
         let web = root.get_mut("services").and_then(|s| s.get_mut("web"));
         let Some(web) = web else { panic!("no web") };
@@ -572,7 +655,7 @@ mod tests {
         {
             p.span = Span::new(FileId(1), 5, 7);
         }
-        let Ok(p) = bind(&root) else {
+        let Ok(p) = bind(&Arc::new(root)) else {
             panic!("bind failed")
         };
         let prov = &p.services["web"].provenance;

@@ -8,7 +8,6 @@ use indexmap::IndexMap;
 pub fn service(name: &str, n: &Node, p: &At<'_>) -> R<Service> {
     let mut s = Service {
         name: name.to_string(),
-        provenance: Provenance::from_node(n),
         ..Service::default()
     };
     let mut ext = Extensions::new();

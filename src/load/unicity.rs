@@ -3,6 +3,7 @@
 
 use crate::diag::LoadError;
 use crate::load::node::{KeyPath, Node, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy)]
@@ -61,15 +62,67 @@ static SPLIT: std::sync::LazyLock<Vec<(Vec<&'static str>, Indexer)>> =
 type Patterns = u64;
 const _: () = assert!(UNIQUE.len() <= Patterns::BITS as usize);
 
-/// The patterns of `alive` whose segment at `depth` is `key` or `*`.
-fn step(alive: Patterns, depth: usize, key: &str) -> Patterns {
-    let mut next = 0;
+/// The patterns by what they hold at one depth: a lookup per key instead of a pass over
+/// every pattern (this runs for every key of every service, twice a file).
+#[derive(Default)]
+struct Depth {
+    /// Those with `*` here.
+    star: Patterns,
+    /// Those with a literal segment here, by segment, sorted.
+    literal: Vec<(&'static str, Patterns)>,
+    /// Those that end here (a list at this depth is theirs).
+    ends: Patterns,
+}
+
+static DEPTHS: std::sync::LazyLock<Vec<Depth>> = std::sync::LazyLock::new(|| {
+    let deepest = SPLIT.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+    let mut depths: Vec<Depth> = (0..=deepest).map(|_| Depth::default()).collect();
     for (i, (segments, _)) in SPLIT.iter().enumerate() {
-        if alive & (1 << i) != 0 && segments.get(depth).is_some_and(|s| *s == "*" || *s == key) {
-            next |= 1 << i;
+        let bit: Patterns = 1 << i;
+        for (d, seg) in segments.iter().enumerate() {
+            let Some(depth) = depths.get_mut(d) else {
+                continue;
+            };
+            if *seg == "*" {
+                depth.star |= bit;
+            } else {
+                match depth.literal.iter_mut().find(|(s, _)| s == seg) {
+                    Some((_, set)) => *set |= bit,
+                    None => depth.literal.push((seg, bit)),
+                }
+            }
+        }
+        if let Some(depth) = depths.get_mut(segments.len()) {
+            depth.ends |= bit;
         }
     }
-    next
+    for depth in &mut depths {
+        depth.literal.sort_unstable_by_key(|(s, _)| *s);
+    }
+    depths
+});
+
+/// The patterns of `alive` whose segment at `depth` is `key` or `*`.
+fn step(alive: Patterns, depth: usize, key: &str) -> Patterns {
+    let Some(d) = DEPTHS.get(depth) else {
+        return 0;
+    };
+    let literal = d
+        .literal
+        .binary_search_by(|(s, _)| (*s).cmp(key))
+        .ok()
+        .and_then(|i| d.literal.get(i))
+        .map_or(0, |(_, set)| *set);
+    alive & (d.star | literal)
+}
+
+/// The first pattern of `alive` that ends at `depth`: the rule for a list found there.
+fn ending(alive: Patterns, depth: usize) -> Option<Indexer> {
+    let set = alive & DEPTHS.get(depth)?.ends;
+    if set == 0 {
+        return None;
+    }
+    SPLIT.get(set.trailing_zeros() as usize).map(|(_, r)| *r)
 }
 
 /// # Errors
@@ -117,42 +170,8 @@ fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), 
             }
         }
         Value::Seq(items) => {
-            let depth = path.len();
-            let whole = SPLIT
-                .iter()
-                .enumerate()
-                .find(|(i, (p, _))| alive & (1 << i) != 0 && p.len() == depth);
-            if let Some((_, (_, indexer))) = whole {
-                let mut out: Vec<Node> = Vec::with_capacity(items.len());
-                let mut keys: Vec<String> = Vec::new();
-                // Key → position in `out`, for long lists only (a port range expands to
-                // thousands of entries); most lists have a handful, searched in place.
-                let mut seen: Option<HashMap<String, usize>> =
-                    (items.len() > 16).then(|| HashMap::with_capacity(items.len()));
-                for (i, entry) in std::mem::take(items).into_iter().enumerate() {
-                    let key = index(*indexer, &entry, path, i)?;
-                    let at = match &seen {
-                        Some(seen) => seen.get(&key).copied(),
-                        None => keys.iter().position(|k| *k == key),
-                    };
-                    match at {
-                        Some(j) => {
-                            if let Some(slot) = out.get_mut(j) {
-                                *slot = entry;
-                            }
-                        }
-                        None => {
-                            match &mut seen {
-                                Some(seen) => {
-                                    seen.insert(key, out.len());
-                                }
-                                None => keys.push(key),
-                            }
-                            out.push(entry);
-                        }
-                    }
-                }
-                *items = out;
+            if let Some(indexer) = ending(alive, path.len()) {
+                dedup(items, indexer, path)?;
             }
         }
         _ => {}
@@ -160,16 +179,68 @@ fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), 
     Ok(())
 }
 
+/// One entry per key in `items`, the last one winning in the first one's place. Most lists
+/// have no duplicate: their keys are borrowed and the list is left as it is.
+fn dedup(items: &mut Vec<Node>, indexer: Indexer, path: &[String]) -> Result<(), LoadError> {
+    let keys: Vec<Cow<'_, str>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| index(indexer, entry, path, i))
+        .collect::<Result<_, _>>()?;
+    if !has_duplicates(&keys) {
+        return Ok(());
+    }
+    let keys: Vec<String> = keys.into_iter().map(Cow::into_owned).collect();
+    let mut out: Vec<Node> = Vec::with_capacity(items.len());
+    // Key → position in `out`.
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+    for (entry, key) in std::mem::take(items).into_iter().zip(&keys) {
+        match seen.get(key.as_str()) {
+            Some(&j) => {
+                if let Some(slot) = out.get_mut(j) {
+                    *slot = entry;
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(entry);
+            }
+        }
+    }
+    *items = out;
+    Ok(())
+}
+
+/// Whether a key repeats: searched in place for the handful most lists have, hashed for
+/// long ones (a port range expands to thousands of entries).
+fn has_duplicates(keys: &[Cow<'_, str>]) -> bool {
+    if keys.len() <= 16 {
+        return keys
+            .iter()
+            .enumerate()
+            .any(|(i, k)| keys.get(i + 1..).is_some_and(|rest| rest.contains(k)));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    !keys.iter().all(|k| seen.insert(k.as_ref()))
+}
+
 fn err(entry: &Node, path: &[String], i: usize, msg: String) -> LoadError {
     LoadError::new(entry.span, KeyPath::from_keys(path).index(i), msg)
 }
 
-fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<String, LoadError> {
+fn index<'a>(
+    indexer: Indexer,
+    entry: &'a Node,
+    path: &[String],
+    i: usize,
+) -> Result<Cow<'a, str>, LoadError> {
     // Only error messages name the list: joined only for them.
     let dotted = Dotted(path);
     match indexer {
         Indexer::KeyValue => match &entry.value {
-            Value::Str(s) => Ok(s.split_once('=').map_or(s.as_str(), |(k, _)| k).to_string()),
+            Value::Str(s) => Ok(Cow::Borrowed(
+                s.split_once('=').map_or(s.as_str(), |(k, _)| k),
+            )),
             _ => Err(err(
                 entry,
                 path,
@@ -179,7 +250,7 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
         },
         Indexer::Volume => match &entry.value {
             Value::Map(m) => match m.get("target").and_then(Node::as_str) {
-                Some(t) => Ok(t.to_string()),
+                Some(t) => Ok(Cow::Borrowed(t)),
                 None => Err(err(
                     entry,
                     path,
@@ -189,13 +260,13 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
             },
             // Only the target is the key: split, without building the long form.
             Value::Str(s) => crate::load::canonical::split_volume(s)
-                .map(|v| v.target())
+                .map(|v| Cow::Owned(v.target()))
                 .map_err(|m| err(entry, path, i, m)),
-            _ => Ok(String::new()),
+            _ => Ok(Cow::Borrowed("")),
         },
         Indexer::Device => match &entry.value {
             Value::Map(m) => match m.get("target").and_then(Node::as_str) {
-                Some(t) => Ok(t.to_string()),
+                Some(t) => Ok(Cow::Borrowed(t)),
                 None => Err(err(
                     entry,
                     path,
@@ -204,19 +275,15 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
                 )),
             },
             Value::Str(s) => {
-                let parts: Vec<&str> = s.split(':').collect();
-                Ok(parts
-                    .get(1)
-                    .or(parts.first())
-                    .copied()
-                    .unwrap_or_default()
-                    .to_string())
+                let mut parts = s.split(':');
+                let first = parts.next().unwrap_or_default();
+                Ok(Cow::Borrowed(parts.next().unwrap_or(first)))
             }
-            _ => Ok(String::new()),
+            _ => Ok(Cow::Borrowed("")),
         },
         Indexer::Expose => match &entry.value {
-            Value::Str(s) => Ok(s.clone()),
-            Value::Int(n) => Ok(n.to_string()),
+            Value::Str(s) => Ok(Cow::Borrowed(s)),
+            Value::Int(n) => Ok(Cow::Owned(n.to_string())),
             _ => Err(err(
                 entry,
                 path,
@@ -225,15 +292,15 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
             )),
         },
         Indexer::Mount(default) => match &entry.value {
-            Value::Str(s) => Ok(format!("{default}/{s}")),
+            Value::Str(s) => Ok(Cow::Owned(format!("{default}/{s}"))),
             Value::Map(m) => match m.get("target").and_then(Node::as_str) {
-                Some(t) => Ok(t.to_string()),
-                None => Ok(format!(
+                Some(t) => Ok(Cow::Borrowed(t)),
+                None => Ok(Cow::Owned(format!(
                     "{default}/{}",
                     m.get("source")
                         .and_then(Node::scalar_to_string)
                         .unwrap_or_default()
-                )),
+                ))),
             },
             _ => Err(err(
                 entry,
@@ -243,8 +310,8 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
             )),
         },
         Indexer::Port => match &entry.value {
-            Value::Int(n) => Ok(n.to_string()),
-            Value::Str(s) => Ok(s.clone()),
+            Value::Int(n) => Ok(Cow::Owned(n.to_string())),
+            Value::Str(s) => Ok(Cow::Borrowed(s)),
             Value::Map(m) => {
                 let Some(target) = m.get("target") else {
                     return Err(err(
@@ -266,17 +333,17 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
                     .get("protocol")
                     .and_then(Node::scalar_to_string)
                     .unwrap_or_else(|| "tcp".into());
-                Ok(format!(
+                Ok(Cow::Owned(format!(
                     "{host}:{published}:{}/{proto}",
                     target.scalar_to_string().unwrap_or_default()
-                ))
+                )))
             }
-            _ => Ok(String::new()),
+            _ => Ok(Cow::Borrowed("")),
         },
         Indexer::EnvFile => match &entry.value {
-            Value::Str(s) => Ok(s.clone()),
+            Value::Str(s) => Ok(Cow::Borrowed(s)),
             Value::Map(m) => match m.get("path").and_then(Node::scalar_to_string) {
-                Some(p) => Ok(p),
+                Some(p) => Ok(Cow::Owned(p)),
                 None => Err(err(
                     entry,
                     path,
@@ -284,7 +351,7 @@ fn index(indexer: Indexer, entry: &Node, path: &[String], i: usize) -> Result<St
                     format!("environment path attribute {dotted}[{i}] is missing"),
                 )),
             },
-            _ => Ok(String::new()),
+            _ => Ok(Cow::Borrowed("")),
         },
     }
 }
@@ -388,6 +455,75 @@ mod tests {
             .map(|k| format!("V{k}={}", if k < 15 { k + 25 } else { k }))
             .collect();
         assert_eq!(r["services"]["w"]["environment"], json!(expected));
+    }
+
+    /// The per-depth lookup gives what matching every pattern segment by segment gives.
+    #[test]
+    fn step_matches_the_patterns_segment_by_segment() {
+        let naive = |alive: Patterns, depth: usize, key: &str| {
+            let mut next = 0;
+            for (i, (segments, _)) in SPLIT.iter().enumerate() {
+                if alive & (1 << i) != 0
+                    && segments.get(depth).is_some_and(|s| *s == "*" || *s == key)
+                {
+                    next |= 1 << i;
+                }
+            }
+            next
+        };
+        let mut keys: Vec<&str> = SPLIT.iter().flat_map(|(p, _)| p.iter().copied()).collect();
+        keys.extend(["web", "", "servicesx", "environmen", "zzz"]);
+        let alive_sets = [
+            Patterns::MAX,
+            0b1010_1010,
+            1 << 3,
+            step(Patterns::MAX, 0, "services"),
+        ];
+        for depth in 0..8 {
+            for key in &keys {
+                for alive in alive_sets {
+                    assert_eq!(
+                        step(alive, depth, key),
+                        naive(alive, depth, key),
+                        "{depth} {key}"
+                    );
+                }
+            }
+            for alive in alive_sets {
+                let first = SPLIT
+                    .iter()
+                    .enumerate()
+                    .find(|(i, (p, _))| alive & (1 << i) != 0 && p.len() == depth)
+                    .map(|(i, _)| i);
+                let got = ending(alive, depth).map(|r| std::mem::discriminant(&r));
+                let want = first
+                    .and_then(|i| SPLIT.get(i))
+                    .map(|(_, r)| std::mem::discriminant(r));
+                assert_eq!(got, want, "depth {depth}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the keys and their repeats, short lists and long ones: one entry per
+        /// key, in the place of its first occurrence, holding its last value.
+        #[test]
+        fn dedup_keeps_the_last_value_in_the_first_place(
+            entries in proptest::collection::vec((0u8..30, 0u8..5), 0..60)
+        ) {
+            let env: Vec<String> = entries.iter().map(|(k, v)| format!("K{k}={v}")).collect();
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for e in &env {
+                let (k, _) = e.split_once('=').unwrap_or((e, ""));
+                match expected.iter_mut().find(|(ek, _)| ek == k) {
+                    Some(slot) => slot.1 = e.clone(),
+                    None => expected.push((k.to_string(), e.clone())),
+                }
+            }
+            let expected: Vec<String> = expected.into_iter().map(|(_, e)| e).collect();
+            let r = uniq(json!({"services": {"w": {"environment": env}}}));
+            proptest::prop_assert_eq!(&r["services"]["w"]["environment"], &json!(expected));
+        }
     }
 
     #[test]

@@ -76,7 +76,8 @@ impl Project {
         let mut services: Vec<&mut Service> = self.services.values_mut().collect();
         crate::par::map_mut_in_order(&mut services, SERVICES_PER_THREAD, |s| {
             s.provenance.settle();
-        });
+        })
+        .for_each(drop);
         let others = (self.networks.values_mut().map(|o| &mut o.provenance))
             .chain(self.volumes.values_mut().map(|o| &mut o.provenance))
             .chain(self.secrets.values_mut().map(|o| &mut o.provenance))

@@ -77,8 +77,10 @@ pub fn run(load_args: &LoadArgs, args: &LintArgs) -> anyhow::Result<ExitCode> {
             fix::Outcome::Failed(msg) => return usage(msg),
             fix::Outcome::Unchanged => (loaded, sources),
             fix::Outcome::Fixed { loaded, sources } => {
+                let mut loaded = *loaded;
+                loaded.project.settle_provenance();
                 findings = lint(&loaded, &sources, &lint_opts);
-                (*loaded, sources)
+                (loaded, sources)
             }
         }
     } else {

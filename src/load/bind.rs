@@ -105,7 +105,7 @@ fn named<T: Send + Recorded>(
 /// A top-level section of the tree being bound: where its entities' provenance records from.
 struct Section<'a> {
     root: &'a Arc<Node>,
-    /// The section's entry index in the root; `None` for a tree not from the loader.
+    /// The section's entry index in the root; `None` only past `u32::MAX` entries.
     index: Option<u32>,
 }
 

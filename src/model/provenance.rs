@@ -91,12 +91,14 @@ impl std::fmt::Debug for Provenance {
 }
 
 impl Provenance {
-    /// Record `node` and everything under it, now.
+    /// Record `node` and everything under it, now: what a deferred record must equal.
+    #[cfg(test)]
     pub fn from_node(node: &Node) -> Provenance {
         Provenance::to_depth(node, usize::MAX)
     }
 
     /// Record `node` and what is at most `depth` levels under it, now.
+    #[cfg(test)]
     pub fn to_depth(node: &Node, depth: usize) -> Provenance {
         Provenance {
             span: node.span,

@@ -81,7 +81,8 @@ pub fn substitute(
         depth: 0,
         work: 0,
     };
-    let value = ctx.substitute(template)?;
+    let mut value = String::with_capacity(template.len());
+    ctx.substitute(template, &mut value)?;
     Ok(Substituted {
         value,
         unset: ctx.unset,
@@ -136,9 +137,12 @@ struct Ctx<'a> {
     work: usize,
 }
 
+// Every level writes into the one output string: an operator's argument is substituted in
+// place and cut off again when the variable's value wins, so a `${VAR:-default}` costs no
+// allocation of its own (it cost five).
 impl Ctx<'_> {
-    /// [`Ctx::substitute_level`] within the depth and work limits.
-    fn substitute(&mut self, template: &str) -> Result<String, TemplateError> {
+    /// [`Ctx::substitute_level`] within the depth and work limits, appended to `out`.
+    fn substitute(&mut self, template: &str, out: &mut String) -> Result<(), TemplateError> {
         self.work = self.work.saturating_add(template.len());
         if self.work > MAX_WORK {
             return Err(TemplateError::TooComplex { too_deep: false });
@@ -147,14 +151,13 @@ impl Ctx<'_> {
             return Err(TemplateError::TooComplex { too_deep: true });
         }
         self.depth += 1;
-        let out = self.substitute_level(template);
+        let result = self.substitute_level(template, out);
         self.depth -= 1;
-        out
+        result
     }
 
     /// compose's `Substitute`: replace every match left to right; the first error wins.
-    fn substitute_level(&mut self, template: &str) -> Result<String, TemplateError> {
-        let mut out = String::with_capacity(template.len());
+    fn substitute_level(&mut self, template: &str, out: &mut String) -> Result<(), TemplateError> {
         let mut pos = 0;
         while let Some(rel) = template.get(pos..).and_then(|t| t.find('$')) {
             let start = pos + rel;
@@ -165,8 +168,8 @@ impl Ctx<'_> {
                 continue;
             };
             let text = template.get(start..end).unwrap_or_default();
-            match self.replace(kind, text) {
-                Ok(s) => out.push_str(&s),
+            match self.replace(kind, text, out) {
+                Ok(()) => {}
                 // The innermost substitution that meets an invalid `${` names its own template.
                 Err(TemplateError::Invalid { template: t }) if t.is_empty() => {
                     return Err(TemplateError::Invalid {
@@ -178,22 +181,28 @@ impl Ctx<'_> {
             pos = end;
         }
         out.push_str(template.get(pos..).unwrap_or_default());
-        Ok(out)
+        Ok(())
     }
 
     /// compose's `DefaultReplacementAppliedFunc` for one match.
-    fn replace(&mut self, kind: Kind, text: &str) -> Result<String, TemplateError> {
+    fn replace(&mut self, kind: Kind, text: &str, out: &mut String) -> Result<(), TemplateError> {
         match kind {
-            Kind::Escaped => Ok("$".to_string()),
+            Kind::Escaped => {
+                out.push('$');
+                Ok(())
+            }
             Kind::Invalid => Err(TemplateError::Invalid {
                 template: String::new(),
             }),
-            Kind::Named => Ok(self.plain(text.get(1..).unwrap_or_default())),
-            Kind::Braced => self.braced(text),
+            Kind::Named => {
+                self.plain(text.get(1..).unwrap_or_default(), out);
+                Ok(())
+            }
+            Kind::Braced => self.braced(text, out),
         }
     }
 
-    fn braced(&mut self, text: &str) -> Result<String, TemplateError> {
+    fn braced(&mut self, text: &str, out: &mut String) -> Result<(), TemplateError> {
         let (expr, rest) = match first_brace_closing_index(text) {
             Some(i) => (
                 text.get(..=i).unwrap_or(text),
@@ -205,20 +214,36 @@ impl Ctx<'_> {
         let inner = expr
             .get(2..expr.len().saturating_sub(1))
             .unwrap_or_default();
-        let Some(op) = first_operator(text) else {
-            return Ok(self.plain(inner));
+        let Some((at, op)) = first_operator_at(text) else {
+            self.plain(inner, out);
+            return Ok(());
         };
-        let (name, arg) = inner.split_once(op.sep()).unwrap_or((inner, ""));
-        let value = self.apply(op, name, arg)?;
-        let rest = self.substitute(rest)?;
-        Ok(value + &rest)
+        // The first separator of the match is inner's first (the name before it holds
+        // none, and `text` starts with the two bytes `${`): no second search for it.
+        let at = at.saturating_sub(2);
+        let name = inner.get(..at).unwrap_or(inner);
+        let arg = inner.get(at + op.sep().len()..).unwrap_or_default();
+        self.apply(op, name, arg, out)?;
+        self.substitute(rest, out)
     }
 
-    /// The value of `name` with an operator applied; `arg` is substituted first, always.
-    fn apply(&mut self, op: Op, name: &str, arg: &str) -> Result<String, TemplateError> {
-        let arg = self.substitute(arg)?;
+    /// The value of `name` with an operator applied; `arg` is substituted first, always
+    /// (onto `out`, and cut off again when it is not what the operator gives).
+    fn apply(
+        &mut self,
+        op: Op,
+        name: &str,
+        arg: &str,
+        out: &mut String,
+    ) -> Result<(), TemplateError> {
+        let mark = out.len();
+        self.substitute(arg, out)?;
         let value = (self.lookup)(name);
         let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
+        let use_value = |out: &mut String, v: Option<String>| {
+            out.truncate(mark);
+            out.push_str(v.as_deref().unwrap_or_default());
+        };
         match op {
             Op::RequiredNonEmpty | Op::Required => {
                 let ok = if op == Op::Required {
@@ -226,33 +251,29 @@ impl Ctx<'_> {
                 } else {
                     non_empty
                 };
-                match value {
-                    Some(v) if ok => Ok(v),
-                    _ => Err(TemplateError::Required {
+                if !ok {
+                    return Err(TemplateError::Required {
                         var: name.to_string(),
-                        message: arg,
-                    }),
+                        message: out.get(mark..).unwrap_or_default().to_string(),
+                    });
                 }
+                use_value(out, value);
             }
-            Op::DefaultIfEmpty => Ok(if non_empty {
-                value.unwrap_or_default()
-            } else {
-                arg
-            }),
-            Op::DefaultIfUnset => Ok(value.unwrap_or(arg)),
-            Op::AltIfNonEmpty => Ok(if non_empty {
-                arg
-            } else {
-                value.unwrap_or_default()
-            }),
-            Op::AltIfSet => Ok(if value.is_some() { arg } else { String::new() }),
+            Op::DefaultIfEmpty if non_empty => use_value(out, value),
+            Op::DefaultIfUnset if value.is_some() => use_value(out, value),
+            // Empty or unset: the value is empty either way.
+            Op::AltIfNonEmpty if !non_empty => use_value(out, None),
+            Op::AltIfSet if value.is_none() => use_value(out, None),
+            // The argument stays.
+            Op::DefaultIfEmpty | Op::DefaultIfUnset | Op::AltIfNonEmpty | Op::AltIfSet => {}
         }
+        Ok(())
     }
 
-    /// `$NAME` / `${NAME}`: the value, or empty and a note that it was unset.
-    fn plain(&mut self, name: &str) -> String {
+    /// `$NAME` / `${NAME}`: the value, or nothing and a note that it was unset.
+    fn plain(&mut self, name: &str, out: &mut String) {
         match (self.lookup)(name) {
-            Some(v) => v,
+            Some(v) => out.push_str(&v),
             None => {
                 if !self.unset.iter().any(|u| u == name) {
                     self.unset.push(name.to_string());
@@ -261,7 +282,6 @@ impl Ctx<'_> {
                 if self.depth > 1 && !self.nested.iter().any(|u| u == name) {
                     self.nested.push(name.to_string());
                 }
-                String::new()
             }
         }
     }
@@ -279,6 +299,20 @@ fn is_name_char(c: char) -> bool {
 /// End (byte index) of the name starting at `start`, or `None` when there is no name there.
 fn name_end(s: &str, start: usize) -> Option<usize> {
     let rest = s.get(start..)?;
+    // ASCII names (nearly all) byte by byte; a non-ASCII character anywhere in the name
+    // goes the way of chars (Go's case folding lets two of them in).
+    let ascii = rest
+        .bytes()
+        .position(|b| !(b == b'_' || b.is_ascii_alphanumeric()))
+        .unwrap_or(rest.len());
+    if rest.as_bytes().get(ascii).is_none_or(u8::is_ascii) {
+        // A digit first is no name.
+        let named = rest
+            .as_bytes()
+            .first()
+            .is_some_and(|&b| b == b'_' || b.is_ascii_alphabetic());
+        return named.then_some(start + ascii);
+    }
     let mut chars = rest.char_indices();
     let (_, first) = chars.next()?;
     if !is_name_start(first) {
@@ -327,19 +361,28 @@ fn match_at(s: &str, start: usize) -> Option<(Kind, usize)> {
 /// compose's operator choice: whichever separator occurs first in the whole match. One scan:
 /// at any byte at most one separator starts (`:` and the bare `?`/`-`/`+` are different
 /// bytes, and the byte after `:` picks one of the three), so the first hit is the answer.
+#[cfg(test)]
 fn first_operator(text: &str) -> Option<Op> {
+    first_operator_at(text).map(|(_, op)| op)
+}
+
+/// [`first_operator`] with the byte index where its separator starts.
+fn first_operator_at(text: &str) -> Option<(usize, Op)> {
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().find_map(|(i, &b)| match b {
-        b':' => match bytes.get(i + 1) {
-            Some(b'?') => Some(Op::RequiredNonEmpty),
-            Some(b'-') => Some(Op::DefaultIfEmpty),
-            Some(b'+') => Some(Op::AltIfNonEmpty),
-            _ => None,
-        },
-        b'?' => Some(Op::Required),
-        b'-' => Some(Op::DefaultIfUnset),
-        b'+' => Some(Op::AltIfSet),
-        _ => None,
+    bytes.iter().enumerate().find_map(|(i, &b)| {
+        let op = match b {
+            b':' => match bytes.get(i + 1) {
+                Some(b'?') => Op::RequiredNonEmpty,
+                Some(b'-') => Op::DefaultIfEmpty,
+                Some(b'+') => Op::AltIfNonEmpty,
+                _ => return None,
+            },
+            b'?' => Op::Required,
+            b'-' => Op::DefaultIfUnset,
+            b'+' => Op::AltIfSet,
+            _ => return None,
+        };
+        Some((i, op))
     })
 }
 
@@ -672,6 +715,25 @@ mod tests {
             let escaped = s.replace('$', "$$");
             let r = substitute(&escaped, &|_| Some("X".to_string()));
             prop_assert_eq!(r, Ok(Substituted { value: s.clone(), unset: vec![], nested: vec![] }));
+        }
+
+        /// The ASCII shortcut ends a name where the char-by-char definition does, with
+        /// Go's two folded letters, digits and other non-ASCII characters about.
+        #[test]
+        fn name_end_matches_the_char_definition(
+            s in "[a-zA-Z0-9_\u{17F}\u{212A}\u{E9}${}:-]{0,10}",
+            start in 0usize..4,
+        ) {
+            let by_chars = s.get(start..).and_then(|rest| {
+                let mut chars = rest.char_indices();
+                let (_, first) = chars.next()?;
+                if !is_name_start(first) {
+                    return None;
+                }
+                let len = chars.find(|&(_, c)| !is_name_char(c)).map_or(rest.len(), |(i, _)| i);
+                Some(start + len)
+            });
+            prop_assert_eq!(name_end(&s, start), by_chars);
         }
 
         /// The one-scan operator choice against the definition: the separator found first

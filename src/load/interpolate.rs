@@ -80,10 +80,52 @@ const CASTS: &[(&str, Cast)] = &[
 /// variables become empty, with one warning per variable per string.
 pub fn interpolate(
     root: &mut Node,
-    lookup: &dyn Fn(&str) -> Option<String>,
+    lookup: &(dyn Fn(&str) -> Option<String> + Sync),
     warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
-    walk(root, &mut KeyPath::root(), lookup, warnings)
+    let Value::Map(top) = &mut root.value else {
+        return walk(root, &mut KeyPath::root(), lookup, warnings);
+    };
+    let mut path = KeyPath::root();
+    for (key, child) in top.iter_mut() {
+        path.push_key(key);
+        let r = match &mut child.value {
+            Value::Map(services)
+                if key == "services" && services.len() >= 2 * SERVICES_PER_THREAD =>
+            {
+                services_on_every_core(services, &path, lookup, warnings)
+            }
+            _ => walk(child, &mut path, lookup, warnings),
+        };
+        path.pop();
+        r?;
+    }
+    Ok(())
+}
+
+/// Below this many services a thread costs more than it saves.
+const SERVICES_PER_THREAD: usize = 200;
+
+/// Services are interpolated independently: a large project's on every core, each service
+/// with warnings of its own, put together in file order (the order one thread gives), and
+/// the first error in file order is the one reported.
+fn services_on_every_core(
+    services: &mut crate::load::node::Map,
+    path: &KeyPath,
+    lookup: &(dyn Fn(&str) -> Option<String> + Sync),
+    warnings: &mut Vec<Warning>,
+) -> Result<(), LoadError> {
+    let mut entries: Vec<(&String, &mut Node)> = services.iter_mut().collect();
+    let done = crate::par::map_mut_in_order(&mut entries, SERVICES_PER_THREAD, |(name, svc)| {
+        let mut path = path.clone();
+        path.push_key(name);
+        let mut own = Vec::new();
+        walk(svc, &mut path, lookup, &mut own).map(|()| own)
+    });
+    for own in done {
+        warnings.extend(own?);
+    }
+    Ok(())
 }
 
 fn walk(
@@ -579,6 +621,46 @@ mod tests {
             "BAD" => Some("abc".into()),
             _ => None,
         }
+    }
+
+    /// A project large enough to be interpolated on every core: the same tree, the same
+    /// warnings in the same order, and the same first error as one service after the other.
+    #[test]
+    fn large_projects_on_every_core_match_one_at_a_time() {
+        let project = |bad: &[usize]| {
+            let services: serde_json::Map<String, serde_json::Value> = (0..1000)
+                .map(|i| {
+                    let image = if bad.contains(&i) {
+                        "${".to_string()
+                    } else {
+                        format!("${{A}}/s{i}:${{UNSET{}}}", i % 7)
+                    };
+                    let svc = serde_json::json!({
+                        "image": image,
+                        "scale": "${N}",
+                        "environment": {"X": "$UNSET_ALL", "Y": "${EMPTY:-d}"},
+                    });
+                    (format!("s{i}"), svc)
+                })
+                .collect();
+            let root = serde_json::json!({"name": "${A}", "services": services, "x-a": "$UNSET_X"});
+            Node::from_json(&root, sp(1))
+        };
+        let (mut parallel, mut one) = (project(&[]), project(&[]));
+        let (mut w_parallel, mut w_one) = (Vec::new(), Vec::new());
+        let r = interpolate(&mut parallel, &look, &mut w_parallel);
+        assert!(r.is_ok(), "{r:?}");
+        let r = walk(&mut one, &mut KeyPath::root(), &look, &mut w_one);
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(parallel, one);
+        assert_eq!(w_parallel.len(), 1000 * 2 + 1);
+        assert_eq!(w_parallel, w_one);
+
+        let mut bad = project(&[700, 300]);
+        let e = interpolate(&mut bad, &look, &mut Vec::new())
+            .err()
+            .unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(e.path.to_string(), "services.s300.image");
     }
 
     /// The indexed lookup finds what scanning [`CASTS`] in order finds, for every pattern with

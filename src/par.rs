@@ -40,7 +40,7 @@ fn chunk_size(len: usize, min_per_thread: usize) -> usize {
 }
 
 /// The cores this process may use, asked once.
-fn cores() -> usize {
+pub fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES
         .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))

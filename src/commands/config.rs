@@ -79,7 +79,10 @@ pub fn write_model(
     };
     match format {
         // Streamed from the model: a JSON tree of a large project costs more than printing it.
-        Format::Json => pretty_json(&view, DollarsDoubled(PrettyFormatter::new()), out),
+        Format::Json => {
+            view.write_pretty(out, &DollarsDoubled(PrettyFormatter::new()))?;
+            Ok(out.write_all(b"\n")?)
+        }
         Format::Yaml => {
             let text = load::yaml::to_yaml_string(&serde_json::to_value(view)?)
                 .map_err(anyhow::Error::msg)?
@@ -104,6 +107,7 @@ fn pretty_json(
 /// Pretty JSON with every `$` written `$$`. A `$` can only stand in a string (key or value),
 /// and serde_json writes it unescaped, so doubling it in string fragments is the same as
 /// doubling it in the whole text.
+#[derive(Clone)]
 struct DollarsDoubled(PrettyFormatter<'static>);
 
 impl Formatter for DollarsDoubled {

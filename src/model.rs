@@ -49,7 +49,7 @@ pub type Extensions = IndexMap<String, Json>;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Project {
     pub name: String,
-    pub services: IndexMap<String, Service>,
+    pub services: IndexMap<String, Box<Service>>,
     pub networks: IndexMap<String, Network>,
     pub volumes: IndexMap<String, Volume>,
     pub secrets: IndexMap<String, FileObject>,
@@ -73,7 +73,8 @@ impl Project {
     pub fn settle_provenance(&mut self) {
         const SERVICES_PER_THREAD: usize = 200;
         self.provenance.settle();
-        let mut services: Vec<&mut Service> = self.services.values_mut().collect();
+        let mut services: Vec<&mut Service> =
+            self.services.values_mut().map(|s| &mut **s).collect();
         crate::par::map_mut_in_order(&mut services, SERVICES_PER_THREAD, |s| {
             s.provenance.settle();
         })

@@ -427,7 +427,7 @@ proptest! {
     #[test]
     fn strings_reach_the_container_as_written(t in texts().prop_filter("blank", nonblank)) {
         let mut project = Project { name: "p".into(), ..Project::default() };
-        project.services.insert("web".into(), service_with(&t));
+        project.services.insert("web".into(), Box::new(service_with(&t)));
         let emitted = emit(&project, &Options::default()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let file = emitted.files.first().ok_or_else(|| TestCaseError::fail("no file"))?;
         let body: Body = hcl::parse(&file.contents).map_err(|e| TestCaseError::fail(format!("{e}\n{}", file.contents)))?;

@@ -190,7 +190,7 @@ fn expected_names(original: &Project, back: &Project, name: &str) -> Vec<String>
     let n = original
         .services
         .get(name)
-        .map(Service::replicas)
+        .map(|s| s.replicas())
         .unwrap_or(1)
         .max(1);
     (1..=n).map(|i| format!("{name}-{i}")).collect()

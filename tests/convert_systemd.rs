@@ -357,8 +357,8 @@ fn probe_project(env: &str, arg: &str, label: &str, image: &str, dir: &str) -> P
         name: "p".into(),
         ..Project::default()
     };
-    project.services.insert("web".into(), svc);
-    project.services.insert("api".into(), api);
+    project.services.insert("web".into(), Box::new(svc));
+    project.services.insert("api".into(), Box::new(api));
     project
 }
 
@@ -494,7 +494,7 @@ fn nul_characters_are_refused_their_escapes_are_not() {
             name: "p".into(),
             ..Project::default()
         };
-        project.services.insert("web".into(), svc);
+        project.services.insert("web".into(), Box::new(svc));
         emit(&project, &Options::default())
     };
     let refused = with_env("a\0b").err().map(|e| e.message);

@@ -81,18 +81,19 @@ mod tests {
                 ..Dependency::default()
             },
         );
-        p.services.insert("api".into(), api);
-        p.services.insert("migrate".into(), Service::default());
-        p.services.insert("db".into(), Service::default());
+        p.services.insert("api".into(), Box::new(api));
+        p.services
+            .insert("migrate".into(), Box::new(Service::default()));
+        p.services.insert("db".into(), Box::new(Service::default()));
         p.services.insert(
             "seed".into(),
-            Service {
+            Box::new(Service {
                 deploy: Some(Box::new(Deploy {
                     mode: Some("replicated-job".into()),
                     ..Deploy::default()
                 })),
                 ..Service::default()
-            },
+            }),
         );
         let got = one_shots(&p);
         assert_eq!(

@@ -90,8 +90,8 @@ mod tests {
             links: vec!["db:sql".into()],
             ..Service::default()
         };
-        p.services.insert("db".into(), db);
-        p.services.insert("api".into(), api);
+        p.services.insert("db".into(), Box::new(db));
+        p.services.insert("api".into(), Box::new(api));
         let n = Names::of(&p);
         assert_eq!(n.resolve("api", "db"), Some("db"));
         assert_eq!(n.resolve("api", "DB"), Some("db"));

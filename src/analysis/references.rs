@@ -350,7 +350,7 @@ mod tests {
     fn project(services: Vec<Service>) -> Project {
         let mut p = Project::default();
         for s in services {
-            p.services.insert(s.name.clone(), s);
+            p.services.insert(s.name.clone(), Box::new(s));
         }
         p
     }

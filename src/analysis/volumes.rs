@@ -52,10 +52,10 @@ mod tests {
         for (n, vols) in [("db", vec!["sock", "data"]), ("pgbouncer", vec!["sock"])] {
             p.services.insert(
                 n.into(),
-                Service {
+                Box::new(Service {
                     volumes: vols.into_iter().map(mount).collect(),
                     ..Service::default()
-                },
+                }),
             );
         }
         let s = shared(&p);

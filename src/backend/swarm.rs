@@ -657,7 +657,7 @@ mod tests {
         });
         db.networks.insert("default".into(), None);
         db.environment.insert("PASS".into(), Some("a$b".into()));
-        p.services.insert("db".into(), db);
+        p.services.insert("db".into(), Box::new(db));
         p
     }
 
@@ -717,11 +717,11 @@ mod tests {
         let mut p = project();
         p.services.insert(
             "app".into(),
-            Service {
+            Box::new(Service {
                 name: "app".into(),
                 build: Some(Box::new(Build::default())),
                 ..Service::default()
-            },
+            }),
         );
         let e = emit(&p, &Options::default()).unwrap_or_else(|err| panic!("{err}"));
         assert!(

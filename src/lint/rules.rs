@@ -172,7 +172,7 @@ impl<'a> Ctx<'a> {
     /// Services in name order (findings are sorted by location later; this keeps rules that
     /// compare services deterministic).
     pub fn services(&self) -> Vec<&'a Service> {
-        let mut v: Vec<&Service> = self.project.services.values().collect();
+        let mut v: Vec<&Service> = self.project.services.values().map(|s| &**s).collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }

@@ -51,7 +51,13 @@ pub fn bind(root: &Arc<Node>) -> Result<Project, LoadError> {
             "include" => {
                 seq(v, kp)?;
             }
-            "services" => project.services = named(v, kp, at, true, service::service)?,
+            // Boxed: a service is 2.5 KB, and the map's entries would hold it a second
+            // time beside the per-core results it is bound into.
+            "services" => {
+                project.services = named(v, kp, at, true, |k, n, p| {
+                    service::service(k, n, p).map(Box::new)
+                })?
+            }
             "networks" => project.networks = named(v, kp, at, false, network)?,
             "volumes" => project.volumes = named(v, kp, at, true, volume)?,
             "secrets" => {
@@ -136,6 +142,12 @@ macro_rules! recorded {
     )*};
 }
 recorded!(crate::model::Service, Network, Volume, FileObject, Model);
+
+impl<T: Recorded> Recorded for Box<T> {
+    fn provenance(&mut self) -> &mut Provenance {
+        (**self).provenance()
+    }
+}
 
 /// Below this many entries a thread costs more than it saves.
 const ENTRIES_PER_THREAD: usize = 200;

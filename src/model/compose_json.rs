@@ -48,7 +48,7 @@ impl Serialize for TopValue<'_, '_> {
         let (json, p) = (self.json, self.json.project);
         match self.entry {
             Top::Name(n) => n.serialize(s),
-            Top::Services => json.sorted(&p.services, service_view).serialize(s),
+            Top::Services => json.sorted(&p.services, boxed_service_view).serialize(s),
             Top::Networks => json.sorted(&p.networks, as_is).serialize(s),
             Top::Volumes => json.sorted(&p.volumes, as_is).serialize(s),
             Top::Secrets => json.sorted(&p.secrets, secret_view).serialize(s),
@@ -103,7 +103,12 @@ impl<'a> ComposeJson<'a> {
         W: std::io::Write,
         F: serde_json::ser::Formatter + Clone + Sync,
     {
-        let mut entries: Vec<(&String, &Service)> = self.project.services.iter().collect();
+        let mut entries: Vec<(&String, &Service)> = self
+            .project
+            .services
+            .iter()
+            .map(|(k, s)| (k, &**s))
+            .collect();
         if entries.is_empty() {
             return out.write_all(b"{}");
         }
@@ -218,6 +223,14 @@ fn as_is<T: Clone>(v: &T, _: bool) -> Cow<'_, T> {
     Cow::Borrowed(v)
 }
 
+#[allow(clippy::borrowed_box)] // the model's map holds boxes: this is its entry type
+fn boxed_service_view(svc: &Box<Service>, env_files: bool) -> Cow<'_, Box<Service>> {
+    match service_view(svc, env_files) {
+        Cow::Borrowed(_) => Cow::Borrowed(svc),
+        Cow::Owned(s) => Cow::Owned(Box::new(s)),
+    }
+}
+
 fn service_view(svc: &Service, env_files: bool) -> Cow<'_, Service> {
     if env_files || (svc.env_file.is_empty() && svc.label_file.is_empty()) {
         return Cow::Borrowed(svc);
@@ -292,7 +305,7 @@ mod tests {
                 command: (i % 3 == 0).then(|| vec!["a".into(), "b\nc".into()]),
                 ..Service::default()
             };
-            p.services.insert(svc.name.clone(), svc);
+            p.services.insert(svc.name.clone(), Box::new(svc));
         }
         p.networks.insert("n".into(), Network::default());
         p.volumes.insert(

@@ -92,11 +92,16 @@ mod tests {
         let mut p = Project::default();
         p.volumes.insert("sock".into(), Volume::default());
         p.volumes.insert("web".into(), Volume::default());
-        p.services.insert("db".into(), mounting("postgres", "sock"));
         p.services
-            .insert("pgbouncer".into(), mounting("edoburu/pgbouncer", "sock"));
-        p.services.insert("a".into(), mounting("nginx", "web"));
-        p.services.insert("b".into(), mounting("nginx", "web"));
+            .insert("db".into(), Box::new(mounting("postgres", "sock")));
+        p.services.insert(
+            "pgbouncer".into(),
+            Box::new(mounting("edoburu/pgbouncer", "sock")),
+        );
+        p.services
+            .insert("a".into(), Box::new(mounting("nginx", "web")));
+        p.services
+            .insert("b".into(), Box::new(mounting("nginx", "web")));
         let a = crate::analysis::analyse(&p);
         let g = volume_groups(&p, &a);
         assert_eq!(g.get("db").map(String::as_str), Some("db"));

@@ -135,7 +135,7 @@ struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     fn service(&self, name: &str) -> Option<&'a Service> {
-        self.project.services.get(name)
+        self.project.services.get(name).map(|s| &**s)
     }
 
     /// `services.<name>.<path>` and where it was written.
@@ -184,7 +184,7 @@ pub fn steps(
         by_task: project
             .services
             .values()
-            .map(|s| (label(&s.name), s))
+            .map(|s| (label(&s.name), &**s))
             .collect(),
     };
     let mut out = cluster(&cx);

@@ -298,15 +298,15 @@ mod tests {
         api.environment
             .insert("CACHE_PORT".into(), Some("6379".into()));
         api.environment.insert("PLAIN".into(), Some("x".into()));
-        p.services.insert("api".into(), api);
+        p.services.insert("api".into(), Box::new(api));
         for (n, i) in [("db", "postgres"), ("cache", "redis")] {
             p.services.insert(
                 n.into(),
-                Service {
+                Box::new(Service {
                     name: n.into(),
                     image: Some(i.into()),
                     ..Service::default()
-                },
+                }),
             );
         }
         let a = analyse(&p);

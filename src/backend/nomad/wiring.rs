@@ -365,7 +365,7 @@ mod tests {
             svc("db", "postgres:16", &[]),
             svc("redis", "redis:7", &[]),
         ] {
-            p.services.insert(s.name.clone(), s);
+            p.services.insert(s.name.clone(), Box::new(s));
         }
         p
     }
@@ -470,7 +470,7 @@ mod tests {
         let mut web = svc("web", "nginx", &[]);
         web.command = Some(vec!["--backend=http://app:80".into()]);
         for s in [web, svc("app", "example/app", &[])] {
-            p.services.insert(s.name.clone(), s);
+            p.services.insert(s.name.clone(), Box::new(s));
         }
         let w = wired(&p, Topology::Mesh);
         assert_eq!(w.stats.warned, 1);

@@ -502,7 +502,7 @@ mod tests {
             scale: Some(2),
             ..Service::default()
         };
-        p.services.insert("web".into(), web);
+        p.services.insert("web".into(), Box::new(web));
         let old = Layout::of(&p, PodmanVersion::new(4, 9));
         assert_eq!(
             old.units.get("web"),

@@ -131,7 +131,7 @@ mod tests {
     fn the_strongest_condition_wins_and_jobs_are_jobs() {
         let mut p = Project::default();
         for n in ["db", "cache", "migrate", "web", "worker"] {
-            p.services.insert(n.into(), Service::default());
+            p.services.insert(n.into(), Box::new(Service::default()));
         }
         let web = p.services.get_mut("web").unwrap_or_else(|| panic!());
         web.depends_on.insert("db".into(), dep("service_started"));

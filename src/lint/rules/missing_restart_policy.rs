@@ -50,7 +50,12 @@ pub fn is_one_shot(cx: &Ctx, s: &Service) -> bool {
 /// Deployed by `docker stack deploy`, where tasks restart unless told otherwise.
 fn is_swarm_stack(cx: &Ctx) -> bool {
     let only_swarm = !cx.targets.is_empty() && cx.targets.iter().all(|t| t.id == "swarm");
-    only_swarm || cx.project.services.values().any(uses_swarm_only_keys)
+    only_swarm
+        || cx
+            .project
+            .services
+            .values()
+            .any(|s| uses_swarm_only_keys(s))
 }
 
 /// `deploy` keys that `docker compose up` ignores and only Swarm acts on.

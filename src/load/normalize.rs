@@ -60,12 +60,18 @@ fn resolve_mapping(node: &mut Node, env: &Environment, keep_empty: bool) {
 pub fn normalize(dict: &mut Node, env: &Environment) {
     normalize_networks(dict);
     if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
-        for (_, svc) in services.iter_mut() {
+        // Each service on its own: a large project's on every core.
+        let mut all: Vec<&mut Node> = services.values_mut().collect();
+        crate::par::map_mut_in_order(&mut all, SERVICES_PER_THREAD, |svc| {
             normalize_service(svc, env);
-        }
+        })
+        .for_each(drop);
     }
     set_name_from_key(dict);
 }
+
+/// Below this many services a thread costs more than it saves.
+const SERVICES_PER_THREAD: usize = 200;
 
 fn normalize_service(svc: &mut Node, env: &Environment) {
     let Some(s) = svc.as_map_mut() else { return };
@@ -302,6 +308,41 @@ mod tests {
         fn clean_paths_are_kept_as_path_clean_keeps_them(p in "[/.a-z]{0,12}") {
             proptest::prop_assert_eq!(clean_unix(&p), clean_unix_by_segments(&p));
         }
+    }
+
+    /// Services normalised on every core (a large project) as each is alone.
+    #[test]
+    fn large_projects_normalised_on_every_core_as_one_at_a_time() {
+        let svc = |i: usize| {
+            serde_json::json!({
+                "image": "x", "pull_policy": "if_not_present", "build": {"args": {"A": null}},
+                "environment": {"HOME": null, "N": format!("{i}")}, "depends_on": {"s0": {}},
+            })
+        };
+        let span = crate::source::Span::SYNTHETIC;
+        let services: serde_json::Map<String, serde_json::Value> =
+            (0..1000).map(|i| (format!("s{i}"), svc(i))).collect();
+        let mut all = Node::from_json(&serde_json::json!({"services": services}), span);
+        let mut one = all.clone();
+        let mut env = Environment::default();
+        env.insert("HOME".into(), "/root".into());
+        env.insert("A".into(), "a".into());
+        normalize(&mut all, &env);
+        // The same steps, one service after the other.
+        normalize_networks(&mut one);
+        if let Some(services) = one.get_mut("services").and_then(Node::as_map_mut) {
+            for svc in services.values_mut() {
+                normalize_service(svc, &env);
+            }
+        }
+        set_name_from_key(&mut one);
+        assert_eq!(all, one);
+        let pulled = all
+            .get("services")
+            .and_then(|s| s.get("s999"))
+            .and_then(|s| s.get("pull_policy"))
+            .and_then(Node::as_str);
+        assert_eq!(pulled, Some("missing"));
     }
 
     #[test]

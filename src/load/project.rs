@@ -77,189 +77,237 @@ pub fn check_consistency(
         top_keys("configs"),
         top_keys("models"),
     );
-    let service_names = top_keys("services");
+    let known = Known {
+        service_names: top_keys("services"),
+        networks,
+        volumes,
+        secrets,
+        configs,
+        models,
+        disabled,
+    };
     let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
         return Ok(());
     };
-    for (name, svc) in services.iter_mut() {
-        // The path is built only for an error.
-        let p = || svc_path(name);
-        let has = |k: &str| svc.get(k).is_some_and(|n| !n.is_null());
-        if !has("build")
-            && svc
-                .get("image")
-                .and_then(Node::as_str)
-                .is_none_or(str::is_empty)
-            && !has("provider")
-        {
-            return Err(err(
-                svc.key_span,
-                p(),
-                format!(
-                    "service {name:?} has neither an image nor a build context specified: invalid compose project"
-                ),
-            ));
+    if services.len() >= 2 * SERVICES_PER_THREAD {
+        // Services are checked independently: on every core, the first error in file order
+        // being the one reported, as one after the other.
+        let mut entries: Vec<(&String, &mut Node)> = services.iter_mut().collect();
+        crate::par::map_mut_in_order(&mut entries, SERVICES_PER_THREAD, |(name, svc)| {
+            check_service(name, svc, &known)
+        })
+        .collect::<Result<(), LoadError>>()?;
+    } else {
+        for (name, svc) in services.iter_mut() {
+            check_service(name, svc, &known)?;
         }
-        if let Some(b) = svc.get("build") {
-            let set = |k: &str| {
-                b.get(k)
-                    .and_then(Node::as_str)
-                    .is_some_and(|s| !s.is_empty())
-            };
-            if set("dockerfile_inline") && set("dockerfile") {
-                return Err(err(
-                    b.span,
-                    p().key("build"),
-                    format!(
-                        "service {name:?} declares mutualy exclusive dockerfile and dockerfile_inline: invalid compose project"
-                    ),
-                ));
-            }
-        }
-        if has("network_mode")
-            && svc
-                .get("networks")
-                .and_then(Node::as_map)
-                .is_some_and(|m| !m.is_empty())
-        {
-            return Err(err(
-                svc.key_span,
-                p(),
-                format!(
-                    "service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project"
-                ),
-            ));
-        }
-        if let Some(nets) = svc.get("networks").and_then(Node::as_map) {
-            for (net, n) in nets {
-                if !networks.contains(net) {
-                    return Err(err(
-                        n.key_span,
-                        p().key("networks").key(net),
-                        format!(
-                            "service {name:?} refers to undefined network {net}: invalid compose project"
-                        ),
-                    ));
-                }
-            }
-        }
-        if let Some(test) = svc
-            .get("healthcheck")
-            .and_then(|h| h.get("test"))
-            .and_then(Node::as_seq)
-            && let Some(first) = test.first()
-            && !matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE"))
-        {
-            return Err(err(
-                first.span,
-                p().key("healthcheck").key("test"),
-                "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
-            ));
-        }
-        if let Some(deps) = svc.get("depends_on").and_then(Node::as_map) {
-            for (dep, cfg) in deps {
-                if service_names.contains(dep) {
-                    continue;
-                }
-                let required = cfg
-                    .get("required")
-                    .is_none_or(|r| r.value != Value::Bool(false));
-                if disabled.contains_key(dep) && !required {
-                    continue;
-                }
-                return Err(err(
-                    cfg.key_span,
-                    p().key("depends_on").key(dep),
-                    format!(
-                        "service {name:?} depends on undefined service {dep:?}: invalid compose project"
-                    ),
-                ));
-            }
-        }
-        if let Some(target) = svc
-            .get("network_mode")
-            .and_then(Node::as_str)
-            .and_then(|m| m.strip_prefix("service:"))
-            && !service_names.contains(target)
-        {
-            return Err(err(
-                svc.key_span,
-                p().key("network_mode"),
-                format!("service {target:?} not found for network_mode 'service:{target}'"),
-            ));
-        }
-        if let Some(vols) = svc.get("volumes").and_then(Node::as_seq) {
-            for (i, v) in vols.iter().enumerate() {
-                let src = v.get("source").and_then(Node::as_str).unwrap_or_default();
-                if v.get("type").and_then(Node::as_str) == Some("volume")
-                    && !src.is_empty()
-                    && !volumes.contains(src)
-                {
-                    return Err(err(
-                        v.span,
-                        p().key("volumes").index(i),
-                        format!(
-                            "service {name:?} refers to undefined volume {src}: invalid compose project"
-                        ),
-                    ));
-                }
-            }
-        }
-        for (key, known, what) in [
-            ("secrets", &secrets, "secret"),
-            ("configs", &configs, "config"),
-        ] {
-            if let Some(items) = svc.get(key).and_then(Node::as_seq) {
-                for (i, it) in items.iter().enumerate() {
-                    let src = it.get("source").and_then(Node::as_str).unwrap_or_default();
-                    if !known.contains(src) {
-                        return Err(err(
-                            it.span,
-                            p().key(key).index(i),
-                            format!(
-                                "service {name:?} refers to undefined {what} {src}: invalid compose project"
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        if let Some(items) = svc
-            .get("build")
-            .and_then(|b| b.get("secrets"))
-            .and_then(Node::as_seq)
-        {
-            for (i, it) in items.iter().enumerate() {
-                let src = it.get("source").and_then(Node::as_str).unwrap_or_default();
-                if !secrets.contains(src) {
-                    return Err(err(
-                        it.span,
-                        p().key("build").key("secrets").index(i),
-                        format!(
-                            "service {name:?} refers to undefined build secret {src}: invalid compose project"
-                        ),
-                    ));
-                }
-            }
-        }
-        if let Some(ms) = svc.get("models").and_then(Node::as_map) {
-            for (m, n) in ms {
-                if !models.contains(m) {
-                    return Err(err(
-                        n.key_span,
-                        p().key("models").key(m),
-                        format!(
-                            "service {name:?} refers to undefined model {m}: invalid compose project"
-                        ),
-                    ));
-                }
-            }
-        }
-        check_scale(name, svc)?;
-        check_mounts(name, svc)?;
     }
     check_secrets_declared(dict)?;
     check_cycles(dict)
+}
+
+/// Below this many services a thread costs more than it saves.
+const SERVICES_PER_THREAD: usize = 200;
+
+/// What services may refer to: the project's names by section, and the services profiles
+/// disabled.
+struct Known<'a> {
+    service_names: BTreeSet<String>,
+    networks: BTreeSet<String>,
+    volumes: BTreeSet<String>,
+    secrets: BTreeSet<String>,
+    configs: BTreeSet<String>,
+    models: BTreeSet<String>,
+    disabled: &'a indexmap::IndexMap<String, Vec<String>>,
+}
+
+/// One service's references and settings against the rest of the project.
+fn check_service(name: &str, svc: &mut Node, known: &Known) -> Result<(), LoadError> {
+    let Known {
+        service_names,
+        networks,
+        volumes,
+        secrets,
+        configs,
+        models,
+        disabled,
+    } = known;
+    // The path is built only for an error.
+    let p = || svc_path(name);
+    let has = |k: &str| svc.get(k).is_some_and(|n| !n.is_null());
+    if !has("build")
+        && svc
+            .get("image")
+            .and_then(Node::as_str)
+            .is_none_or(str::is_empty)
+        && !has("provider")
+    {
+        return Err(err(
+            svc.key_span,
+            p(),
+            format!(
+                "service {name:?} has neither an image nor a build context specified: invalid compose project"
+            ),
+        ));
+    }
+    if let Some(b) = svc.get("build") {
+        let set = |k: &str| {
+            b.get(k)
+                .and_then(Node::as_str)
+                .is_some_and(|s| !s.is_empty())
+        };
+        if set("dockerfile_inline") && set("dockerfile") {
+            return Err(err(
+                b.span,
+                p().key("build"),
+                format!(
+                    "service {name:?} declares mutualy exclusive dockerfile and dockerfile_inline: invalid compose project"
+                ),
+            ));
+        }
+    }
+    if has("network_mode")
+        && svc
+            .get("networks")
+            .and_then(Node::as_map)
+            .is_some_and(|m| !m.is_empty())
+    {
+        return Err(err(
+            svc.key_span,
+            p(),
+            format!(
+                "service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project"
+            ),
+        ));
+    }
+    if let Some(nets) = svc.get("networks").and_then(Node::as_map) {
+        for (net, n) in nets {
+            if !networks.contains(net) {
+                return Err(err(
+                    n.key_span,
+                    p().key("networks").key(net),
+                    format!(
+                        "service {name:?} refers to undefined network {net}: invalid compose project"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(test) = svc
+        .get("healthcheck")
+        .and_then(|h| h.get("test"))
+        .and_then(Node::as_seq)
+        && let Some(first) = test.first()
+        && !matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE"))
+    {
+        return Err(err(
+            first.span,
+            p().key("healthcheck").key("test"),
+            "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
+        ));
+    }
+    if let Some(deps) = svc.get("depends_on").and_then(Node::as_map) {
+        for (dep, cfg) in deps {
+            if service_names.contains(dep) {
+                continue;
+            }
+            let required = cfg
+                .get("required")
+                .is_none_or(|r| r.value != Value::Bool(false));
+            if disabled.contains_key(dep) && !required {
+                continue;
+            }
+            return Err(err(
+                cfg.key_span,
+                p().key("depends_on").key(dep),
+                format!(
+                    "service {name:?} depends on undefined service {dep:?}: invalid compose project"
+                ),
+            ));
+        }
+    }
+    if let Some(target) = svc
+        .get("network_mode")
+        .and_then(Node::as_str)
+        .and_then(|m| m.strip_prefix("service:"))
+        && !service_names.contains(target)
+    {
+        return Err(err(
+            svc.key_span,
+            p().key("network_mode"),
+            format!("service {target:?} not found for network_mode 'service:{target}'"),
+        ));
+    }
+    if let Some(vols) = svc.get("volumes").and_then(Node::as_seq) {
+        for (i, v) in vols.iter().enumerate() {
+            let src = v.get("source").and_then(Node::as_str).unwrap_or_default();
+            if v.get("type").and_then(Node::as_str) == Some("volume")
+                && !src.is_empty()
+                && !volumes.contains(src)
+            {
+                return Err(err(
+                    v.span,
+                    p().key("volumes").index(i),
+                    format!(
+                        "service {name:?} refers to undefined volume {src}: invalid compose project"
+                    ),
+                ));
+            }
+        }
+    }
+    for (key, known, what) in [
+        ("secrets", &secrets, "secret"),
+        ("configs", &configs, "config"),
+    ] {
+        if let Some(items) = svc.get(key).and_then(Node::as_seq) {
+            for (i, it) in items.iter().enumerate() {
+                let src = it.get("source").and_then(Node::as_str).unwrap_or_default();
+                if !known.contains(src) {
+                    return Err(err(
+                        it.span,
+                        p().key(key).index(i),
+                        format!(
+                            "service {name:?} refers to undefined {what} {src}: invalid compose project"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(items) = svc
+        .get("build")
+        .and_then(|b| b.get("secrets"))
+        .and_then(Node::as_seq)
+    {
+        for (i, it) in items.iter().enumerate() {
+            let src = it.get("source").and_then(Node::as_str).unwrap_or_default();
+            if !secrets.contains(src) {
+                return Err(err(
+                    it.span,
+                    p().key("build").key("secrets").index(i),
+                    format!(
+                        "service {name:?} refers to undefined build secret {src}: invalid compose project"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(ms) = svc.get("models").and_then(Node::as_map) {
+        for (m, n) in ms {
+            if !models.contains(m) {
+                return Err(err(
+                    n.key_span,
+                    p().key("models").key(m),
+                    format!(
+                        "service {name:?} refers to undefined model {m}: invalid compose project"
+                    ),
+                ));
+            }
+        }
+    }
+    check_scale(name, svc)?;
+    check_mounts(name, svc)?;
+    Ok(())
 }
 
 /// `scale` and `deploy.replicas` must agree; `scale` then sets `deploy.replicas`.
@@ -896,4 +944,49 @@ pub fn check_container_names(dict: &Node) -> Result<(), LoadError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn services(n: usize, bad: &[usize]) -> Node {
+        let services: serde_json::Map<String, serde_json::Value> = (0..n)
+            .map(|i| {
+                let mut svc = serde_json::json!({"image": "x", "scale": 2, "deploy": {}});
+                if bad.contains(&i) {
+                    svc["networks"] = serde_json::json!({"nope": null});
+                }
+                (format!("s{i}"), svc)
+            })
+            .collect();
+        Node::from_json(
+            &serde_json::json!({"services": services}),
+            Span::new(crate::source::FileId(1), 1, 1),
+        )
+    }
+
+    /// A project large enough to be checked on every core: every service's settings
+    /// changed as one at a time changes them, and the first error in file order.
+    #[test]
+    fn large_projects_checked_on_every_core_match_one_at_a_time() {
+        let none = indexmap::IndexMap::new();
+        let mut ok = services(1000, &[]);
+        assert!(check_consistency(&mut ok, &none).is_ok());
+        let replicas: Vec<Option<i64>> = (0..1000)
+            .map(|i| {
+                ok.get("services")
+                    .and_then(|s| s.get(&format!("s{i}")))
+                    .and_then(|s| s.get("deploy"))
+                    .and_then(|d| int_of(d.get("replicas")))
+            })
+            .collect();
+        assert!(replicas.iter().all(|r| *r == Some(2)), "{replicas:?}");
+
+        let mut bad = services(1000, &[700, 300]);
+        let e = check_consistency(&mut bad, &none)
+            .err()
+            .unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(e.path.to_string(), "services.s300.networks.nope");
+    }
 }

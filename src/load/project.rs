@@ -180,19 +180,7 @@ fn check_service(name: &str, svc: &mut Node, known: &Known) -> Result<(), LoadEr
             ),
         ));
     }
-    if let Some(nets) = svc.get("networks").and_then(Node::as_map) {
-        for (net, n) in nets {
-            if !networks.contains(net) {
-                return Err(err(
-                    n.key_span,
-                    p().key("networks").key(net),
-                    format!(
-                        "service {name:?} refers to undefined network {net}: invalid compose project"
-                    ),
-                ));
-            }
-        }
-    }
+    known_keys(name, svc, "networks", networks, "network")?;
     if let Some(test) = svc
         .get("healthcheck")
         .and_then(|h| h.get("test"))
@@ -292,22 +280,31 @@ fn check_service(name: &str, svc: &mut Node, known: &Known) -> Result<(), LoadEr
             }
         }
     }
-    if let Some(ms) = svc.get("models").and_then(Node::as_map) {
-        for (m, n) in ms {
-            if !models.contains(m) {
-                return Err(err(
-                    n.key_span,
-                    p().key("models").key(m),
-                    format!(
-                        "service {name:?} refers to undefined model {m}: invalid compose project"
-                    ),
-                ));
-            }
-        }
-    }
+    known_keys(name, svc, "models", models, "model")?;
     check_scale(name, svc)?;
     check_mounts(name, svc)?;
     Ok(())
+}
+
+/// Every key of the service's mapping `key` names a `what` the project declares.
+fn known_keys(
+    name: &str,
+    svc: &Node,
+    key: &str,
+    known: &BTreeSet<String>,
+    what: &str,
+) -> Result<(), LoadError> {
+    let Some(refs) = svc.get(key).and_then(Node::as_map) else {
+        return Ok(());
+    };
+    match refs.iter().find(|(k, _)| !known.contains(*k)) {
+        Some((k, n)) => Err(err(
+            n.key_span,
+            svc_path(name).key(key).key(k),
+            format!("service {name:?} refers to undefined {what} {k}: invalid compose project"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `scale` and `deploy.replicas` must agree; `scale` then sets `deploy.replicas`.
@@ -988,5 +985,28 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("accepted"));
         assert_eq!(e.path.to_string(), "services.s300.networks.nope");
+        assert_eq!(
+            e.message,
+            "service \"s300\" refers to undefined network nope: invalid compose project"
+        );
+    }
+
+    #[test]
+    fn undefined_models_are_named_with_their_key() {
+        let mut p = Node::from_json(
+            &serde_json::json!({
+                "services": {"web": {"image": "x", "models": {"llm": null}}},
+                "models": {"other": {}},
+            }),
+            Span::new(crate::source::FileId(1), 1, 1),
+        );
+        let e = check_consistency(&mut p, &indexmap::IndexMap::new())
+            .err()
+            .unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(e.path.to_string(), "services.web.models.llm");
+        assert_eq!(
+            e.message,
+            "service \"web\" refers to undefined model llm: invalid compose project"
+        );
     }
 }

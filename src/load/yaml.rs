@@ -93,7 +93,10 @@ pub fn parse_documents(
         )));
     }
     check_characters(text, file)?;
-    if crate::par::cores() >= 2
+    // The size first: asking for the core count reads cgroup files, which a small run
+    // does not need to.
+    if text.len() >= split::MIN_BYTES
+        && crate::par::cores() >= 2
         && let Some(docs) = split::parse(text, file, limits, split::MIN_BYTES)
     {
         return Ok(docs);

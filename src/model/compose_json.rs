@@ -76,10 +76,16 @@ impl<'a> ComposeJson<'a> {
         W: std::io::Write,
         F: serde_json::ser::Formatter + Clone + Sync,
     {
-        let top = self.top();
-        if top.is_empty() {
-            return out.write_all(b"{}");
+        if self.project.services.len() < 2 * SERVICES_PER_THREAD {
+            // One core: straight through serde, with no pieces to indent.
+            return self
+                .serialize(&mut serde_json::Serializer::with_formatter(
+                    out,
+                    formatter.clone(),
+                ))
+                .map_err(std::io::Error::from);
         }
+        let top = self.top();
         let mut buf = Vec::new();
         for (i, (key, entry)) in top.iter().enumerate() {
             out.write_all(if i == 0 { b"{\n  " } else { b",\n  " })?;

@@ -70,20 +70,13 @@ pub fn check_consistency(
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default()
     };
-    let (networks, volumes, secrets, configs, models) = (
-        top_keys("networks"),
-        top_keys("volumes"),
-        top_keys("secrets"),
-        top_keys("configs"),
-        top_keys("models"),
-    );
     let known = Known {
         service_names: top_keys("services"),
-        networks,
-        volumes,
-        secrets,
-        configs,
-        models,
+        networks: top_keys("networks"),
+        volumes: top_keys("volumes"),
+        secrets: top_keys("secrets"),
+        configs: top_keys("configs"),
+        models: top_keys("models"),
         disabled,
     };
     let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {

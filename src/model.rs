@@ -71,11 +71,10 @@ impl Project {
     /// and let go of the loader's tree, which can then be freed: for a command that looks
     /// positions up throughout, such as `convert`.
     pub fn settle_provenance(&mut self) {
-        const SERVICES_PER_THREAD: usize = 200;
         self.provenance.settle();
         let mut services: Vec<&mut Service> =
             self.services.values_mut().map(|s| &mut **s).collect();
-        crate::par::map_mut_in_order(&mut services, SERVICES_PER_THREAD, |s| {
+        crate::par::map_mut_in_order(&mut services, crate::par::MIN_PER_THREAD, |s| {
             s.provenance.settle();
         })
         .for_each(drop);
@@ -96,6 +95,11 @@ impl Project {
             env_files: true,
         };
         serde_json::to_value(view).unwrap_or(Json::Null)
+    }
+
+    /// The service `name` (the map holds services boxed).
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.get(name).map(|s| &**s)
     }
 
     /// Service names, sorted.

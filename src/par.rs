@@ -27,10 +27,22 @@ where
     })
 }
 
+/// The fewest services (or entries of a top-level section) worth a thread of their own in
+/// a per-service pass: below it, starting a thread and its allocator heap costs more than
+/// the work it takes over (measured for binding, unicity, canonical forms and Quadlet
+/// units alike).
+pub const MIN_PER_THREAD: usize = 200;
+
+/// Whether `len` items give two threads `min_per_thread` each: a pass can choose its
+/// cheaper one-thread path without asking for the core count.
+pub fn worth_splitting(len: usize, min_per_thread: usize) -> bool {
+    len / min_per_thread.max(1) >= 2
+}
+
 /// Items per chunk: one chunk (no thread) unless every core gets `min_per_thread`.
 fn chunk_size(len: usize, min_per_thread: usize) -> usize {
     let most_threads = len / min_per_thread.max(1);
-    if most_threads < 2 {
+    if !worth_splitting(len, min_per_thread) {
         // Too few items for a second thread: no need to ask the OS for the core count (it
         // reads three cgroup files on Linux, in every small run).
         return len.max(1);

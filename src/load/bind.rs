@@ -97,7 +97,7 @@ fn named<T: Send + Recorded>(
     };
     // Entries bind independently, so a large project binds on every core; the first error
     // in file order is the one reported, as when binding one after the other.
-    let bound = crate::par::map_in_order(&entries, ENTRIES_PER_THREAD, one);
+    let bound = crate::par::map_in_order(&entries, crate::par::MIN_PER_THREAD, one);
     // Sized up front: growing a map of 4 KiB services copies them at every doubling.
     let mut out = IndexMap::with_capacity(entries.len());
     for (i, ((k, _), value)) in entries.into_iter().zip(bound).enumerate() {
@@ -148,9 +148,6 @@ impl<T: Recorded> Recorded for Box<T> {
         (**self).provenance()
     }
 }
-
-/// Below this many entries a thread costs more than it saves.
-const ENTRIES_PER_THREAD: usize = 200;
 
 fn valid_name(k: &str) -> bool {
     !k.is_empty()

@@ -33,9 +33,6 @@ fn map_node(entries: Vec<(&str, Node)>, like: &Node) -> Node {
     }
 }
 
-/// Below this many services a thread costs more than it saves.
-const SERVICES_PER_THREAD: usize = 200;
-
 /// What expanding the services' port strings spends from the budget at most, counted up to
 /// `cap` (past it the caller goes one service at a time anyway): a range counts its ports,
 /// anything else one (an invalid port fails before spending). Nothing is expanded.
@@ -67,22 +64,25 @@ pub fn canonical(
     ports: &mut Budget,
 ) -> Result<(), LoadError> {
     if let Some(services) = root.get_mut("services").and_then(Node::as_map_mut) {
-        if services.len() >= 2 * SERVICES_PER_THREAD
+        if crate::par::worth_splitting(services.len(), crate::par::MIN_PER_THREAD)
             && ports.can_spend(worst_case_ports(services, ports.limit))
         {
             // The budget cannot run out, so each service spends from its own and the sum is
             // charged after: the same result, and the same first error in file order, as
             // one service after the other.
             let mut entries: Vec<(&String, &mut Node)> = services.iter_mut().collect();
-            let done =
-                crate::par::map_mut_in_order(&mut entries, SERVICES_PER_THREAD, |(name, svc)| {
+            let done = crate::par::map_mut_in_order(
+                &mut entries,
+                crate::par::MIN_PER_THREAD,
+                |(name, svc)| {
                     let mut own = Budget::new(usize::MAX);
                     if svc.as_map().is_some() {
                         let path = ["services".to_string(), (*name).clone()];
                         service(svc, &path, ignore_parse_error, &mut own)?;
                     }
                     Ok::<usize, LoadError>(own.used())
-                });
+                },
+            );
             for used in done {
                 ports.spend(used?);
             }

@@ -91,7 +91,8 @@ pub fn interpolate(
         path.push_key(key);
         let r = match &mut child.value {
             Value::Map(services)
-                if key == "services" && services.len() >= 2 * SERVICES_PER_THREAD =>
+                if key == "services"
+                    && crate::par::worth_splitting(services.len(), crate::par::MIN_PER_THREAD) =>
             {
                 services_on_every_core(services, &path, lookup, warnings)
             }
@@ -103,9 +104,6 @@ pub fn interpolate(
     Ok(())
 }
 
-/// Below this many services a thread costs more than it saves.
-const SERVICES_PER_THREAD: usize = 200;
-
 /// Services are interpolated independently: a large project's on every core, each service
 /// with warnings of its own, put together in file order (the order one thread gives), and
 /// the first error in file order is the one reported.
@@ -116,12 +114,13 @@ fn services_on_every_core(
     warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
     let mut entries: Vec<(&String, &mut Node)> = services.iter_mut().collect();
-    let done = crate::par::map_mut_in_order(&mut entries, SERVICES_PER_THREAD, |(name, svc)| {
-        let mut path = path.clone();
-        path.push_key(name);
-        let mut own = Vec::new();
-        walk(svc, &mut path, lookup, &mut own).map(|()| own)
-    });
+    let done =
+        crate::par::map_mut_in_order(&mut entries, crate::par::MIN_PER_THREAD, |(name, svc)| {
+            let mut path = path.clone();
+            path.push_key(name);
+            let mut own = Vec::new();
+            walk(svc, &mut path, lookup, &mut own).map(|()| own)
+        });
     for own in done {
         warnings.extend(own?);
     }

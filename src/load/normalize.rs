@@ -62,16 +62,13 @@ pub fn normalize(dict: &mut Node, env: &Environment) {
     if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
         // Each service on its own: a large project's on every core.
         let mut all: Vec<&mut Node> = services.values_mut().collect();
-        crate::par::map_mut_in_order(&mut all, SERVICES_PER_THREAD, |svc| {
+        crate::par::map_mut_in_order(&mut all, crate::par::MIN_PER_THREAD, |svc| {
             normalize_service(svc, env);
         })
         .for_each(drop);
     }
     set_name_from_key(dict);
 }
-
-/// Below this many services a thread costs more than it saves.
-const SERVICES_PER_THREAD: usize = 200;
 
 fn normalize_service(svc: &mut Node, env: &Environment) {
     let Some(s) = svc.as_map_mut() else { return };

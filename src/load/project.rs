@@ -82,25 +82,16 @@ pub fn check_consistency(
     let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
         return Ok(());
     };
-    if services.len() >= 2 * SERVICES_PER_THREAD {
-        // Services are checked independently: on every core, the first error in file order
-        // being the one reported, as one after the other.
-        let mut entries: Vec<(&String, &mut Node)> = services.iter_mut().collect();
-        crate::par::map_mut_in_order(&mut entries, SERVICES_PER_THREAD, |(name, svc)| {
-            check_service(name, svc, &known)
-        })
-        .collect::<Result<(), LoadError>>()?;
-    } else {
-        for (name, svc) in services.iter_mut() {
-            check_service(name, svc, &known)?;
-        }
-    }
+    // Services are checked independently: a large project's on every core, the first error
+    // in file order being the one reported, as one after the other.
+    let mut entries: Vec<(&String, &mut Node)> = services.iter_mut().collect();
+    crate::par::map_mut_in_order(&mut entries, crate::par::MIN_PER_THREAD, |(name, svc)| {
+        check_service(name, svc, &known)
+    })
+    .collect::<Result<(), LoadError>>()?;
     check_secrets_declared(dict)?;
     check_cycles(dict)
 }
-
-/// Below this many services a thread costs more than it saves.
-const SERVICES_PER_THREAD: usize = 200;
 
 /// What services may refer to: the project's names by section, and the services profiles
 /// disabled.

@@ -361,12 +361,7 @@ fn match_at(s: &str, start: usize) -> Option<(Kind, usize)> {
 /// compose's operator choice: whichever separator occurs first in the whole match. One scan:
 /// at any byte at most one separator starts (`:` and the bare `?`/`-`/`+` are different
 /// bytes, and the byte after `:` picks one of the three), so the first hit is the answer.
-#[cfg(test)]
-fn first_operator(text: &str) -> Option<Op> {
-    first_operator_at(text).map(|(_, op)| op)
-}
-
-/// [`first_operator`] with the byte index where its separator starts.
+/// With it, the byte index where its separator starts.
 fn first_operator_at(text: &str) -> Option<(usize, Op)> {
     let bytes = text.as_bytes();
     bytes.iter().enumerate().find_map(|(i, &b)| {
@@ -745,9 +740,8 @@ mod tests {
             let by_search = ops
                 .iter()
                 .filter_map(|&op| s.find(op.sep()).map(|i| (i, op)))
-                .min_by_key(|&(i, _)| i)
-                .map(|(_, op)| op);
-            prop_assert_eq!(first_operator(&s), by_search);
+                .min_by_key(|&(i, _)| i);
+            prop_assert_eq!(first_operator_at(&s), by_search);
         }
     }
 

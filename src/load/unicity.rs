@@ -131,27 +131,28 @@ pub fn enforce_unicity(root: &mut Node) -> Result<(), LoadError> {
     walk(root, &mut Vec::new(), Patterns::MAX)
 }
 
-/// Below this many entries a thread costs more than it saves.
-const ENTRIES_PER_THREAD: usize = 200;
-
 /// `alive`: the patterns `path` is a prefix of. Only where one remains is a key copied into
 /// `path` and its value visited (this runs for every node of every file).
 fn walk(node: &mut Node, path: &mut Vec<String>, alive: Patterns) -> Result<(), LoadError> {
     match &mut node.value {
         // The entries of a large top-level section (services) on every core; the first
         // error in file order is the one reported.
-        Value::Map(m) if path.len() == 1 && m.len() >= 2 * ENTRIES_PER_THREAD => {
+        Value::Map(m)
+            if path.len() == 1
+                && crate::par::worth_splitting(m.len(), crate::par::MIN_PER_THREAD) =>
+        {
             let mut entries: Vec<(&String, &mut Node)> = m.iter_mut().collect();
             let section = path.clone();
-            let done = crate::par::map_mut_in_order(&mut entries, ENTRIES_PER_THREAD, |(k, v)| {
-                let next = step(alive, 1, k);
-                if next == 0 || !matches!(v.value, Value::Map(_) | Value::Seq(_)) {
-                    return Ok(());
-                }
-                let mut path = section.clone();
-                path.push((*k).clone());
-                walk(v, &mut path, next)
-            });
+            let done =
+                crate::par::map_mut_in_order(&mut entries, crate::par::MIN_PER_THREAD, |(k, v)| {
+                    let next = step(alive, 1, k);
+                    if next == 0 || !matches!(v.value, Value::Map(_) | Value::Seq(_)) {
+                        return Ok(());
+                    }
+                    let mut path = section.clone();
+                    path.push((*k).clone());
+                    walk(v, &mut path, next)
+                });
             done.into_iter().collect::<Result<(), LoadError>>()?;
         }
         Value::Map(m) => {

@@ -48,7 +48,7 @@ impl Serialize for TopValue<'_, '_> {
         let (json, p) = (self.json, self.json.project);
         match self.entry {
             Top::Name(n) => n.serialize(s),
-            Top::Services => json.sorted(&p.services, boxed_service_view).serialize(s),
+            Top::Services => json.sorted(&p.services, service_view).serialize(s),
             Top::Networks => json.sorted(&p.networks, as_is).serialize(s),
             Top::Volumes => json.sorted(&p.volumes, as_is).serialize(s),
             Top::Secrets => json.sorted(&p.secrets, secret_view).serialize(s),
@@ -57,9 +57,6 @@ impl Serialize for TopValue<'_, '_> {
         }
     }
 }
-
-/// Services at or above this many are printed on every core.
-const SERVICES_PER_THREAD: usize = 200;
 
 impl<'a> ComposeJson<'a> {
     /// Pretty JSON, as serialising through `serde_json::Serializer::with_formatter(out,
@@ -76,7 +73,7 @@ impl<'a> ComposeJson<'a> {
         W: std::io::Write,
         F: serde_json::ser::Formatter + Clone + Sync,
     {
-        if self.project.services.len() < 2 * SERVICES_PER_THREAD {
+        if !crate::par::worth_splitting(self.project.services.len(), crate::par::MIN_PER_THREAD) {
             // One core: straight through serde, with no pieces to indent.
             return self
                 .serialize(&mut serde_json::Serializer::with_formatter(
@@ -109,28 +106,19 @@ impl<'a> ComposeJson<'a> {
         W: std::io::Write,
         F: serde_json::ser::Formatter + Clone + Sync,
     {
-        let mut entries: Vec<(&String, &Service)> = self
-            .project
-            .services
-            .iter()
-            .map(|(k, s)| (k, &**s))
-            .collect();
+        let services = self.sorted(&self.project.services, service_view);
+        let entries = services.in_order();
         if entries.is_empty() {
             return out.write_all(b"{}");
         }
-        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let env_files = self.env_files;
-        let texts = crate::par::map_in_order(&entries, SERVICES_PER_THREAD, |(name, svc)| {
-            let mut buf = Vec::new();
-            pretty(name.as_str(), &mut buf, formatter.clone())?;
-            buf.extend_from_slice(b": ");
-            pretty(
-                service_view(svc, env_files).as_ref(),
-                &mut buf,
-                formatter.clone(),
-            )?;
-            Ok::<_, std::io::Error>(buf)
-        });
+        let texts =
+            crate::par::map_in_order(&entries, crate::par::MIN_PER_THREAD, |(name, svc)| {
+                let mut buf = Vec::new();
+                pretty(name.as_str(), &mut buf, formatter.clone())?;
+                buf.extend_from_slice(b": ");
+                pretty(services.view(svc).as_ref(), &mut buf, formatter.clone())?;
+                Ok::<_, std::io::Error>(buf)
+            });
         for (i, text) in texts.enumerate() {
             out.write_all(if i == 0 { b"{\n    " } else { b",\n    " })?;
             indented(out, &text?, 2)?;
@@ -190,9 +178,7 @@ impl<'a> ComposeJson<'a> {
         top.sort_unstable_by(|a, b| a.0.cmp(b.0));
         top
     }
-}
 
-impl<'a> ComposeJson<'a> {
     fn sorted<T: Clone>(&self, map: &'a IndexMap<String, T>, view: View<T>) -> Sorted<'a, T> {
         Sorted {
             map,
@@ -213,13 +199,26 @@ struct Sorted<'a, T: Clone> {
     env_files: bool,
 }
 
-impl<T: Clone + Serialize> Serialize for Sorted<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl<'a, T: Clone> Sorted<'a, T> {
+    /// The entries in key order.
+    fn in_order(&self) -> Vec<(&'a String, &'a T)> {
         let mut entries: Vec<(&String, &T)> = self.map.iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
+
+    /// An entry as it prints.
+    fn view<'b>(&self, value: &'b T) -> Cow<'b, T> {
+        (self.view)(value, self.env_files)
+    }
+}
+
+impl<T: Clone + Serialize> Serialize for Sorted<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let entries = self.in_order();
         let mut map = s.serialize_map(Some(entries.len()))?;
         for (name, value) in entries {
-            map.serialize_entry(name, &(self.view)(value, self.env_files))?;
+            map.serialize_entry(name, &self.view(value))?;
         }
         map.end()
     }
@@ -230,14 +229,7 @@ fn as_is<T: Clone>(v: &T, _: bool) -> Cow<'_, T> {
 }
 
 #[allow(clippy::borrowed_box)] // the model's map holds boxes: this is its entry type
-fn boxed_service_view(svc: &Box<Service>, env_files: bool) -> Cow<'_, Box<Service>> {
-    match service_view(svc, env_files) {
-        Cow::Borrowed(_) => Cow::Borrowed(svc),
-        Cow::Owned(s) => Cow::Owned(Box::new(s)),
-    }
-}
-
-fn service_view(svc: &Service, env_files: bool) -> Cow<'_, Service> {
+fn service_view(svc: &Box<Service>, env_files: bool) -> Cow<'_, Box<Service>> {
     if env_files || (svc.env_file.is_empty() && svc.label_file.is_empty()) {
         return Cow::Borrowed(svc);
     }

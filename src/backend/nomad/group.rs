@@ -60,7 +60,7 @@ fn absorbed_for<'a>(ctx: &Ctx<'a>, members: &[&Service]) -> Vec<&'a Service> {
         .absorbed
         .iter()
         .filter(|(_, deps)| deps.iter().any(|d| members.iter().any(|m| &m.name == d)))
-        .filter_map(|(name, _)| ctx.project.services.get(name).map(|s| &**s))
+        .filter_map(|(name, _)| ctx.project.service(name))
         .collect()
 }
 

@@ -135,7 +135,7 @@ struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     fn service(&self, name: &str) -> Option<&'a Service> {
-        self.project.services.get(name).map(|s| &**s)
+        self.project.service(name)
     }
 
     /// `services.<name>.<path>` and where it was written.

@@ -327,7 +327,7 @@ pub fn project_notes(project: &Project, opts: &Options) -> Vec<ConvertWarning> {
     let services: Vec<&Service> = project
         .service_names()
         .into_iter()
-        .filter_map(|n| project.services.get(n).map(|s| &**s))
+        .filter_map(|n| project.service(n))
         .collect();
     [
         defaults_note(&services, opts),

@@ -199,7 +199,7 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         Ok(out)
     };
     let names = project.service_names();
-    for converted in crate::par::map_in_order(&names, SERVICES_PER_THREAD, convert_one) {
+    for converted in crate::par::map_in_order(&names, crate::par::MIN_PER_THREAD, convert_one) {
         let converted = converted?;
         files.extend(converted.unit);
         env_files.extend(converted.env_files);
@@ -241,9 +241,6 @@ pub fn emit(project: &Project, opts: &Options) -> Result<Emitted, EmitError> {
         ..Emitted::default()
     })
 }
-
-/// Below this many services a thread costs more than the units it would render.
-const SERVICES_PER_THREAD: usize = 200;
 
 /// What one service converts to, collected per service so that services can be converted on
 /// several threads and still come out in order.

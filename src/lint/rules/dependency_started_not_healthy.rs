@@ -55,11 +55,7 @@ pub fn check(cx: &Ctx) -> Vec<Hit> {
                 .condition
                 .as_deref()
                 .is_none_or(|c| c == "service_started");
-            let healthy = cx
-                .project
-                .services
-                .get(dep)
-                .is_some_and(|s| has_healthcheck(s));
+            let healthy = cx.project.service(dep).is_some_and(has_healthcheck);
             if !(started && healthy) {
                 continue;
             }

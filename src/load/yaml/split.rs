@@ -75,21 +75,20 @@ struct Cut {
     line: u32,
 }
 
-/// A line that starts a service entry: `indent` spaces, then a plain name (compose's
+/// Whether a line's text after its indentation starts a plain service name (compose's
 /// `[a-zA-Z0-9._-]`, without the `-` that could start a sequence entry).
-fn starts_entry(line: &str, indent: usize) -> bool {
-    let bytes = line.as_bytes();
-    bytes.iter().take(indent).all(|&b| b == b' ')
-        && bytes
-            .get(indent)
-            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+fn starts_entry(content: &str) -> bool {
+    content
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 /// Where to cut: an entry line of the block mapping under a top-level `services:` line, past
 /// [`CUT_PERCENT`] of that mapping's text, and not its first entry.
 fn plan(text: &str) -> Option<Cut> {
     let mut services: Option<usize> = None; // byte offset where its entries begin
-    let mut region_end = text.len();
+    let mut region_end: Option<usize> = None; // the next top-level key's
     let mut indent: Option<usize> = None;
     let mut entries: Vec<(usize, u32)> = Vec::new();
     let mut offset = 0;
@@ -114,8 +113,8 @@ fn plan(text: &str) -> Option<Cut> {
             if line.starts_with(['<', '!', '?', '&', '*']) {
                 return None;
             }
-            if services.is_some() && region_end == text.len() {
-                region_end = start;
+            if services.is_some() && region_end.is_none() {
+                region_end = Some(start);
             }
             let rest = line.strip_prefix("services:").map(str::trim);
             if let Some(rest) = rest {
@@ -126,13 +125,13 @@ fn plan(text: &str) -> Option<Cut> {
             }
             continue;
         }
-        if services.is_none() || region_end != text.len() {
+        if services.is_none() || region_end.is_some() {
             continue;
         }
         let width = line.len() - content.len();
         let i_entry = *indent.get_or_insert(width);
         if width == i_entry {
-            if !starts_entry(line, width) {
+            if !starts_entry(content) {
                 return None;
             }
             entries.push((start, number));
@@ -141,7 +140,8 @@ fn plan(text: &str) -> Option<Cut> {
         }
     }
     let begin = services?;
-    let target = begin + (region_end.saturating_sub(begin)) * CUT_PERCENT / 100;
+    let end = region_end.unwrap_or(text.len());
+    let target = begin + end.saturating_sub(begin) * CUT_PERCENT / 100;
     let &(offset, line) = entries.iter().skip(1).find(|(at, _)| *at >= target)?;
     Some(Cut { offset, line })
 }
